@@ -1,0 +1,18 @@
+// The registry: every collector the tool ships, in one explicit sorted list.
+import type { Collector, ParamSchema } from "../src/collector.js";
+import accessAnalyzerFindings from "./access-analyzer-findings.js";
+import kmsKeyRotation from "./kms-key-rotation.js";
+
+export const COLLECTORS = [accessAnalyzerFindings, kmsKeyRotation] as const satisfies readonly Collector<ParamSchema>[];
+
+export type CollectorId = (typeof COLLECTORS)[number]["id"];
+
+const byId = new Map<string, Collector<ParamSchema>>(
+  COLLECTORS.map((collector) => [collector.id, collector as unknown as Collector<ParamSchema>]),
+);
+
+export function findCollector(id: string): Collector<ParamSchema> | undefined {
+  return byId.get(id);
+}
+
+export const collectorIds = (): string[] => [...byId.keys()];

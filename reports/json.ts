@@ -1,0 +1,18 @@
+// evidence.json: the whole package, machine-readable, streamed item by item (schemas/evidence.schema.json).
+import type { EvidencePackage } from "../src/package/model.js";
+import type { Renderer } from "./renderer.js";
+
+function* evidenceJson(pkg: EvidencePackage): Generator<string> {
+  const { items, ...head } = pkg;
+  const opening = JSON.stringify(head, null, 2);
+  yield `${opening.slice(0, -2)},\n  "items": [`;
+  for (let index = 0; index < items.length; index += 1) {
+    yield `${index === 0 ? "" : ","}\n    ${JSON.stringify(items[index])}`;
+  }
+  yield `${items.length > 0 ? "\n  " : ""}]\n}\n`;
+}
+
+export const jsonRenderer: Renderer = {
+  format: "json",
+  render: (pkg, target) => target.writeStream("evidence.json", evidenceJson(pkg)),
+};

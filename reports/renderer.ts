@@ -1,0 +1,17 @@
+// The renderer contract: a package in, files out; a renderer never calls AWS and never reads the store.
+import type { EvidencePackage } from "../src/package/model.js";
+
+export const FORMATS = ["json", "pdf", "oscal", "vanta", "drata"] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface RenderTarget {
+  /** Writes one file of the package, at a path relative to the package folder (e.g. "vanta/CC6.1.pdf"). */
+  write(path: string, body: Buffer | string): Promise<void>;
+  /** Writes a file by streaming chunks, for outputs too large to hold as one string. */
+  writeStream(path: string, chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void>;
+}
+
+export interface Renderer {
+  format: Format;
+  render(pkg: EvidencePackage, target: RenderTarget): Promise<void>;
+}

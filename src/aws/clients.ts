@@ -1,0 +1,144 @@
+// One cached, configured SDK client per service x account x region; collectors never build their own.
+import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { STSClient } from "@aws-sdk/client-sts";
+import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { AwsCredentialIdentityProvider } from "@smithy/types";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { CallLedger } from "./ledger.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+export interface ClientOptions {
+  /** The account whose default credentials run the tool (from STS GetCallerIdentity). */
+  callerAccount: string;
+  partition: string;
+  /** Role name assumed in every account other than the caller's. */
+  assumeRole?: string;
+  /** Sockets per client; at least the concurrency that shares a client. */
+  maxSockets?: number;
+  maxAttempts?: number;
+  limiter?: RateLimiter;
+  ledger?: CallLedger;
+  credentials?: AwsCredentialIdentityProvider;
+}
+
+type Constructor<C> = new (config: Record<string, unknown>) => C;
+
+interface Sendable {
+  destroy(): void;
+  middlewareStack: { add: (...args: never[]) => void };
+}
+
+export const emulatorEndpoint = (): string | undefined => process.env.AWS_ENDPOINT_URL || undefined;
+
+export class AwsClients {
+  readonly ledger: CallLedger;
+  private readonly cache = new Map<string, Sendable>();
+  private readonly credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
+  private readonly baseCredentials: AwsCredentialIdentityProvider;
+  private readonly requestHandler: NodeHttpHandler;
+
+  constructor(private readonly options: ClientOptions) {
+    this.ledger = options.ledger ?? new CallLedger();
+    this.baseCredentials = options.credentials ?? fromNodeProviderChain();
+    const maxSockets = options.maxSockets ?? 64;
+    this.requestHandler = new NodeHttpHandler({
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      connectionTimeout: 5_000,
+      requestTimeout: 30_000,
+    });
+  }
+
+  kms = (account: string, region: string) => this.client(KMSClient, "kms", account, region);
+  secretsManager = (account: string, region: string) =>
+    this.client(SecretsManagerClient, "secretsmanager", account, region);
+  cloudTrail = (account: string, region: string) => this.client(CloudTrailClient, "cloudtrail", account, region);
+  accessAnalyzer = (account: string, region: string) =>
+    this.client(AccessAnalyzerClient, "access-analyzer", account, region);
+  s3 = (account: string, region: string) => this.client(S3Client, "s3", account, region);
+  sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
+  organizations = (account: string, region: string) =>
+    this.client(OrganizationsClient, "organizations", account, region);
+
+  /** Credentials for an account: the caller's own chain, or the scope role assumed from it. */
+  credentialsFor(account: string): AwsCredentialIdentityProvider {
+    if (account === this.options.callerAccount || !this.options.assumeRole) return this.baseCredentials;
+    let provider = this.credentialsByAccount.get(account);
+    if (!provider) {
+      provider = fromTemporaryCredentials({
+        params: {
+          RoleArn: `arn:${this.options.partition}:iam::${account}:role/${this.options.assumeRole}`,
+          RoleSessionName: "soc2-evidence",
+          DurationSeconds: 3600,
+        },
+        masterCredentials: this.baseCredentials,
+        clientConfig: { region: process.env.AWS_REGION ?? "us-east-1" },
+      });
+      this.credentialsByAccount.set(account, provider);
+    }
+    return provider;
+  }
+
+  destroy(): void {
+    for (const client of this.cache.values()) client.destroy();
+    this.cache.clear();
+    this.requestHandler.destroy();
+  }
+
+  private client<C extends Sendable>(Client: Constructor<C>, service: string, account: string, region: string): C {
+    const key = `${service}|${account}|${region}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached as C;
+    const s3Extras =
+      service === "s3"
+        ? {
+            forcePathStyle: Boolean(emulatorEndpoint()),
+            requestChecksumCalculation: "WHEN_REQUIRED",
+            responseChecksumValidation: "WHEN_REQUIRED",
+          }
+        : {};
+    const client = new Client({
+      region,
+      credentials: this.credentialsFor(account),
+      retryMode: "standard",
+      maxAttempts: this.options.maxAttempts ?? 6,
+      requestHandler: this.requestHandler,
+      ...s3Extras,
+    });
+    this.instrument(client, service, account, region);
+    this.cache.set(key, client);
+    return client;
+  }
+
+  /** Every attempt waits for its quota share, then is counted, so evidence records calls, retries and throttles. */
+  private instrument(client: Sendable, service: string, account: string, region: string): void {
+    const { limiter } = this.options;
+    const ledger = this.ledger;
+    const add = client.middlewareStack.add as unknown as (
+      middleware: unknown,
+      options: { step: string; name: string; priority?: string },
+    ) => void;
+    add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+        if (limiter) await limiter.take({ service, operation, account, region });
+        try {
+          const result = await next(args);
+          ledger.record({ service, operation, account, region, outcome: "ok" });
+          return result;
+        } catch (error) {
+          ledger.record({ service, operation, account, region, outcome: (error as Error).name ?? "Error" });
+          throw error;
+        }
+      },
+      { step: "finalizeRequest", name: "soc2EvidenceQuota", priority: "low" },
+    );
+  }
+}

@@ -1,0 +1,72 @@
+// Published AWS request quotas for every call the tool makes, per account and region unless `global`.
+// Sources (see shared reference aws-quotas.md):
+//   KMS: https://docs.aws.amazon.com/kms/latest/developerguide/requests-per-second.html
+//   Secrets Manager: https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html
+//   CloudTrail: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/WhatIsCloudTrail-Limits.html
+//     (Get/Describe/List treated as one shared 10 TPS bucket; LookupEvents 2 TPS, not adjustable)
+//   STS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html (600 RPS shared)
+//   Organizations: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
+//   IAM Access Analyzer: no published TPS; 5 RPS is an assumption until measured.
+//   S3: 3,500 writes and 5,500 reads per second per prefix.
+
+export interface Quota {
+  /** Requests per second AWS allows. */
+  perSecond: number;
+  /** Operations that share one AWS bucket carry the same name. */
+  bucket: string;
+  /** True when the quota is per account across regions (Organizations). */
+  global?: boolean;
+  source: string;
+}
+
+const kms = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "KMS request quotas" });
+const sm = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "Secrets Manager quotas" });
+const ct = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "CloudTrail quotas" });
+const aa: Quota = { perSecond: 5, bucket: "all", source: "assumed: IAM Access Analyzer publishes no TPS" };
+
+export const QUOTAS: Record<string, Record<string, Quota>> = {
+  kms: {
+    ListKeys: kms(500, "ListKeys"),
+    ListAliases: kms(500, "ListAliases"),
+    DescribeKey: kms(2000, "DescribeKey"),
+    GetKeyRotationStatus: kms(1000, "GetKeyRotationStatus"),
+    ListKeyRotations: kms(100, "ListKeyRotations"),
+    GetKeyPolicy: kms(1000, "GetKeyPolicy"),
+    GetPublicKey: kms(2000, "GetPublicKey"),
+    Sign: kms(300, "asymmetric-crypto"),
+    Verify: kms(300, "asymmetric-crypto"),
+  },
+  secretsmanager: {
+    ListSecrets: sm(100, "ListSecrets"),
+    DescribeSecret: sm(40000, "DescribeSecret"),
+    GetResourcePolicy: sm(50, "ResourcePolicy"),
+  },
+  cloudtrail: {
+    DescribeTrails: ct(10, "read"),
+    GetTrailStatus: ct(10, "read"),
+    GetEventSelectors: ct(10, "read"),
+    ListTrails: ct(10, "read"),
+    GetTrail: ct(10, "read"),
+    LookupEvents: ct(2, "LookupEvents"),
+  },
+  "access-analyzer": {
+    ListAnalyzers: aa,
+    ListFindings: aa,
+    ListFindingsV2: aa,
+    GetFindingV2: aa,
+    ListArchiveRules: aa,
+    GetFindingsStatistics: aa,
+  },
+  sts: {
+    GetCallerIdentity: { perSecond: 600, bucket: "all", source: "IAM and STS quotas" },
+    AssumeRole: { perSecond: 600, bucket: "all", source: "IAM and STS quotas" },
+  },
+  organizations: {
+    ListAccounts: { perSecond: 8, bucket: "ListAccounts", global: true, source: "Organizations quotas" },
+    DescribeOrganization: { perSecond: 8, bucket: "Describe", global: true, source: "Organizations quotas" },
+  },
+};
+
+export function quotaFor(service: string, operation: string): Quota | undefined {
+  return QUOTAS[service]?.[operation];
+}

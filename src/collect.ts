@@ -1,0 +1,132 @@
+// The jobs: snapshot now, and package a period from every snapshot of it in the store.
+import { findCollector } from "../collectors/index.js";
+import type { Format } from "../reports/renderer.js";
+import { AwsClients } from "./aws/clients.js";
+import { QuotaLimiter } from "./aws/rate-limiter.js";
+import type { ControlsConfig } from "./config/types.js";
+import { ExceptionBook } from "./exceptions.js";
+import type { Logger } from "./log.js";
+import type { ControlStatus, ItemStatus, Period } from "./model.js";
+import { buildPackage } from "./package/build.js";
+import { readHistory } from "./package/history.js";
+import type { EvidencePackage } from "./package/model.js";
+import { writePackage, type WrittenPackage } from "./package/write.js";
+import { isoDay } from "./period.js";
+import { planCollectors, planTasks } from "./runner.js";
+import { callerIdentity, resolveAccounts, type CallerIdentity } from "./scope.js";
+import { takeSnapshot, type SnapshotRecord } from "./snapshot.js";
+import type { Store, StoreFacts } from "./store/store.js";
+
+export interface JobOptions {
+  config: ControlsConfig;
+  store: Store;
+  log: Logger;
+  now: () => Date;
+  accounts?: string[];
+  regions?: string[];
+  controls?: string[];
+  concurrency?: number;
+  /** Share of each AWS quota the tool allows itself (0-1]. */
+  quotaShare?: number;
+  signal?: AbortSignal;
+}
+
+export interface SnapshotResult {
+  snapshot: SnapshotRecord;
+  storeFacts: StoreFacts;
+  caller: CallerIdentity;
+  calls: ReturnType<AwsClients["ledger"]["summary"]>;
+}
+
+export async function snapshotJob(options: JobOptions, period?: Period): Promise<SnapshotResult> {
+  const { config, store, log } = options;
+  const storeFacts = await store.preflight();
+  for (const warning of storeFacts.warnings) log.warn("store.warning", { warning });
+  const regions = options.regions ?? config.scope.regions;
+  const home = regions[0] ?? "us-east-1";
+  const caller = await callerIdentity(home);
+  const clients = new AwsClients({
+    callerAccount: caller.account,
+    partition: caller.partition,
+    ...(config.scope.assumeRole ? { assumeRole: config.scope.assumeRole } : {}),
+    limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
+  });
+  try {
+    const scope = options.accounts
+      ? { accounts: options.accounts, skipped: [] }
+      : await resolveAccounts(config.scope.accounts, caller, clients, home);
+    const planned = planCollectors(config, options.controls);
+    const tasks = planTasks(planned, scope.accounts, regions);
+    log.info("snapshot.start", { accounts: scope.accounts.length, regions: regions.length, collectors: planned.length, tasks: tasks.length });
+    const today = isoDay(options.now());
+    const exceptions = new ExceptionBook(config.exceptions, today);
+    const snapshot = await takeSnapshot({
+      planned,
+      tasks,
+      store,
+      caller,
+      accounts: scope.accounts,
+      skippedAccounts: scope.skipped,
+      run: {
+        clients,
+        partition: caller.partition,
+        regions,
+        now: options.now,
+        log,
+        exceptions,
+        concurrency: options.concurrency ?? 8,
+        ...(config.store.bucket ? { evidenceBucket: config.store.bucket } : {}),
+        ...(period ? { period } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    });
+    for (const use of exceptions.usage()) {
+      if (use.matched === 0 && !use.expired) {
+        log.warn("exception.unused", { exception: use.exception.location, resource: use.exception.resource, note: "matched no failing resource in this snapshot" });
+      }
+    }
+    log.info("snapshot.done", { runId: snapshot.runId, ...snapshot.counts });
+    return { snapshot, storeFacts, caller, calls: clients.ledger.summary() };
+  } finally {
+    clients.destroy();
+  }
+}
+
+export interface PackageResult extends SnapshotResult {
+  pkg: EvidencePackage;
+  written: WrittenPackage;
+}
+
+export async function collectJob(options: JobOptions, period: Period, formats: readonly Format[]): Promise<PackageResult> {
+  const result = await snapshotJob(options, period);
+  const now = options.now();
+  const today = isoDay(now);
+  const through = today < period.end ? today : period.end;
+  const history = await readHistory(options.store, period, through, {
+    datesOf: (item) => findCollector(item.collector)?.period?.dates(item) ?? [],
+  });
+  const notes: string[] = [];
+  if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
+  const pkg = buildPackage({
+    config: options.config,
+    ...(options.controls ? { controlIds: options.controls } : {}),
+    period,
+    through,
+    history,
+    runId: result.snapshot.runId,
+    now,
+    caller: result.caller,
+    store: result.storeFacts,
+    calls: result.calls,
+    notes,
+  });
+  if (options.signal?.aborted) throw options.signal.reason;
+  const written = await writePackage(pkg, options.store, formats);
+  options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
+  return { ...result, pkg, written };
+}
+
+export function exitCodeFor(status: ControlStatus | Record<ItemStatus, number>): number {
+  if (typeof status === "string") return status === "effective" ? 0 : 1;
+  return status.fail > 0 || status.error > 0 ? 1 : 0;
+}

@@ -1,0 +1,57 @@
+// controls.yaml as the rest of the tool sees it: validated, defaults applied (SPEC section 4).
+
+export interface CollectorUse {
+  use: string;
+  /** Parameters with the collector's defaults filled in. */
+  with: Record<string, unknown>;
+}
+
+export interface ControlConfig {
+  id: string;
+  title: string;
+  description?: string;
+  collectors: CollectorUse[];
+}
+
+export interface ExceptionConfig {
+  collector: string;
+  /** ARN glob: `*` matches any run of characters, `?` one character. */
+  resource: string;
+  reason: string;
+  approvedBy: string;
+  ticket?: string;
+  /** Last day the exception applies, YYYY-MM-DD (UTC). */
+  expires: string;
+  /** Where it was declared, for warnings about exceptions that match nothing. */
+  location: string;
+}
+
+export interface StoreConfig {
+  bucket?: string;
+  prefix: string;
+  retainDays?: number;
+  signingKey?: string;
+}
+
+export type AccountScope = "current" | "organization" | string[];
+
+export interface ControlsConfig {
+  version: 1;
+  organization: string;
+  scope: { accounts: AccountScope; assumeRole?: string; regions: string[] };
+  store: StoreConfig;
+  schedule?: string;
+  fiscalYearStartMonth?: number;
+  controls: ControlConfig[];
+  exceptions: ExceptionConfig[];
+}
+
+export interface Problem {
+  severity: "error" | "warning";
+  code: string;
+  /** Key path, e.g. controls[1].collectors[0].use */
+  path: string;
+  line: number;
+  col: number;
+  message: string;
+}

@@ -1,0 +1,55 @@
+// Run events: one JSON line per event off a TTY (ECS, CI), a short human line on a TTY; never credentials.
+
+export type Level = "debug" | "info" | "warn" | "error";
+
+export interface Logger {
+  event(level: Level, event: string, fields?: Record<string, unknown>): void;
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+}
+
+const SECRET_FIELD = /^(secretaccesskey|sessiontoken|accesskeyid|authorization|password|clientsecret|apikey|token)$/i;
+const ACCESS_KEY = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
+
+/** Drops credential-shaped fields and masks access key ids wherever they appear. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return value.replace(ACCESS_KEY, "$1****************");
+  if (depth > 6 || value === null || typeof value !== "object") return value;
+  if (value instanceof Error) return { name: value.name, message: redact(value.message, depth + 1) };
+  if (Array.isArray(value)) return value.map((entry) => redact(entry, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value).map(([key, entry]) => [key, SECRET_FIELD.test(key) ? "[redacted]" : redact(entry, depth + 1)]),
+  );
+}
+
+export interface LoggerOptions {
+  json: boolean;
+  quiet: boolean;
+  write?: (line: string) => void;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const event = (level: Level, name: string, fields: Record<string, unknown> = {}) => {
+    if (options.quiet && (level === "info" || level === "debug")) return;
+    if (level === "debug" && !process.env.SOC2_EVIDENCE_DEBUG) return;
+    const safe = redact(fields) as Record<string, unknown>;
+    if (options.json) {
+      write(JSON.stringify({ time: new Date().toISOString(), level, event: name, ...safe }));
+      return;
+    }
+    const details = Object.entries(safe)
+      .map(([key, entry]) => `${key}=${typeof entry === "string" ? entry : JSON.stringify(entry)}`)
+      .join(" ");
+    write(`${level === "info" ? "" : `${level}: `}${name}${details ? ` ${details}` : ""}`);
+  };
+  return {
+    event,
+    info: (name, fields) => event("info", name, fields),
+    warn: (name, fields) => event("warn", name, fields),
+    error: (name, fields) => event("error", name, fields),
+  };
+}
+
+export const silentLogger: Logger = { event() {}, info() {}, warn() {}, error() {} };

@@ -1,0 +1,113 @@
+// Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
+import { createInterface } from "node:readline";
+import { daysOf } from "../period.js";
+import type { EvidenceItem, Period } from "../model.js";
+import type { SnapshotRecord } from "../snapshot.js";
+import type { Store } from "../store/store.js";
+
+export interface ResourceState {
+  latest: EvidenceItem;
+  latestRunId: string;
+  /** One byte per period day: 1 when a complete snapshot observed the resource that day. */
+  observed: Uint8Array;
+  failDays: string[];
+  errorDays: string[];
+  dates: Set<string>;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+export interface PeriodHistory {
+  days: string[];
+  snapshots: SnapshotRecord[];
+  /** Complete snapshots that include each collector use (collector id + control ids), by day index. */
+  covered: Map<string, Uint8Array>;
+  resources: Map<string, ResourceState>;
+}
+
+export const useKey = (collector: string, controlIds: readonly string[]) => `${collector}|${[...controlIds].sort().join(",")}`;
+
+const resourceKey = (item: EvidenceItem) =>
+  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}`;
+
+/** Every complete snapshot (snapshot.json present) whose day falls in the period up to `through`. */
+export async function listSnapshots(store: Store, period: Period, through: string): Promise<SnapshotRecord[]> {
+  const months = new Set(daysOf(period, through).map((day) => day.slice(0, 7)));
+  const records: SnapshotRecord[] = [];
+  for (const month of months) {
+    const [year, mm] = month.split("-");
+    for await (const key of store.list(`snapshots/${year}/${mm}/`)) {
+      if (!key.endsWith("/snapshot.json")) continue;
+      const record = JSON.parse((await store.get(key)).toString("utf8")) as SnapshotRecord;
+      if (record.complete && record.day >= period.start && record.day <= through) records.push(record);
+    }
+  }
+  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+export interface HistoryOptions {
+  /** Event dates an item shows (rotations), from the collector's period judge. */
+  datesOf(item: EvidenceItem): string[];
+}
+
+export async function readHistory(
+  store: Store,
+  period: Period,
+  through: string,
+  options: HistoryOptions,
+): Promise<PeriodHistory> {
+  const days = daysOf(period, through);
+  const dayIndex = new Map(days.map((day, index) => [day, index]));
+  const snapshots = await listSnapshots(store, period, through);
+  const covered = new Map<string, Uint8Array>();
+  const resources = new Map<string, ResourceState>();
+  for (const snapshot of snapshots) {
+    const index = dayIndex.get(snapshot.day) as number;
+    for (const use of snapshot.collectors) {
+      const key = useKey(use.id, use.controlIds);
+      const days = covered.get(key) ?? new Uint8Array(dayIndex.size);
+      days[index] = 1;
+      covered.set(key, days);
+    }
+    for (const file of new Set(snapshot.collectors.map((use) => use.file))) {
+      const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line.trim() === "") continue;
+        absorb(resources, JSON.parse(line) as EvidenceItem, snapshot, index, dayIndex.size, options);
+      }
+    }
+  }
+  return { days, snapshots, covered, resources };
+}
+
+function absorb(
+  resources: Map<string, ResourceState>,
+  item: EvidenceItem,
+  snapshot: SnapshotRecord,
+  dayIndex: number,
+  dayCount: number,
+  options: HistoryOptions,
+): void {
+  const key = resourceKey(item);
+  let state = resources.get(key);
+  if (!state) {
+    state = {
+      latest: item,
+      latestRunId: snapshot.runId,
+      observed: new Uint8Array(dayCount),
+      failDays: [],
+      errorDays: [],
+      dates: new Set(),
+      firstSeen: snapshot.day,
+      lastSeen: snapshot.day,
+    };
+    resources.set(key, state);
+  }
+  state.latest = item;
+  state.latestRunId = snapshot.runId;
+  state.lastSeen = snapshot.day;
+  state.observed[dayIndex] = 1;
+  if (item.status === "fail" && state.failDays.at(-1) !== snapshot.day) state.failDays.push(snapshot.day);
+  if (item.status === "error" && state.errorDays.at(-1) !== snapshot.day) state.errorDays.push(snapshot.day);
+  for (const date of options.datesOf(item)) state.dates.add(date);
+}

@@ -1,0 +1,72 @@
+// Writes a package: renderers into a staging folder, each file to the store, then manifest.json, then latest.json.
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { once } from "node:events";
+import { renderersFor } from "../../reports/index.js";
+import type { Format, RenderTarget } from "../../reports/renderer.js";
+import type { Manifest, ManifestFile } from "../manifest.js";
+import type { Store } from "../store/store.js";
+import type { EvidencePackage } from "./model.js";
+
+export interface WrittenPackage {
+  prefix: string;
+  manifestKey: string;
+  manifest: Manifest;
+}
+
+export const packagePrefix = (periodLabel: string, runId: string) => `packages/${periodLabel}/${runId}/`;
+
+const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf" };
+const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
+
+export async function writePackage(pkg: EvidencePackage, store: Store, formats: readonly Format[]): Promise<WrittenPackage> {
+  const prefix = packagePrefix(pkg.period.label, pkg.runId);
+  const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
+  const paths: string[] = [];
+  const target: RenderTarget = {
+    async write(path, body) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      await writeFile(join(staging, path), body);
+      paths.push(path);
+    },
+    async writeStream(path, chunks) {
+      await mkdir(dirname(join(staging, path)), { recursive: true });
+      const stream = createWriteStream(join(staging, path));
+      for await (const chunk of chunks) {
+        if (!stream.write(chunk)) await once(stream, "drain");
+      }
+      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      paths.push(path);
+    },
+  };
+  try {
+    for (const renderer of renderersFor(formats)) await renderer.render(pkg, target);
+    const files: ManifestFile[] = [];
+    for (const path of paths.sort()) {
+      files.push({ path, ...(await store.putFile(`${prefix}${path}`, join(staging, path), contentType(path))) });
+    }
+    const manifest: Manifest = {
+      schemaVersion: 1,
+      tool: pkg.tool,
+      organization: pkg.organization,
+      period: pkg.period.label,
+      runId: pkg.runId,
+      generatedAt: pkg.generatedAt,
+      location: `${store.location.replace(/\/$/, "")}/${prefix}`,
+      files,
+      snapshots: pkg.snapshots.flatMap((snapshot) => snapshot.files),
+    };
+    const manifestKey = `${prefix}manifest.json`;
+    await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
+    // Only a package whose manifest exists is complete; latest.json then points at it.
+    await store.putPointer(
+      `packages/${pkg.period.label}/latest.json`,
+      JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
+    );
+    return { prefix, manifestKey, manifest };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}

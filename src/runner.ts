@@ -1,0 +1,150 @@
+// Runs the plan (controls x collectors x accounts x regions) with bounded concurrency; a failure is evidence, not a crash.
+import { findCollector } from "../collectors/index.js";
+import type { AwsClients } from "./aws/clients.js";
+import { awsErrorCode } from "./aws/trace.js";
+import type { Collector, ParamSchema } from "./collector.js";
+import type { ControlsConfig } from "./config/types.js";
+import { runConcurrent } from "./concurrency.js";
+import type { ExceptionBook } from "./exceptions.js";
+import type { Logger } from "./log.js";
+import type { EvidenceItem, ItemDraft, Period, Population } from "./model.js";
+
+/** One collector with one set of parameters, serving every control that asks for exactly that. */
+export interface PlannedCollector {
+  collector: Collector<ParamSchema>;
+  params: Record<string, unknown>;
+  controlIds: string[];
+}
+
+export interface PlannedTask extends PlannedCollector {
+  account: string;
+  region: string;
+}
+
+export function planCollectors(config: ControlsConfig, onlyControls?: readonly string[]): PlannedCollector[] {
+  const planned = new Map<string, PlannedCollector>();
+  for (const control of config.controls) {
+    if (onlyControls && !onlyControls.includes(control.id)) continue;
+    for (const use of control.collectors) {
+      const collector = findCollector(use.use);
+      if (!collector) continue;
+      const key = `${use.use}|${JSON.stringify(use.with, Object.keys(use.with).sort())}`;
+      const entry = planned.get(key) ?? { collector, params: use.with, controlIds: [] };
+      if (!entry.controlIds.includes(control.id)) entry.controlIds.push(control.id);
+      planned.set(key, entry);
+    }
+  }
+  return [...planned.values()];
+}
+
+export function planTasks(collectors: PlannedCollector[], accounts: string[], regions: string[]): PlannedTask[] {
+  return collectors.flatMap((planned) =>
+    accounts.flatMap((account) =>
+      (planned.collector.scope === "account" ? regions.slice(0, 1) : regions).map((region) => ({ ...planned, account, region })),
+    ),
+  );
+}
+
+export interface RunContext {
+  clients: AwsClients;
+  partition: string;
+  regions: string[];
+  now: () => Date;
+  log: Logger;
+  exceptions: ExceptionBook;
+  evidenceBucket?: string;
+  period?: Period;
+  concurrency: number;
+  signal?: AbortSignal;
+}
+
+export type ItemSink = (item: EvidenceItem) => Promise<void> | void;
+
+/** Runs every task; returns one population record per task. Items go to `sink` as they are produced. */
+export async function runTasks(tasks: PlannedTask[], run: RunContext, sink: ItemSink): Promise<Population[]> {
+  const populations: Population[] = [];
+  await runConcurrent(tasks, run.concurrency, async (task) => {
+    if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
+    populations.push(await runTask(task, run, sink));
+  });
+  return populations;
+}
+
+async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Promise<Population> {
+  const started = Date.now();
+  const population: Population = {
+    collector: task.collector.id,
+    account: task.account,
+    region: task.collector.scope === "account" ? "all" : task.region,
+    enumerated: 0,
+    paginationComplete: false,
+    errors: 0,
+    durationMs: 0,
+  };
+  const emit = async (draft: ItemDraft) => {
+    const item: EvidenceItem = run.exceptions.apply({
+      ...draft,
+      collector: task.collector.id,
+      controlIds: task.controlIds,
+      account: task.account,
+      region: draft.region ?? task.region,
+    });
+    population.enumerated += 1;
+    if (item.status === "error") population.errors += 1;
+    await sink(item);
+  };
+  try {
+    const ctx = {
+      account: task.account,
+      region: task.region,
+      regions: run.regions,
+      partition: run.partition,
+      clients: run.clients,
+      now: run.now,
+      log: run.log,
+      ...(run.evidenceBucket ? { evidenceBucket: run.evidenceBucket } : {}),
+      ...(run.period ? { period: run.period } : {}),
+    };
+    for await (const draft of task.collector.collect(ctx, task.params as never)) {
+      if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
+      await emit(draft);
+    }
+    population.paginationComplete = true;
+  } catch (error) {
+    if (run.signal?.aborted) throw error;
+    // The collector stopped part-way: the population is incomplete, and the item says which call failed.
+    const code = awsErrorCode(error);
+    run.log.warn("collector.failed", { collector: task.collector.id, account: task.account, region: task.region, error: code });
+    await emit({
+      resource: {
+        arn: `arn:${run.partition}:${task.collector.service}:${task.region}:${task.account}:*`,
+        type: "Population",
+        name: `${task.collector.id} in ${task.account}/${population.region}`,
+      },
+      status: "error",
+      reason: `could not enumerate ${task.collector.id} in ${task.account}/${population.region}: ${code}`,
+      observed: { errorCode: code, enumeratedBeforeFailure: population.enumerated },
+      expected: task.params,
+      source: {
+        service: task.collector.service,
+        operations: [],
+        requestIds: requestIdOf(error),
+        collectedAt: run.now().toISOString(),
+      },
+    });
+  }
+  population.durationMs = Date.now() - started;
+  run.log.info("collector.done", {
+    collector: task.collector.id,
+    account: task.account,
+    region: population.region,
+    resources: population.enumerated,
+    errors: population.errors,
+  });
+  return population;
+}
+
+function requestIdOf(error: unknown): string[] {
+  const id = (error as { $metadata?: { requestId?: string } })?.$metadata?.requestId;
+  return id ? [id] : [];
+}

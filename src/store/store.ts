@@ -1,0 +1,35 @@
+// Where evidence lives: a local folder or a versioned S3 bucket, behind one interface that knows nothing of SOC 2.
+import type { Readable } from "node:stream";
+import type { StoredFile } from "../model.js";
+
+export interface StoreFacts {
+  kind: "local" | "s3";
+  location: string;
+  bucket?: string;
+  region?: string;
+  versioning?: string;
+  objectLock?: { enabled: boolean; mode?: string; days?: number; years?: number };
+  encryption?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
+  publicAccessBlock?: Record<string, boolean>;
+  tlsEnforced?: boolean;
+  warnings: string[];
+}
+
+export interface Store {
+  readonly kind: "local" | "s3";
+  /** A folder path or s3://bucket/prefix, for people. */
+  readonly location: string;
+  /** Checks the store can hold evidence (S3: versioning on) before anything is written. */
+  preflight(): Promise<StoreFacts>;
+  /** Writes a new object from a file on disk; never overwrites an existing key. */
+  putFile(key: string, file: string, contentType: string): Promise<StoredFile>;
+  /** Writes a new object; never overwrites an existing key. */
+  put(key: string, body: Buffer | string, contentType: string): Promise<StoredFile>;
+  /** Writes a pointer object (latest.json) that each complete run replaces. */
+  putPointer(key: string, body: string): Promise<StoredFile>;
+  get(key: string, versionId?: string): Promise<Buffer>;
+  read(key: string): Promise<Readable>;
+  exists(key: string): Promise<boolean>;
+  /** Every key under `prefix` (relative to the store root), in lexical order. */
+  list(prefix: string): AsyncIterable<string>;
+}
