@@ -57,6 +57,7 @@ function checkScope(node: YamlNode, checker: Checker): ControlsConfig["scope"] |
     accounts = (list?.items ?? []).flatMap((item, index) => {
       const value = isScalar(item) ? item.value : undefined;
       if (typeof value === "string" && (ACCOUNT.test(value) || value === "current")) return [value];
+      if (typeof value === "number" && ACCOUNT.test(String(value))) return [String(value)];
       const hint = typeof value === "number" ? ` (quote it: '${String(value).padStart(12, "0")}', or leading zeros are lost)` : "";
       checker.report(item as YamlNode, join("scope.accounts", index), "account", `"${String(value)}" is not a 12-digit account ID or "current"${hint}`);
       return [];

@@ -1,0 +1,174 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AwsClients } from "../src/aws/clients.js";
+import type { Collector, ParamSchema } from "../src/collector.js";
+import type { ControlsConfig } from "../src/config/types.js";
+import { ExceptionBook } from "../src/exceptions.js";
+import { silentLogger } from "../src/log.js";
+import type { ItemDraft, ItemStatus } from "../src/model.js";
+import { buildPackage } from "../src/package/build.js";
+import { readHistory } from "../src/package/history.js";
+import { writePackage } from "../src/package/write.js";
+import { daysOf } from "../src/period.js";
+import { planTasks } from "../src/runner.js";
+import { takeSnapshot } from "../src/snapshot.js";
+import { LocalStore } from "../src/store/local.js";
+
+const CALLER = { account: "123456789012", arn: "arn:aws:iam::123456789012:user/auditor", userId: "AIDA", partition: "aws" };
+const PERIOD = { label: "2026-07-01..2026-07-10", start: "2026-07-01", end: "2026-07-10" };
+
+/** A collector whose verdicts follow a script: resource -> day -> status. */
+function scripted(script: Record<string, (day: string) => ItemStatus>): Collector<ParamSchema> {
+  let today = "";
+  return {
+    id: "scripted-check",
+    title: "Scripted check",
+    docsUrl: "https://example.invalid",
+    criteria: ["CC6.1"],
+    service: "kms",
+    scope: "region",
+    permissions: ["kms:ListKeys"],
+    params: {},
+    async *collect(ctx): AsyncIterable<ItemDraft> {
+      today = ctx.now().toISOString().slice(0, 10);
+      for (const [name, statusOn] of Object.entries(script)) {
+        const status = statusOn(today);
+        yield {
+          resource: { arn: `arn:aws:kms:us-east-1:123456789012:key/${name}`, type: "AWS::KMS::Key", name },
+          status,
+          reason: `${name} is ${status}`,
+          observed: { day: today },
+          expected: {},
+          source: { service: "kms", operations: ["ListKeys"], requestIds: [`req-${today}`], collectedAt: ctx.now().toISOString() },
+        };
+      }
+    },
+  };
+}
+
+const config = (exceptions: ControlsConfig["exceptions"] = []): ControlsConfig => ({
+  version: 1,
+  organization: "Acme",
+  scope: { accounts: "current", regions: ["us-east-1"] },
+  store: { prefix: "" },
+  controls: [{ id: "CC6.1", title: "Keys rotate", collectors: [{ use: "scripted-check", with: {} }] }],
+  exceptions,
+});
+
+let folder: string;
+let store: LocalStore;
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), "package-test-"));
+  store = new LocalStore(folder);
+});
+afterEach(() => rm(folder, { recursive: true, force: true }));
+
+async function snapshotOn(day: string, collector: Collector<ParamSchema>, exceptions = new ExceptionBook([], day)) {
+  const planned = [{ collector, params: {}, controlIds: ["CC6.1"] }];
+  const clients = new AwsClients({ callerAccount: CALLER.account, partition: "aws" });
+  return takeSnapshot({
+    planned,
+    tasks: planTasks(planned, [CALLER.account], ["us-east-1"]),
+    store,
+    caller: CALLER,
+    accounts: [CALLER.account],
+    skippedAccounts: [],
+    run: { clients, partition: "aws", regions: ["us-east-1"], now: () => new Date(`${day}T06:00:00Z`), log: silentLogger, exceptions, concurrency: 2 },
+  });
+}
+
+async function packageThrough(through: string, cfg = config()) {
+  const history = await readHistory(store, PERIOD, through, { datesOf: () => [] });
+  return buildPackage({ config: cfg, period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
+}
+
+describe("a period package", () => {
+  it("is effective only when every day is covered and every resource holds", async () => {
+    const collector = scripted({ steady: () => "pass", retired: () => "not_applicable" });
+    for (const day of daysOf(PERIOD)) await snapshotOn(day, collector);
+    const pkg = await packageThrough("2026-07-10");
+    expect(pkg.coverage.missing).toEqual([]);
+    expect(pkg.controls[0]).toMatchObject({ status: "effective", counts: { population: 2, pass: 1, not_applicable: 1 } });
+    expect(pkg.items.find((item) => item.resource.name === "steady")?.seen).toEqual({ first: "2026-07-01", last: "2026-07-10", days: 10 });
+  });
+
+  it("shows missing days as gaps and marks the control incomplete", async () => {
+    const collector = scripted({ steady: () => "pass" });
+    for (const day of daysOf(PERIOD)) if (!["2026-07-04", "2026-07-05", "2026-07-06"].includes(day)) await snapshotOn(day, collector);
+    const pkg = await packageThrough("2026-07-10");
+    expect(pkg.coverage.missing).toEqual(["2026-07-04", "2026-07-05", "2026-07-06"]);
+    expect(pkg.controls[0]).toMatchObject({ status: "incomplete", coverage: { covered: 7, days: 10 } });
+  });
+
+  it("fails a resource for the period when it failed on one day, even if it passes today", async () => {
+    const collector = scripted({ flaky: (day) => (day === "2026-07-02" ? "fail" : "pass") });
+    for (const day of daysOf(PERIOD)) await snapshotOn(day, collector);
+    const pkg = await packageThrough("2026-07-10");
+    const flaky = pkg.items[0];
+    expect(flaky?.status).toBe("fail");
+    expect(flaky?.snapshot.status).toBe("pass");
+    expect(flaky?.period?.observed.failDays).toEqual(["2026-07-02"]);
+    expect(pkg.controls[0]?.status).toBe("deficient");
+  });
+
+  it("never calls a control effective when a resource could not be read", async () => {
+    const collector = scripted({ denied: (day) => (day === "2026-07-08" ? "error" : "pass") });
+    for (const day of daysOf(PERIOD)) await snapshotOn(day, collector);
+    const pkg = await packageThrough("2026-07-10");
+    expect(pkg.items[0]?.status).toBe("error");
+    expect(pkg.controls[0]?.status).toBe("incomplete");
+  });
+
+  it("ignores an abandoned snapshot that has no snapshot.json", async () => {
+    const collector = scripted({ steady: () => "pass" });
+    await snapshotOn("2026-07-01", collector);
+    await store.put("snapshots/2026/07/02/20260702T060000Z-dead00/scripted-check.jsonl", '{"broken": true}\n', "application/x-ndjson");
+    const pkg = await packageThrough("2026-07-02");
+    expect(pkg.coverage.missing).toEqual(["2026-07-02"]);
+    expect(pkg.snapshots).toHaveLength(1);
+  });
+
+  it("applies an unexpired exception to a failing resource and records who approved it", async () => {
+    const exception = { collector: "scripted-check", resource: "arn:aws:kms:*:*:key/legacy-*", reason: "HSM-bound", approvedBy: "ciso@acme.example", ticket: "SEC-1", expires: "2027-01-31", location: "exceptions[0]" };
+    const collector = scripted({ "legacy-1": () => "fail", modern: () => "pass" });
+    for (const day of daysOf(PERIOD)) await snapshotOn(day, collector, new ExceptionBook([exception], day));
+    const pkg = await packageThrough("2026-07-10", config([exception]));
+    const legacy = pkg.items.find((item) => item.resource.name === "legacy-1");
+    expect(legacy).toMatchObject({ status: "excepted", exception: { approvedBy: "ciso@acme.example", ticket: "SEC-1" } });
+    expect(pkg.controls[0]?.status).toBe("effective");
+    expect(pkg.exceptions[0]).toMatchObject({ state: "active", matched: 1 });
+  });
+
+  it("does not apply an expired exception, and says so", async () => {
+    const exception = { collector: "scripted-check", resource: "arn:aws:kms:*:*:key/legacy-*", reason: "HSM-bound", approvedBy: "ciso@acme.example", expires: "2026-06-30", location: "exceptions[0]" };
+    const collector = scripted({ "legacy-1": () => "fail" });
+    await snapshotOn("2026-07-01", collector, new ExceptionBook([exception], "2026-07-01"));
+    const pkg = await packageThrough("2026-07-01", config([exception]));
+    expect(pkg.items[0]?.status).toBe("fail");
+    expect(pkg.items[0]?.reason).toContain("expired 2026-06-30 and no longer applies");
+    expect(pkg.exceptions[0]?.state).toBe("expired");
+  });
+
+  it("writes the manifest last, listing every file with its SHA-256, then latest.json", async () => {
+    await snapshotOn("2026-07-01", scripted({ steady: () => "pass" }));
+    const pkg = await packageThrough("2026-07-01");
+    const written = await writePackage(pkg, store, ["json"]);
+    const manifest = JSON.parse(await readFile(join(folder, written.manifestKey), "utf8"));
+    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["evidence.json"]);
+    expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.snapshots.map((file: { key: string }) => file.key.split("/").at(-1))).toEqual(["scripted-check.jsonl"]);
+    const latest = JSON.parse(await readFile(join(folder, "packages", PERIOD.label, "latest.json"), "utf8"));
+    expect(latest).toMatchObject({ runId: "run-1", manifest: written.manifestKey });
+    const evidence = JSON.parse(await readFile(join(folder, written.prefix, "evidence.json"), "utf8"));
+    expect(evidence.items).toHaveLength(1);
+    expect(evidence.controls[0].status).toBe("effective");
+  });
+
+  it("refuses to overwrite evidence already written", async () => {
+    await store.put("snapshots/x.json", "first", "application/json");
+    await expect(store.put("snapshots/x.json", "second", "application/json")).rejects.toThrow(/refusing to overwrite/);
+    expect(await readFile(join(folder, "snapshots/x.json"), "utf8")).toBe("first");
+  });
+});
