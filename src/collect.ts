@@ -69,6 +69,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
       skippedAccounts: scope.skipped,
       run: {
         clients,
+        callerAccount: caller.account,
         partition: caller.partition,
         regions,
         now: options.now,

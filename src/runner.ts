@@ -47,6 +47,8 @@ export function planTasks(collectors: PlannedCollector[], accounts: string[], re
 
 export interface RunContext {
   clients: AwsClients;
+  /** The account whose own credentials run the tool; every other account is reached by AssumeRole. */
+  callerAccount?: string;
   partition: string;
   regions: string[];
   now: () => Date;
@@ -63,10 +65,57 @@ export type ItemSink = (item: EvidenceItem) => Promise<void> | void;
 /** Runs every task; returns one population record per task. Items go to `sink` as they are produced. */
 export async function runTasks(tasks: PlannedTask[], run: RunContext, sink: ItemSink): Promise<Population[]> {
   const populations: Population[] = [];
-  await runConcurrent(tasks, run.concurrency, async (task) => {
+  const unreachable = await unreachableAccounts(tasks, run);
+  for (const [account, error] of unreachable) {
+    populations.push(...(await reportUnreachable(account, error, tasks, run, sink)));
+  }
+  const reachable = tasks.filter((task) => !unreachable.has(task.account));
+  await runConcurrent(reachable, run.concurrency, async (task) => {
     if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
     populations.push(await runTask(task, run, sink));
   });
+  return populations;
+}
+
+/** Assumes the scope role in every member account once, up front; an account it cannot enter is reported, not fatal. */
+async function unreachableAccounts(tasks: PlannedTask[], run: RunContext): Promise<Map<string, unknown>> {
+  const failed = new Map<string, unknown>();
+  const members = [...new Set(tasks.map((task) => task.account))].filter((account) => account !== run.callerAccount);
+  if (!run.callerAccount) return failed;
+  await runConcurrent(members, Math.max(run.concurrency, 8), async (account) => {
+    try {
+      await run.clients.credentialsFor(account)();
+    } catch (error) {
+      failed.set(account, error);
+    }
+  });
+  return failed;
+}
+
+/** One error item per collector for an account the tool could not enter, so each control it serves is incomplete. */
+async function reportUnreachable(account: string, error: unknown, tasks: PlannedTask[], run: RunContext, sink: ItemSink) {
+  const code = awsErrorCode(error);
+  run.log.warn("account.unreachable", { account, error: code });
+  const populations: Population[] = [];
+  const seen = new Set<string>();
+  for (const task of tasks.filter((candidate) => candidate.account === account)) {
+    const key = `${task.collector.id}|${task.controlIds.join(",")}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    await sink({
+      collector: task.collector.id,
+      controlIds: task.controlIds,
+      account,
+      region: "all",
+      resource: { arn: `arn:${run.partition}:iam::${account}:root`, type: "AWS::Account", name: account },
+      status: "error",
+      reason: `could not enter account ${account} to run ${task.collector.id}: AssumeRole failed with ${code}`,
+      observed: { errorCode: code },
+      expected: task.params,
+      source: { service: "sts", operations: ["AssumeRole"], requestIds: requestIdOf(error), collectedAt: run.now().toISOString() },
+    });
+    populations.push({ collector: task.collector.id, account, region: "all", enumerated: 0, paginationComplete: false, errors: 1, durationMs: 0 });
+  }
   return populations;
 }
 

@@ -28,6 +28,17 @@ export interface ClientOptions {
   credentials?: AwsCredentialIdentityProvider;
 }
 
+/** Shares one AssumeRole result between every client of an account, refreshed five minutes before it expires. */
+function memoized(provider: AwsCredentialIdentityProvider): AwsCredentialIdentityProvider {
+  let pending: ReturnType<AwsCredentialIdentityProvider> | undefined;
+  return async () => {
+    const current = pending ? await pending.catch(() => undefined) : undefined;
+    const fresh = current && (!current.expiration || current.expiration.getTime() - Date.now() > 300_000);
+    if (!fresh) pending = provider();
+    return pending as ReturnType<AwsCredentialIdentityProvider>;
+  };
+}
+
 type Constructor<C> = new (config: Record<string, unknown>) => C;
 
 interface Sendable {
@@ -72,7 +83,7 @@ export class AwsClients {
     if (account === this.options.callerAccount || !this.options.assumeRole) return this.baseCredentials;
     let provider = this.credentialsByAccount.get(account);
     if (!provider) {
-      provider = fromTemporaryCredentials({
+      provider = memoized(fromTemporaryCredentials({
         params: {
           RoleArn: `arn:${this.options.partition}:iam::${account}:role/${this.options.assumeRole}`,
           RoleSessionName: "soc2-evidence",
@@ -80,7 +91,7 @@ export class AwsClients {
         },
         masterCredentials: this.baseCredentials,
         clientConfig: { region: process.env.AWS_REGION ?? "us-east-1" },
-      });
+      }));
       this.credentialsByAccount.set(account, provider);
     }
     return provider;
