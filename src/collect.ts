@@ -14,6 +14,7 @@ import { writePackage, type WrittenPackage } from "./package/write.js";
 import { isoDay } from "./period.js";
 import { planCollectors, planTasks } from "./runner.js";
 import { callerIdentity, resolveAccounts, type CallerIdentity } from "./scope.js";
+import { assembleRun, selectShard, type Shard } from "./shard.js";
 import { takeSnapshot, type SnapshotRecord } from "./snapshot.js";
 import type { Store, StoreFacts } from "./store/store.js";
 
@@ -29,6 +30,9 @@ export interface JobOptions {
   /** Share of each AWS quota the tool allows itself (0-1]. */
   quotaShare?: number;
   signal?: AbortSignal;
+  /** Collect one slice of a run that several processes share (`--shard i/n --run-id R`). */
+  shard?: Shard;
+  runId?: string;
 }
 
 export interface SnapshotResult {
@@ -56,7 +60,8 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
       ? { accounts: options.accounts, skipped: [] }
       : await resolveAccounts(config.scope.accounts, caller, clients, home);
     const planned = planCollectors(config, options.controls);
-    const tasks = planTasks(planned, scope.accounts, regions);
+    const allTasks = planTasks(planned, scope.accounts, regions);
+    const tasks = options.shard ? selectShard(allTasks, options.shard) : allTasks;
     log.info("snapshot.start", { accounts: scope.accounts.length, regions: regions.length, collectors: planned.length, tasks: tasks.length });
     const today = isoDay(options.now());
     const exceptions = new ExceptionBook(config.exceptions, today);
@@ -67,6 +72,8 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
       caller,
       accounts: scope.accounts,
       skippedAccounts: scope.skipped,
+      ...(options.runId ? { runId: options.runId } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
       run: {
         clients,
         callerAccount: caller.account,
@@ -100,6 +107,19 @@ export interface PackageResult extends SnapshotResult {
 
 export async function collectJob(options: JobOptions, period: Period, formats: readonly Format[]): Promise<PackageResult> {
   const result = await snapshotJob(options, period);
+  return { ...result, ...(await packageJob(options, period, formats, result)) };
+}
+
+/** Packages a run whose shards were collected by other processes, once every part has finished. */
+export async function assembleJob(options: JobOptions, period: Period, formats: readonly Format[], runId: string, shards: number) {
+  const storeFacts = await options.store.preflight();
+  const caller = await callerIdentity(options.regions?.[0] ?? options.config.scope.regions[0] ?? "us-east-1");
+  const snapshot = await assembleRun(options.store, runId, shards);
+  const base: SnapshotResult = { snapshot, storeFacts, caller, calls: snapshot.calls };
+  return { ...base, ...(await packageJob(options, period, formats, base)) };
+}
+
+async function packageJob(options: JobOptions, period: Period, formats: readonly Format[], base: SnapshotResult) {
   const now = options.now();
   const today = isoDay(now);
   const through = today < period.end ? today : period.end;
@@ -114,17 +134,17 @@ export async function collectJob(options: JobOptions, period: Period, formats: r
     period,
     through,
     history,
-    runId: result.snapshot.runId,
+    runId: base.snapshot.runId,
     now,
-    caller: result.caller,
-    store: result.storeFacts,
-    calls: result.calls,
+    caller: base.caller,
+    store: base.storeFacts,
+    calls: base.calls,
     notes,
   });
   if (options.signal?.aborted) throw options.signal.reason;
   const written = await writePackage(pkg, options.store, formats);
   options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
-  return { ...result, pkg, written };
+  return { pkg, written };
 }
 
 export function exitCodeFor(status: ControlStatus | Record<ItemStatus, number>): number {

@@ -11,6 +11,7 @@ import { runTasks, type PlannedCollector, type PlannedTask, type RunContext } fr
 import type { Store } from "./store/store.js";
 import type { CallerIdentity } from "./scope.js";
 import { TOOL } from "./version.js";
+import { dayOfRun, partPrefix, type Shard } from "./shard.js";
 
 export interface SnapshotRecord {
   runId: string;
@@ -18,6 +19,8 @@ export interface SnapshotRecord {
   startedAt: string;
   finishedAt: string;
   complete: true;
+  /** Set on one shard's part of a run collected by several processes (`--shard i/n`). */
+  shard?: Shard;
   tool: typeof TOOL;
   caller: CallerIdentity;
   scope: { accounts: string[]; regions: string[]; skippedAccounts: { account: string; reason: string }[] };
@@ -46,13 +49,14 @@ export interface SnapshotInput {
   accounts: string[];
   skippedAccounts: { account: string; reason: string }[];
   runId?: string;
+  shard?: Shard;
 }
 
 export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord> {
   const started = input.run.now();
   const runId = input.runId ?? newRunId(started);
-  const day = started.toISOString().slice(0, 10);
-  const prefix = snapshotPrefix(day, runId);
+  const day = input.shard ? dayOfRun(runId) : started.toISOString().slice(0, 10);
+  const prefix = input.shard ? partPrefix(day, runId, input.shard) : snapshotPrefix(day, runId);
   const workdir = await mkdtemp(join(tmpdir(), "soc2-evidence-"));
   const streams = new Map<string, WriteStream>();
   const counts: Record<ItemStatus, number> = { pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 };
@@ -77,6 +81,7 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
       startedAt: started.toISOString(),
       finishedAt: input.run.now().toISOString(),
       complete: true,
+      ...(input.shard ? { shard: input.shard } : {}),
       tool: TOOL,
       caller: input.caller,
       scope: { accounts: input.accounts, regions: input.run.regions, skippedAccounts: input.skippedAccounts },
@@ -92,7 +97,8 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
       files,
     };
     // Written last: a snapshot folder without snapshot.json is an abandoned run and is never packaged.
-    await input.store.put(`${prefix}snapshot.json`, JSON.stringify(record, null, 2), "application/json");
+    const recordName = input.shard ? "part.json" : "snapshot.json";
+    await input.store.put(`${prefix}${recordName}`, JSON.stringify(record, null, 2), "application/json");
     return record;
   } finally {
     for (const stream of streams.values()) stream.destroy();

@@ -1,5 +1,6 @@
 // `collect --period P` and `snapshot`: the evidence jobs, with the exit codes of SPEC section 3.
-import { collectJob, exitCodeFor, snapshotJob, type JobOptions } from "../collect.js";
+import { assembleJob, collectJob, exitCodeFor, snapshotJob, type JobOptions } from "../collect.js";
+import { dayOfRun, parseShard } from "../shard.js";
 import { UsageError } from "../errors.js";
 import { parsePeriod } from "../period.js";
 import { checkScopeOverrides, configFrom, formatsOf, list, loggerFor, parse, storeFrom, type Values } from "./options.js";
@@ -28,13 +29,21 @@ async function jobOptions(values: Values, now: () => Date, signal?: AbortSignal)
 }
 
 export async function collectCommand(args: string[], now: () => Date, signal?: AbortSignal): Promise<number> {
-  const { values } = parse(args, { period: { type: "string" } });
+  const { values } = parse(args, { period: { type: "string" }, "run-id": { type: "string" }, shards: { type: "string" } });
   if (typeof values.period !== "string") throw new UsageError("collect needs --period (Q1..Q4, 2026-Q3, 2026-H1, 2026, A..B, current)");
   const formats = formatsOf(values);
   const { options, loaded } = await jobOptions(values, now, signal);
   const fiscal = loaded.config.fiscalYearStartMonth;
   const period = parsePeriod(values.period, now(), fiscal ? { fiscalYearStartMonth: fiscal } : {});
-  const result = await collectJob(options, period, formats);
+  const shards = values.shards === undefined ? undefined : Number(values.shards);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || typeof values["run-id"] !== "string")) {
+    throw new UsageError("--shards N packages a sharded run: give a whole number and the run's --run-id");
+  }
+  if (typeof values["run-id"] === "string") dayOfRun(values["run-id"]);
+  const result =
+    shards !== undefined
+      ? await assembleJob(options, period, formats, values["run-id"] as string, shards)
+      : await collectJob(options, period, formats);
   const { pkg, written } = result;
   const location = `${options.store.location.replace(/\/$/, "")}/${written.prefix}`;
   if (values.json) {
@@ -64,8 +73,12 @@ export async function collectCommand(args: string[], now: () => Date, signal?: A
 }
 
 export async function snapshotCommand(args: string[], now: () => Date, signal?: AbortSignal): Promise<number> {
-  const { values } = parse(args);
-  const { options } = await jobOptions(values, now, signal);
+  const { values } = parse(args, { shard: { type: "string" }, "run-id": { type: "string" } });
+  const shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
+  if (shard && typeof values["run-id"] !== "string") throw new UsageError("--shard needs --run-id, shared by every shard of the run");
+  if (typeof values["run-id"] === "string") dayOfRun(values["run-id"]);
+  const { options: base } = await jobOptions(values, now, signal);
+  const options = { ...base, ...(shard ? { shard } : {}), ...(typeof values["run-id"] === "string" ? { runId: values["run-id"] } : {}) };
   const { snapshot } = await snapshotJob(options);
   if (values.json) process.stdout.write(JSON.stringify({ runId: snapshot.runId, day: snapshot.day, counts: snapshot.counts, populations: snapshot.populations }) + "\n");
   else if (!values.quiet) process.stdout.write(`snapshot ${snapshot.runId}: ${JSON.stringify(snapshot.counts)}\n`);
