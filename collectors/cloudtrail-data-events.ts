@@ -1,0 +1,210 @@
+// Passes when one multi-Region, logging, validated, KMS-encrypted trail logs management and the required data events.
+import {
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  paginateLookupEvents,
+  type CloudTrailClient,
+  type Event,
+  type Trail,
+} from "@aws-sdk/client-cloudtrail";
+import { awsErrorCode, CallTrace } from "../src/aws/trace.js";
+import { defineCollector, type CollectContext } from "../src/collector.js";
+import { mapConcurrent, runConcurrent } from "../src/concurrency.js";
+import { errorItem } from "../src/evidence.js";
+import type { ItemDraft, Period } from "../src/model.js";
+import * as judge from "./cloudtrail-data-events.judge.js";
+
+const CONCURRENCY = 4;
+const ROTATION_EVENTS = ["RotationSucceeded", "RotateSecret"];
+
+const params = {
+  dataResourceTypes: {
+    type: "string[]",
+    default: ["AWS::S3::Object"],
+    description: "Data event resource types a trail must log, read and write.",
+  },
+  dataResourceArns: {
+    type: "string[]",
+    default: [],
+    description:
+      "ARNs whose data events must be logged (S3: arn:aws:s3:::bucket/); empty: the evidence bucket.",
+  },
+  maxDeliveryAgeHours: {
+    type: "integer",
+    default: 24,
+    min: 1,
+    max: 720,
+    description: "Hours since a trail's last log delivery before it fails as not delivering.",
+  },
+} as const;
+
+export default defineCollector({
+  id: "cloudtrail-data-events",
+  title: "A multi-Region CloudTrail trail logs management and data events, validated and encrypted",
+  docsUrl:
+    "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html",
+  criteria: ["CC7.2"],
+  service: "cloudtrail",
+  scope: "account",
+  permissions: [
+    "cloudtrail:DescribeTrails",
+    "cloudtrail:GetTrailStatus",
+    "cloudtrail:GetEventSelectors",
+    "cloudtrail:LookupEvents",
+  ],
+  params,
+  async *collect(ctx, configured) {
+    const requirement = judge.requirementOf(configured, ctx.evidenceBucket, ctx.partition);
+    const expected = { ...configured, ...requirement };
+    const account = new CallTrace("cloudtrail", ctx.now);
+    const found = await listTrails(ctx, account);
+    for (const [region, error] of found.failures) {
+      const name = `trails in ${region}`;
+      const arn = `arn:${ctx.partition}:cloudtrail:${region}:${ctx.account}:trail/*`;
+      yield {
+        ...errorItem({ arn, type: "AWS::CloudTrail::Trail", name }, error, account.fork(), expected),
+        region,
+      };
+    }
+    const outcomes: judge.TrailOutcome[] = [];
+    yield* mapConcurrent(found.trails, CONCURRENCY, async (trail) => {
+      const item = await trailItem(ctx, trail, requirement, expected, account);
+      const missing = (item.observed.missing as string[] | undefined) ?? [];
+      outcomes.push({ arn: item.resource.arn, name: item.resource.name, status: item.status, missing });
+      return item;
+    });
+    const verdict = judge.judgeAccount(outcomes, found.regionsScanned);
+    const activity = ctx.period ? await secretActivity(ctx, ctx.period, account) : {};
+    yield {
+      resource: {
+        arn: `arn:${ctx.partition}:cloudtrail:${ctx.region}:${ctx.account}:logging-requirement`,
+        type: "AWS::::Account",
+        name: "logging requirement",
+      },
+      region: ctx.region,
+      ...verdict,
+      observed: {
+        regionsScanned: found.regionsScanned,
+        ...(found.failures.size
+          ? { regionsFailed: Object.fromEntries([...found.failures].map(([r, e]) => [r, awsErrorCode(e)])) }
+          : {}),
+        trailsFound: found.trails.length,
+        shadowTrailsSkipped: found.shadowTrailsSkipped,
+        trails: outcomes.map(({ arn, status, missing }) => ({ arn, status, missing })),
+        ...activity,
+      },
+      expected,
+      source: account.source(),
+    };
+  },
+});
+
+/** DescribeTrails in every scope region; a region that cannot be listed is kept with its error. */
+async function listTrails(ctx: CollectContext, account: CallTrace) {
+  const listings: Trail[][] = [];
+  const failures = new Map<string, unknown>();
+  const regionsScanned: string[] = [];
+  await runConcurrent(ctx.regions, CONCURRENCY, async (region) => {
+    try {
+      const command = new DescribeTrailsCommand({ includeShadowTrails: true });
+      const response = await ctx.clients.cloudTrail(ctx.account, region).send(command);
+      account.record("DescribeTrails", response);
+      regionsScanned.push(region);
+      listings.push(response.trailList ?? []);
+    } catch (error) {
+      account.record(undefined, error);
+      failures.set(region, error);
+    }
+  });
+  return { ...judge.uniqueTrails(listings), failures, regionsScanned: regionsScanned.sort() };
+}
+
+async function trailItem(
+  ctx: CollectContext,
+  trail: Trail,
+  requirement: judge.Requirement,
+  expected: Record<string, unknown>,
+  account: CallTrace,
+): Promise<ItemDraft> {
+  const arn = String(trail.TrailARN);
+  const homeRegion = trail.HomeRegion ?? ctx.region;
+  const resource = { arn, type: "AWS::CloudTrail::Trail", name: trail.Name ?? arn };
+  const trace = account.fork();
+  const record = (operation: string | undefined, response: unknown) => {
+    trace.record(operation, response);
+    account.record(operation, response);
+  };
+  // Status and selectors are answered by the trail's home region; elsewhere it is a shadow.
+  const client = ctx.clients.cloudTrail(ctx.account, homeRegion);
+  try {
+    const status = await client.send(new GetTrailStatusCommand({ Name: arn }));
+    record("GetTrailStatus", status);
+    const selectors = await client.send(new GetEventSelectorsCommand({ TrailName: arn }));
+    record("GetEventSelectors", selectors);
+    const facts = judge.trailFacts(trail, status, selectors, homeRegion);
+    const verdict = judge.judgeTrail(facts, requirement, ctx.now());
+    const observed = judge.observedTrail(facts, verdict);
+    const { status: verdictStatus, reason } = verdict;
+    return {
+      resource,
+      region: homeRegion,
+      status: verdictStatus,
+      reason,
+      observed,
+      expected,
+      source: trace.source(),
+    };
+  } catch (error) {
+    account.record(undefined, error);
+    return { ...errorItem(resource, error, trace, expected), region: homeRegion };
+  }
+}
+
+/** Period evidence from CloudTrail event history, per region: who read secrets, and how often secrets rotated. */
+async function secretActivity(ctx: CollectContext, period: Period, account: CallTrace) {
+  const { window, note } = judge.lookupWindow(period, ctx.now());
+  const evidence: Record<string, unknown> = { lookupWindow: window, ...(note ? { lookupNote: note } : {}) };
+  if (!window) return evidence;
+  const secretReadsByPrincipal: Record<string, Record<string, number>> = {};
+  const rotationEvents: Record<string, Record<string, number>> = {};
+  const lookupEventsError: Record<string, string> = {};
+  await runConcurrent(ctx.regions, CONCURRENCY, async (region) => {
+    const client = ctx.clients.cloudTrail(ctx.account, region);
+    const count = (eventName: string, key: (event: Event) => string) =>
+      countEvents(client, eventName, window, key, account);
+    try {
+      const reads = await count("GetSecretValue", judge.principalOf);
+      const rotations = Object.fromEntries(ROTATION_EVENTS.map((name) => [name, 0]));
+      for (const name of ROTATION_EVENTS) Object.assign(rotations, await count(name, () => name));
+      secretReadsByPrincipal[region] = reads;
+      rotationEvents[region] = rotations;
+    } catch (error) {
+      account.record(undefined, error);
+      lookupEventsError[region] = awsErrorCode(error);
+    }
+  });
+  const failed = Object.keys(lookupEventsError).length > 0;
+  return { ...evidence, secretReadsByPrincipal, rotationEvents, ...(failed ? { lookupEventsError } : {}) };
+}
+
+/** Pages through one event name in the window (LookupEvents takes one attribute), counting events by `key`. */
+async function countEvents(
+  client: CloudTrailClient,
+  eventName: string,
+  window: { start: string; end: string },
+  key: (event: Event) => string,
+  account: CallTrace,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  const request = {
+    LookupAttributes: [{ AttributeKey: "EventName" as const, AttributeValue: eventName }],
+    StartTime: new Date(window.start),
+    EndTime: new Date(window.end),
+  };
+  for await (const page of paginateLookupEvents({ client, pageSize: 50 }, request)) {
+    account.record("LookupEvents", page);
+    for (const event of page.Events ?? []) counts[key(event)] = (counts[key(event)] ?? 0) + 1;
+  }
+  return counts;
+}
