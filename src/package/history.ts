@@ -28,7 +28,7 @@ export interface PeriodHistory {
 export const useKey = (collector: string, controlIds: readonly string[]) => `${collector}|${[...controlIds].sort().join(",")}`;
 
 const resourceKey = (item: EvidenceItem) =>
-  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}`;
+  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}|${item.resource.name}`;
 
 /** Every complete snapshot (snapshot.json present) whose day falls in the period up to `through`. */
 export async function listSnapshots(store: Store, period: Period, through: string): Promise<SnapshotRecord[]> {

@@ -1,0 +1,180 @@
+// Passes a region with an ACTIVE external-access analyzer, and each active finding neither public nor open too long.
+import {
+  paginateGetFindingV2,
+  paginateListAnalyzers,
+  paginateListArchiveRules,
+  paginateListFindingsV2,
+  type AccessAnalyzerClient,
+  type ArchiveRuleSummary,
+  type FindingSummaryV2,
+} from "@aws-sdk/client-accessanalyzer";
+import { CallTrace } from "../src/aws/trace.js";
+import { defineCollector } from "../src/collector.js";
+import { mapConcurrent } from "../src/concurrency.js";
+import { errorItem } from "../src/evidence.js";
+import type { ItemDraft } from "../src/model.js";
+import {
+  analyzerFacts,
+  archiveFacts,
+  EXTERNAL_ACCESS_TYPES,
+  externalAccessFacts,
+  isEvidence,
+  isExternalAccess,
+  judgeAnalyzer,
+  judgeCoverage,
+  judgeFinding,
+  listedFacts,
+  resolvedWindow,
+  rulesNeedDetails,
+  type AnalyzerFacts,
+} from "./access-analyzer-findings.judge.js";
+
+/** The API publishes no maximum for maxResults (aws-quotas.md); 100 is the largest value known to be accepted. */
+const PAGE_SIZE = 100;
+/** Access Analyzer publishes no TPS either; the rate limiter holds the assumed 5 RPS, this bounds sockets. */
+const DETAIL_CONCURRENCY = 4;
+const ANALYZER = "AWS::AccessAnalyzer::Analyzer";
+
+const params = {
+  maxOpenFindingAgeDays: {
+    type: "integer",
+    default: 30,
+    min: 0,
+    max: 3650,
+    description: "Days an active finding may stay open before it fails.",
+  },
+} as const;
+
+export default defineCollector({
+  id: "access-analyzer-findings",
+  title: "IAM Access Analyzer watches every region and its findings are resolved in time",
+  docsUrl: "https://docs.aws.amazon.com/IAM/latest/UserGuide/what-is-access-analyzer.html",
+  criteria: ["CC6.3"],
+  service: "access-analyzer",
+  scope: "region",
+  // ListFindingsV2 and GetFindingV2 are authorized by the V1 action names.
+  permissions: [
+    "access-analyzer:ListAnalyzers",
+    "access-analyzer:ListFindings",
+    "access-analyzer:GetFinding",
+    "access-analyzer:ListArchiveRules",
+  ],
+  params,
+  async *collect(ctx, { maxOpenFindingAgeDays }) {
+    const client = ctx.clients.accessAnalyzer(ctx.account, ctx.region);
+    const listing = new CallTrace("access-analyzer", ctx.now);
+    const pages = paginateListAnalyzers({ client, pageSize: PAGE_SIZE }, {});
+    const analyzers = (await drain(pages, "ListAnalyzers", listing, (page) => page.analyzers)).map(
+      analyzerFacts,
+    );
+    const source = listing.source();
+    const expected = {
+      maxOpenFindingAgeDays,
+      analyzerTypes: EXTERNAL_ACCESS_TYPES,
+      analyzerStatus: "ACTIVE",
+    };
+    const coverage = judgeCoverage(ctx.region, analyzers);
+    if (coverage.status === "fail") {
+      const arn = `arn:${ctx.partition}:access-analyzer:${ctx.region}:${ctx.account}:analyzer/*`;
+      const resource = { arn, type: ANALYZER, name: `external-access analyzer in ${ctx.region}` };
+      const seen = analyzers.map(({ analyzerArn, analyzerType, status }) => ({
+        analyzerArn,
+        analyzerType,
+        status,
+      }));
+      yield { resource, ...coverage, observed: { region: ctx.region, analyzers: seen }, expected, source };
+    }
+    for (const analyzer of analyzers) {
+      const resource = { arn: analyzer.analyzerArn, type: ANALYZER, name: analyzer.analyzerName };
+      yield { resource, ...judgeAnalyzer(analyzer), observed: { ...analyzer }, expected, source };
+    }
+    const window = resolvedWindow(ctx.period, ctx.now());
+    // CREATING and FAILED analyzers have no findings to list; a DISABLED one keeps the findings it made.
+    const reporting = analyzers.filter(
+      (a) => isExternalAccess(a) && a.status !== "CREATING" && a.status !== "FAILED",
+    );
+    for (const analyzer of reporting) {
+      const trace = listing.fork();
+      const rules = await archiveRules(client, analyzer, trace);
+      const findings = async function* () {
+        const query = { analyzerArn: analyzer.analyzerArn };
+        for await (const page of paginateListFindingsV2({ client, pageSize: PAGE_SIZE }, query)) {
+          trace.record("ListFindingsV2", page);
+          yield* (page.findings ?? []).filter((finding) => isEvidence(finding, window));
+        }
+      };
+      const scope: FindingScope = { client, analyzer, rules, trace, now: ctx.now, maxOpenFindingAgeDays };
+      yield* mapConcurrent(findings(), DETAIL_CONCURRENCY, (summary) => findingItem(summary, scope));
+    }
+  },
+});
+
+interface FindingScope {
+  client: AccessAnalyzerClient;
+  analyzer: AnalyzerFacts;
+  rules: { rules: ArchiveRuleSummary[] } | { error: unknown };
+  trace: CallTrace;
+  now: () => Date;
+  maxOpenFindingAgeDays: number;
+}
+
+async function findingItem(summary: FindingSummaryV2, scope: FindingScope): Promise<ItemDraft> {
+  const { client, analyzer, rules, now, maxOpenFindingAgeDays } = scope;
+  const trace = scope.trace.fork();
+  const facts = listedFacts(summary, analyzer, now());
+  const resource = {
+    arn: summary.resource ?? `${analyzer.analyzerArn}/finding/${facts.findingId}`,
+    type: summary.resourceType ?? "AWS::AccessAnalyzer::Finding",
+    name: `${summary.resource?.split(/[:/]/).at(-1) ?? "resource"} (finding ${facts.findingId})`,
+  };
+  const expected = { maxOpenFindingAgeDays };
+  try {
+    const archived = facts.status === "ARCHIVED";
+    // Without the rules an archived finding's reason is unknown: a failed read, not an exception.
+    if (archived && "error" in rules) throw rules.error;
+    const ruleList = "rules" in rules ? rules.rules : [];
+    if (facts.status === "ACTIVE" || (archived && rulesNeedDetails(ruleList))) {
+      const pages = paginateGetFindingV2(
+        { client, pageSize: PAGE_SIZE },
+        { analyzerArn: analyzer.analyzerArn, id: facts.findingId },
+      );
+      Object.assign(
+        facts,
+        externalAccessFacts(await drain(pages, "GetFindingV2", trace, (p) => p.findingDetails)),
+      );
+    }
+    if (archived) Object.assign(facts, archiveFacts(ruleList, facts));
+    const verdict = judgeFinding(facts, expected, now());
+    return { resource, ...verdict, observed: { ...facts }, expected, source: trace.source() };
+  } catch (error) {
+    return errorItem(resource, error, trace, expected);
+  }
+}
+
+/** A failed ListArchiveRules spoils only the archived findings' attribution, so it is kept, not thrown. */
+async function archiveRules(client: AccessAnalyzerClient, analyzer: AnalyzerFacts, trace: CallTrace) {
+  const pages = paginateListArchiveRules(
+    { client, pageSize: PAGE_SIZE },
+    { analyzerName: analyzer.analyzerName },
+  );
+  try {
+    return { rules: await drain(pages, "ListArchiveRules", trace, (page) => page.archiveRules) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** Every element of every page, each page recorded as evidence of the call. */
+async function drain<P, T>(
+  pages: AsyncIterable<P>,
+  operation: string,
+  trace: CallTrace,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) {
+    trace.record(operation, page);
+    all.push(...(pick(page) ?? []));
+  }
+  return all;
+}
