@@ -1,9 +1,12 @@
 // The registry: every collector the tool ships, in one explicit sorted list.
 import type { Collector, ParamSchema } from "../src/collector.js";
 import accessAnalyzerFindings from "./access-analyzer-findings.js";
+import cloudtrailDataEvents from "./cloudtrail-data-events.js";
 import kmsKeyRotation from "./kms-key-rotation.js";
+import secretsRotation from "./secrets-rotation.js";
+import tlsInTransit from "./tls-in-transit.js";
 
-export const COLLECTORS = [accessAnalyzerFindings, kmsKeyRotation] as const satisfies readonly Collector<ParamSchema>[];
+export const COLLECTORS = [accessAnalyzerFindings, cloudtrailDataEvents, kmsKeyRotation, secretsRotation, tlsInTransit] as const satisfies readonly Collector<ParamSchema>[];
 
 export type CollectorId = (typeof COLLECTORS)[number]["id"];
 
