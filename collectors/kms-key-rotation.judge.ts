@@ -3,7 +3,7 @@ import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type { ResourceHistory } from "../src/collector.js";
 import type { Period, PeriodVerdict, Verdict } from "../src/model.js";
 import { daysBetween } from "../src/period.js";
-import { inPeriod, largestGap } from "../src/rotation-history.js";
+import { judgeRotationHistory } from "../src/rotation-history.js";
 
 export interface KmsParams {
   maxRotationPeriodDays: number;
@@ -111,27 +111,11 @@ export function judgeKeyPeriod(
   params: KmsParams,
 ): PeriodVerdict {
   const facts = history.latest.observed as Partial<KeyFacts>;
-  const rotationsInPeriod = inPeriod(history.dates, period.start, through);
-  const daysNotObserved = history.daysCovered.filter((day) => !history.daysObserved.includes(day));
-  const observed = { rotationsInPeriod, daysObserved: history.daysObserved.length, daysNotObserved };
-  if (history.latest.status === "not_applicable" || facts.scope !== "rotatable") {
-    return { status: "not_applicable", reason: "not held to the rotation rule", observed };
-  }
+  const applicable = history.latest.status !== "not_applicable" && facts.scope === "rotatable";
   const rotationPeriod = Math.min(facts.rotationPeriodInDays ?? 365, params.maxRotationPeriodDays);
-  const origin = facts.creationDate ?? history.dates[0] ?? `${period.start}T00:00:00.000Z`;
-  const gap = largestGap(history.dates, origin, period.start, through);
-  const allowed = rotationPeriod + params.graceDays;
-  const withGap = { ...observed, largestGapDays: gap.days, largestGap: gap };
-  if (gap.days > allowed) {
-    return {
-      status: "fail",
-      reason: `no rotation for ${gap.days} days (${gap.from.slice(0, 10)} to ${gap.to.slice(0, 10)}); allowed ${allowed}`,
-      observed: withGap,
-    };
-  }
-  return {
-    status: "pass",
-    reason: `${rotationsInPeriod.length} rotation(s) in the period; largest gap ${gap.days} days within ${allowed}`,
-    observed: withGap,
-  };
+  return judgeRotationHistory(history, period, through, {
+    origin: facts.creationDate,
+    allowedDays: rotationPeriod + params.graceDays,
+    ...(applicable ? {} : { notApplicable: "not held to the rotation rule" }),
+  });
 }

@@ -5,7 +5,7 @@ import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import type { ResourceHistory } from "../src/collector.js";
 import type { EvidenceItem, Period, PeriodVerdict, Verdict } from "../src/model.js";
 import { daysBetween } from "../src/period.js";
-import { inPeriod, largestGap } from "../src/rotation-history.js";
+import { judgeRotationHistory } from "../src/rotation-history.js";
 import { parseWindow, ScheduleError, worstScheduleGap } from "../src/aws-cron.js";
 
 export interface SecretsParams {
@@ -178,30 +178,11 @@ export function judgeSecretPeriod(
   params: SecretsParams,
 ): PeriodVerdict {
   const facts = history.latest.observed as Partial<SecretFacts>;
-  const rotationsInPeriod = inPeriod(history.dates, period.start, through);
-  const daysNotObserved = history.daysCovered.filter((day) => !history.daysObserved.includes(day));
-  const observed = { rotationsInPeriod, daysObserved: history.daysObserved.length, daysNotObserved };
-  if (history.latest.status === "not_applicable") {
-    return { status: "not_applicable", reason: history.latest.reason, observed };
-  }
-  const origin = facts.createdDate ?? history.dates[0] ?? `${period.start}T00:00:00.000Z`;
-  const gap = largestGap(history.dates, origin, period.start, through);
-  const allowed = params.maxIntervalDays + params.graceDays;
-  const withGap = { ...observed, largestGapDays: gap.days, largestGap: gap };
-  const unobserved = daysNotObserved.length ? `; not observed on ${daysNotObserved.length} day(s)` : "";
-  if (gap.days > allowed) {
-    const span = `${gap.from.slice(0, 10)} to ${gap.to.slice(0, 10)}`;
-    return {
-      status: "fail",
-      reason: `no rotation for ${gap.days} days (${span}); allowed ${allowed}${unobserved}`,
-      observed: withGap,
-    };
-  }
-  return {
-    status: "pass",
-    reason: `${rotationsInPeriod.length} rotation(s) in the period; largest gap ${gap.days} days within ${allowed}${unobserved}`,
-    observed: withGap,
-  };
+  return judgeRotationHistory(history, period, through, {
+    origin: facts.createdDate,
+    allowedDays: params.maxIntervalDays + params.graceDays,
+    ...(history.latest.status === "not_applicable" ? { notApplicable: history.latest.reason } : {}),
+  });
 }
 
 /** What evidence records for a secret: the facts plus the interval the verdict used. */

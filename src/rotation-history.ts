@@ -1,4 +1,6 @@
 // Gaps between rotations over a period: the Type II question "did it rotate on time throughout?".
+import type { ResourceHistory } from "./collector.js";
+import type { Period, PeriodVerdict } from "./model.js";
 import { daysBetween } from "./period.js";
 
 export interface RotationGap {
@@ -29,4 +31,34 @@ export function largestGap(rotations: readonly string[], origin: string, start: 
 
 export function inPeriod(dates: readonly string[], start: string, through: string): string[] {
   return dates.filter((date) => date.slice(0, 10) >= start && date.slice(0, 10) <= through);
+}
+
+export interface RotationRule {
+  /** When the resource came to exist: the start of the first interval. */
+  origin: string | undefined;
+  /** Days allowed between rotations, grace included. */
+  allowedDays: number;
+  /** Why the resource is not held to the rule; undefined when it is. */
+  notApplicable?: string;
+}
+
+/** The period verdict both rotation collectors give: rotations seen, the largest gap, and days not observed. */
+export function judgeRotationHistory(history: ResourceHistory, period: Period, through: string, rule: RotationRule): PeriodVerdict {
+  const rotationsInPeriod = inPeriod(history.dates, period.start, through);
+  const daysNotObserved = history.daysCovered.filter((day) => !history.daysObserved.includes(day));
+  const observed = { rotationsInPeriod, daysObserved: history.daysObserved.length, daysNotObserved };
+  if (rule.notApplicable !== undefined) return { status: "not_applicable", reason: rule.notApplicable, observed };
+  const origin = rule.origin ?? history.dates[0] ?? `${period.start}T00:00:00.000Z`;
+  const gap = largestGap(history.dates, origin, period.start, through);
+  const withGap = { ...observed, largestGapDays: gap.days, largestGap: gap };
+  const unobserved = daysNotObserved.length ? `; not observed on ${daysNotObserved.length} day(s)` : "";
+  if (gap.days > rule.allowedDays) {
+    const span = `${gap.from.slice(0, 10)} to ${gap.to.slice(0, 10)}`;
+    return { status: "fail", reason: `no rotation for ${gap.days} days (${span}); allowed ${rule.allowedDays}${unobserved}`, observed: withGap };
+  }
+  return {
+    status: "pass",
+    reason: `${rotationsInPeriod.length} rotation(s) in the period; largest gap ${gap.days} days within ${rule.allowedDays}${unobserved}`,
+    observed: withGap,
+  };
 }
