@@ -3,20 +3,17 @@ import {
   DescribeTrailsCommand,
   GetEventSelectorsCommand,
   GetTrailStatusCommand,
-  paginateLookupEvents,
-  type CloudTrailClient,
-  type Event,
   type Trail,
 } from "@aws-sdk/client-cloudtrail";
 import { awsErrorCode, CallTrace } from "../src/aws/trace.js";
 import { defineCollector, type CollectContext } from "../src/collector.js";
 import { mapConcurrent, runConcurrent } from "../src/concurrency.js";
 import { errorItem } from "../src/evidence.js";
-import type { ItemDraft, Period } from "../src/model.js";
+import type { ItemDraft } from "../src/model.js";
 import * as judge from "./cloudtrail-data-events.judge.js";
+import { secretActivity } from "./cloudtrail-secret-activity.js";
 
 const CONCURRENCY = 4;
-const ROTATION_EVENTS = ["RotationSucceeded", "RotateSecret"];
 
 const params = {
   dataResourceTypes: {
@@ -159,52 +156,4 @@ async function trailItem(
     account.record(undefined, error);
     return { ...errorItem(resource, error, trace, expected), region: homeRegion };
   }
-}
-
-/** Period evidence from CloudTrail event history, per region: who read secrets, and how often secrets rotated. */
-async function secretActivity(ctx: CollectContext, period: Period, account: CallTrace) {
-  const { window, note } = judge.lookupWindow(period, ctx.now());
-  const evidence: Record<string, unknown> = { lookupWindow: window, ...(note ? { lookupNote: note } : {}) };
-  if (!window) return evidence;
-  const secretReadsByPrincipal: Record<string, Record<string, number>> = {};
-  const rotationEvents: Record<string, Record<string, number>> = {};
-  const lookupEventsError: Record<string, string> = {};
-  await runConcurrent(ctx.regions, CONCURRENCY, async (region) => {
-    const client = ctx.clients.cloudTrail(ctx.account, region);
-    const count = (eventName: string, key: (event: Event) => string) =>
-      countEvents(client, eventName, window, key, account);
-    try {
-      const reads = await count("GetSecretValue", judge.principalOf);
-      const rotations = Object.fromEntries(ROTATION_EVENTS.map((name) => [name, 0]));
-      for (const name of ROTATION_EVENTS) Object.assign(rotations, await count(name, () => name));
-      secretReadsByPrincipal[region] = reads;
-      rotationEvents[region] = rotations;
-    } catch (error) {
-      account.record(undefined, error);
-      lookupEventsError[region] = awsErrorCode(error);
-    }
-  });
-  const failed = Object.keys(lookupEventsError).length > 0;
-  return { ...evidence, secretReadsByPrincipal, rotationEvents, ...(failed ? { lookupEventsError } : {}) };
-}
-
-/** Pages through one event name in the window (LookupEvents takes one attribute), counting events by `key`. */
-async function countEvents(
-  client: CloudTrailClient,
-  eventName: string,
-  window: { start: string; end: string },
-  key: (event: Event) => string,
-  account: CallTrace,
-): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  const request = {
-    LookupAttributes: [{ AttributeKey: "EventName" as const, AttributeValue: eventName }],
-    StartTime: new Date(window.start),
-    EndTime: new Date(window.end),
-  };
-  for await (const page of paginateLookupEvents({ client, pageSize: 50 }, request)) {
-    account.record("LookupEvents", page);
-    for (const event of page.Events ?? []) counts[key(event)] = (counts[key(event)] ?? 0) + 1;
-  }
-  return counts;
 }

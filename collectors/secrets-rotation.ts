@@ -1,10 +1,10 @@
 // Passes a secret whose rotation is on, scheduled at least every maxIntervalDays, and last succeeded on time.
-import { paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
 import {
   DescribeSecretCommand,
   paginateListSecrets,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
+import { EVENT_HISTORY_DAYS, eventsNamed } from "../src/aws/event-history.js";
 import { awsErrorCode, CallTrace } from "../src/aws/trace.js";
 import { defineCollector, type CollectContext } from "../src/collector.js";
 import { mapConcurrent } from "../src/concurrency.js";
@@ -22,8 +22,6 @@ import {
 } from "./secrets-rotation.judge.js";
 
 const PER_SECRET_CONCURRENCY = 16;
-/** LookupEvents only reaches back 90 days. */
-const CLOUDTRAIL_DAYS = 90;
 const SECRET = "AWS::SecretsManager::Secret";
 
 const params = {
@@ -113,24 +111,17 @@ async function gather(ctx: CollectContext, entry: SecretListEntry, listing: Call
 
 /** One paged LookupEvents per region: RotationSucceeded over CloudTrail's 90 days, keyed by the secret named. */
 async function rotationEvents(ctx: CollectContext, now: Date): Promise<RotationEvents> {
-  const start = new Date(now.getTime() - CLOUDTRAIL_DAYS * 86_400_000);
+  const start = new Date(now.getTime() - EVENT_HISTORY_DAYS * 86_400_000);
   const found: RotationEvents = { since: start.toISOString(), bySecret: new Map() };
   const client = ctx.clients.cloudTrail(ctx.account, ctx.region);
-  const query = {
-    LookupAttributes: [{ AttributeKey: "EventName" as const, AttributeValue: "RotationSucceeded" }],
-    StartTime: start,
-    EndTime: now,
-  };
   try {
-    for await (const page of paginateLookupEvents({ client, pageSize: 50 }, query)) {
-      for (const event of page.Events ?? []) {
-        const secret = rotatedSecretId(event);
-        if (!secret || !event.EventTime || event.EventSource !== "secretsmanager.amazonaws.com") continue;
-        const entry = found.bySecret.get(secret) ?? { dates: [], pages: [] };
-        entry.dates.push(event.EventTime.toISOString());
-        if (!entry.pages.includes(page)) entry.pages.push(page);
-        found.bySecret.set(secret, entry);
-      }
+    for await (const { event, page } of eventsNamed(client, "RotationSucceeded", { start, end: now })) {
+      const secret = rotatedSecretId(event);
+      if (!secret || !event.EventTime || event.EventSource !== "secretsmanager.amazonaws.com") continue;
+      const entry = found.bySecret.get(secret) ?? { dates: [], pages: [] };
+      entry.dates.push(event.EventTime.toISOString());
+      if (!entry.pages.includes(page)) entry.pages.push(page);
+      found.bySecret.set(secret, entry);
     }
   } catch (error) {
     // Rotation is still judged from ListSecrets; the item says which extra evidence is missing and why.
