@@ -47,6 +47,8 @@ export interface ResourceHistory {
   daysObserved: string[];
   /** Days of the period covered by a complete snapshot of this collector, observed or not. */
   daysCovered: string[];
+  /** Every day of the period up to the package's through date. */
+  periodDays: string[];
 }
 
 export interface PeriodJudge<P> {

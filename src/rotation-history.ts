@@ -45,7 +45,10 @@ export interface RotationRule {
 /** The period verdict both rotation collectors give: rotations seen, the largest gap, and days not observed. */
 export function judgeRotationHistory(history: ResourceHistory, period: Period, through: string, rule: RotationRule): PeriodVerdict {
   const rotationsInPeriod = inPeriod(history.dates, period.start, through);
-  const daysNotObserved = history.daysCovered.filter((day) => !history.daysObserved.includes(day));
+  // From the first day the resource was seen: a day without a snapshot, or a snapshot without it, is unobserved.
+  const firstSeen = history.daysObserved[0] ?? through;
+  const observedDays = new Set(history.daysObserved);
+  const daysNotObserved = history.periodDays.filter((day) => day >= firstSeen && !observedDays.has(day));
   const observed = { rotationsInPeriod, daysObserved: history.daysObserved.length, daysNotObserved };
   if (rule.notApplicable !== undefined) return { status: "not_applicable", reason: rule.notApplicable, observed };
   const origin = rule.origin ?? history.dates[0] ?? `${period.start}T00:00:00.000Z`;

@@ -104,7 +104,7 @@ describe("judgeKeyPeriod", () => {
   it("fails a 90-day key that went 120 days without rotating inside the quarter", () => {
     const facts = rotatable({ creationDate: "2026-01-01T00:00:00.000Z", rotationPeriodInDays: 90 });
     const rotations = ["2026-04-01T00:00:00.000Z", "2026-07-30T00:00:00.000Z", "2026-09-25T00:00:00.000Z"];
-    const verdict = judgeKeyPeriod({ latest: item(facts), dates: rotations, daysObserved: days, daysCovered: days }, q3, "2026-09-30", {
+    const verdict = judgeKeyPeriod({ latest: item(facts), dates: rotations, daysObserved: days, daysCovered: days, periodDays: days }, q3, "2026-09-30", {
       ...PARAMS,
       maxRotationPeriodDays: 90,
     });
@@ -116,7 +116,7 @@ describe("judgeKeyPeriod", () => {
   it("passes a yearly key that rotated on schedule before the quarter", () => {
     const facts = rotatable({ creationDate: "2025-06-15T00:00:00.000Z" });
     const verdict = judgeKeyPeriod(
-      { latest: item(facts), dates: ["2026-06-15T00:00:00.000Z"], daysObserved: days, daysCovered: [...days, "2026-07-03"] },
+      { latest: item(facts), dates: ["2026-06-15T00:00:00.000Z"], daysObserved: days, daysCovered: days, periodDays: [...days, "2026-07-03"] },
       q3,
       "2026-09-30",
       PARAMS,

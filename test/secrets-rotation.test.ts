@@ -377,6 +377,7 @@ describe("period", () => {
     dates,
     daysObserved: observedDays,
     daysCovered: days,
+    periodDays: days,
   });
 
   it("passes a quarter with monthly rotations and counts them", () => {

@@ -96,7 +96,7 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
   const params = latest.expected;
   const period: PeriodVerdict = collector?.period
     ? collector.period.judge(
-        { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays },
+        { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays, periodDays: input.history.days },
         input.period,
         input.through,
         params as never,
