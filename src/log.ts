@@ -29,14 +29,37 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/** How a person reads the run's main events on a terminal: progress with counts, not key=value dumps. */
+function humanLine(name: string, fields: Record<string, unknown>, progress: { done: number; total: number }): string | undefined {
+  switch (name) {
+    case "snapshot.start":
+      progress.total = Number(fields.tasks ?? 0);
+      progress.done = 0;
+      return `collecting: ${fields.collectors} collector(s) x ${fields.accounts} account(s) x ${fields.regions} region(s)`;
+    case "collector.done":
+      progress.done += 1;
+      return `[${progress.done}/${progress.total}] ${fields.collector} ${fields.account}/${fields.region}: ${fields.resources} resources${Number(fields.errors) > 0 ? `, ${fields.errors} errors` : ""}`;
+    case "snapshot.done":
+      return `snapshot ${fields.runId}: ${fields.pass} pass, ${fields.fail} fail, ${fields.excepted} excepted, ${fields.not_applicable} n/a, ${fields.error} error`;
+    default:
+      return undefined;
+  }
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
+  const progress = { done: 0, total: 0 };
   const event = (level: Level, name: string, fields: Record<string, unknown> = {}) => {
     if (options.quiet && (level === "info" || level === "debug")) return;
     if (level === "debug" && !process.env.SOC2_EVIDENCE_DEBUG) return;
     const safe = redact(fields) as Record<string, unknown>;
     if (options.json) {
       write(JSON.stringify({ time: new Date().toISOString(), level, event: name, ...safe }));
+      return;
+    }
+    const human = level === "info" ? humanLine(name, safe, progress) : undefined;
+    if (human !== undefined) {
+      write(human);
       return;
     }
     const details = Object.entries(safe)

@@ -7,6 +7,7 @@ import { once } from "node:events";
 import { renderersFor } from "../../reports/index.js";
 import type { Format, RenderTarget } from "../../reports/renderer.js";
 import type { Manifest, ManifestFile } from "../manifest.js";
+import { SIGNATURE_FILE, signerOf } from "../sign.js";
 import type { Store } from "../store/store.js";
 import type { EvidencePackage } from "./model.js";
 
@@ -59,7 +60,10 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       snapshots: pkg.snapshots.flatMap((snapshot) => snapshot.files),
     };
     const manifestKey = `${prefix}manifest.json`;
+    // Signed before the manifest is stored, so a key that fails leaves no manifest; the signature lands beside it.
+    const signature = await signerOf(store)?.sign(manifest);
     await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
+    if (signature) await store.put(`${prefix}${SIGNATURE_FILE}`, JSON.stringify(signature, null, 2), "application/json");
     // Only a package whose manifest exists is complete; latest.json then points at it.
     await store.putPointer(
       `packages/${pkg.period.label}/latest.json`,

@@ -1,6 +1,5 @@
 // Opens the S3 store; kept apart so the local path never loads the S3 code.
 import type { StoreConfig } from "../config/types.js";
-import { UsageError } from "../errors.js";
 import type { Store } from "./store.js";
 
 export interface S3StoreOptions {
@@ -10,6 +9,21 @@ export interface S3StoreOptions {
   region: string;
 }
 
+/** An S3Store for the bucket, signing manifests with store.signingKey when one is configured. Nothing is called yet. */
 export async function openS3Store(options: S3StoreOptions): Promise<Store> {
-  throw new UsageError(`S3 store (bucket ${options.bucket}) is not available in this build; use --out DIR`);
+  const [{ S3Store, createS3Client }, { KmsManifestSigner, createKmsClient, kmsRegionOf }] =
+    await Promise.all([import("./s3.js"), import("../sign.js")]);
+  const { signingKey, retainDays } = options.store;
+  return new S3Store({
+    client: createS3Client(options.region),
+    bucket: options.bucket,
+    prefix: options.prefix,
+    region: options.region,
+    ...(retainDays !== undefined ? { retainDays } : {}),
+    ...(signingKey
+      ? {
+          signer: new KmsManifestSigner(createKmsClient(kmsRegionOf(signingKey, options.region)), signingKey),
+        }
+      : {}),
+  });
 }

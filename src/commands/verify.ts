@@ -1,0 +1,62 @@
+// `verify LOCATION`: the auditor's check of a package, local or in S3. Exit 0 intact, 1 any problem, 2 usage, 3 unreadable.
+import type { KMSClient } from "@aws-sdk/client-kms";
+import { readFile } from "node:fs/promises";
+import { UsageError } from "../errors.js";
+import { createKmsClient } from "../sign.js";
+import { formatReport, LocalPackageSource, verifyPackage, type PackageSource } from "../verify.js";
+import { parse } from "./options.js";
+
+const USAGE =
+  "usage: soc2-evidence verify LOCATION [--json] [--require-signature] [--public-key FILE] [--offline]";
+
+async function sourceFor(location: string): Promise<PackageSource> {
+  if (!location.startsWith("s3://")) return new LocalPackageSource(location);
+  const [{ S3PackageSource }, { createS3Client }] = await Promise.all([
+    import("../verify-s3.js"),
+    import("../store/s3.js"),
+  ]);
+  return new S3PackageSource(
+    createS3Client(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1"),
+    location,
+  );
+}
+
+export async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, {
+    "require-signature": { type: "boolean", default: false },
+    "public-key": { type: "string" },
+    offline: { type: "boolean", default: false },
+  });
+  const [location, ...extra] = positionals;
+  if (!location || extra.length > 0)
+    throw new UsageError(
+      `verify takes one LOCATION (a package folder or s3://bucket/prefix/packages/<period>/<runId>); ${USAGE}`,
+    );
+  const publicKey = await pinnedKey(values["public-key"]);
+  const source = await sourceFor(location);
+  const kmsClients = new Map<string, KMSClient>();
+  const kms = (region: string) =>
+    kmsClients.get(region) ?? kmsClients.set(region, createKmsClient(region)).get(region)!;
+  try {
+    const report = await verifyPackage(source, {
+      requireSignature: Boolean(values["require-signature"]),
+      ...(publicKey ? { publicKey } : {}),
+      ...(values.offline ? {} : { kms }),
+    });
+    if (values.json) process.stdout.write(JSON.stringify(report) + "\n");
+    else if (!values.quiet || !report.ok) process.stdout.write(formatReport(report));
+    return report.ok ? 0 : 1;
+  } finally {
+    source.close();
+    for (const client of kmsClients.values()) client.destroy();
+  }
+}
+
+async function pinnedKey(file: unknown): Promise<Buffer | undefined> {
+  if (typeof file !== "string") return undefined;
+  try {
+    return await readFile(file);
+  } catch (error) {
+    throw new UsageError(`--public-key: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+  }
+}

@@ -1,0 +1,86 @@
+// Large evidence files as multipart uploads: every part carries its SHA-256, and completion is If-None-Match: *.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  UploadPartCommand,
+  type CompletedPart,
+  type CompleteMultipartUploadOutput,
+  type CreateMultipartUploadRequest,
+  type S3Client,
+} from "@aws-sdk/client-s3";
+import { createHash } from "node:crypto";
+import { open } from "node:fs/promises";
+
+export interface PartsUploaded {
+  result: CompleteMultipartUploadOutput;
+  /** SHA-256 of the whole file, hex: what the manifest records. */
+  sha256: string;
+  /** The composite checksum S3 should report: base64 SHA-256 of the part digests. */
+  checksum: string;
+}
+
+const sha256 = (body: Buffer) => createHash("sha256").update(body).digest();
+
+/** Uploads `file` in parts of `partSize`; on any failure the upload is aborted so no parts linger. */
+export async function uploadInParts(
+  client: S3Client,
+  create: CreateMultipartUploadRequest & { Bucket: string; Key: string },
+  file: string,
+  size: number,
+  partSize: number,
+): Promise<PartsUploaded> {
+  const target = { Bucket: create.Bucket, Key: create.Key };
+  let uploadId: string | undefined;
+  const handle = await open(file);
+  try {
+    ({ UploadId: uploadId } = await client.send(
+      new CreateMultipartUploadCommand({ ...create, ChecksumAlgorithm: "SHA256" }),
+    ));
+    const whole = createHash("sha256");
+    const parts: CompletedPart[] = [];
+    const digests: Buffer[] = [];
+    for (let offset = 0, number = 1; offset < size; offset += partSize, number += 1) {
+      const chunk = Buffer.alloc(Math.min(partSize, size - offset));
+      await handle.read(chunk, 0, chunk.length, offset);
+      whole.update(chunk);
+      const digest = sha256(chunk);
+      digests.push(digest);
+      const checksum = digest.toString("base64");
+      const part = await client.send(
+        new UploadPartCommand({
+          ...target,
+          UploadId: uploadId,
+          PartNumber: number,
+          Body: chunk,
+          ContentLength: chunk.length,
+          ChecksumAlgorithm: "SHA256",
+          ChecksumSHA256: checksum,
+        }),
+      );
+      parts.push({ PartNumber: number, ETag: part.ETag, ChecksumSHA256: checksum });
+    }
+    const result = await client.send(
+      new CompleteMultipartUploadCommand({
+        ...target,
+        UploadId: uploadId,
+        IfNoneMatch: "*",
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    return {
+      result,
+      sha256: whole.digest("hex"),
+      checksum: sha256(Buffer.concat(digests)).toString("base64"),
+    };
+  } catch (error) {
+    if (uploadId) {
+      await client
+        .send(new AbortMultipartUploadCommand({ ...target, UploadId: uploadId }))
+        .catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
