@@ -34,8 +34,7 @@ export interface ManifestSigner {
 }
 
 /** The signer a store carries, if its configuration names a signing key. */
-export const signerOf = (store: object): ManifestSigner | undefined =>
-  (store as { signer?: ManifestSigner }).signer;
+export const signerOf = (store: { signer?: ManifestSigner }): ManifestSigner | undefined => store.signer;
 
 const ALGORITHMS: Record<string, ManifestSignature["algorithm"]> = {
   ECC_NIST_P256: "ECDSA_SHA_256",

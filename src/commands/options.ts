@@ -1,7 +1,8 @@
 // Options every command shares (SPEC section 3), parsed strictly: an unknown flag is a usage error.
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { FORMATS, type Format } from "../../reports/renderer.js";
-import { loadConfig, type LoadedConfig } from "../config/load.js";
+import type { LoadedConfig } from "../config/load.js";
+import { loadConfigFrom } from "../config/source.js";
 import { UsageError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { LocalStore } from "../store/local.js";
@@ -9,7 +10,7 @@ import { openS3Store } from "../store/open.js";
 import type { Store } from "../store/store.js";
 
 export const COMMON_OPTIONS = {
-  config: { type: "string", default: "./controls.yaml" },
+  config: { type: "string" },
   out: { type: "string" },
   bucket: { type: "string" },
   prefix: { type: "string" },
@@ -51,7 +52,7 @@ export function loggerFor(values: Values): Logger {
 }
 
 export async function configFrom(values: Values, now: Date, log: Logger): Promise<LoadedConfig> {
-  const loaded = await loadConfig(String(values.config), now);
+  const loaded = await loadConfigFrom(typeof values.config === "string" ? values.config : undefined, now);
   for (const warning of loaded.warnings) log.warn("config.warning", { warning });
   return loaded;
 }
@@ -62,7 +63,15 @@ export async function storeFrom(values: Values, loaded: LoadedConfig): Promise<S
   const normalized = prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix;
   const bucket = typeof values.bucket === "string" ? values.bucket : values.out ? undefined : loaded.config.store.bucket;
   if (bucket) return openS3Store({ bucket, prefix: normalized, store: loaded.config.store, region: loaded.config.scope.regions[0] ?? "us-east-1" });
-  return new LocalStore(typeof values.out === "string" ? values.out : "./evidence", normalized);
+  const { signingKey } = loaded.config.store;
+  const region = loaded.config.scope.regions[0] ?? "us-east-1";
+  const signer = signingKey ? await localSigner(signingKey, region) : undefined;
+  return new LocalStore(typeof values.out === "string" ? values.out : "./evidence", normalized, signer);
+}
+
+async function localSigner(signingKey: string, region: string) {
+  const { KmsManifestSigner, createKmsClient, kmsRegionOf } = await import("../sign.js");
+  return new KmsManifestSigner(createKmsClient(kmsRegionOf(signingKey, region)), signingKey);
 }
 
 export function checkScopeOverrides(values: Values): void {

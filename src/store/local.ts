@@ -6,6 +6,7 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { StoreError } from "../errors.js";
 import type { StoredFile } from "../model.js";
+import type { ManifestSigner } from "../sign.js";
 import type { Store, StoreFacts } from "./store.js";
 
 export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
@@ -25,6 +26,7 @@ export class LocalStore implements Store {
   constructor(
     root: string,
     private readonly prefix = "",
+    readonly signer?: ManifestSigner,
   ) {
     this.root = resolve(root);
   }
@@ -39,6 +41,7 @@ export class LocalStore implements Store {
     } catch (error) {
       throw new StoreError(`cannot create the evidence folder ${this.location}: ${(error as NodeJS.ErrnoException).code}; pass --out DIR`, { cause: error });
     }
+    await this.signer?.prepare();
     return { kind: "local", location: this.location, warnings: [] };
   }
 

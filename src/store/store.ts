@@ -1,6 +1,7 @@
 // Where evidence lives: a local folder or a versioned S3 bucket, behind one interface that knows nothing of SOC 2.
 import type { Readable } from "node:stream";
 import type { StoredFile } from "../model.js";
+import type { ManifestSigner } from "../sign.js";
 
 export interface StoreFacts {
   kind: "local" | "s3";
@@ -19,6 +20,8 @@ export interface Store {
   readonly kind: "local" | "s3";
   /** A folder path or s3://bucket/prefix, for people. */
   readonly location: string;
+  /** Signs each package manifest, when the config names a KMS signing key. */
+  readonly signer?: ManifestSigner;
   /** Checks the store can hold evidence (S3: versioning on) before anything is written. */
   preflight(): Promise<StoreFacts>;
   /** Writes a new object from a file on disk; never overwrites an existing key. */

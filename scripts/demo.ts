@@ -1,0 +1,131 @@
+// npm run demo: the whole tool against a local AWS emulator seeded with the acme estate; no AWS account needed.
+// Usage: tsx scripts/demo.ts [--out DIR]   (default ./evidence; the CLI must be built: npm run build)
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { loadConfig } from "../src/config/load.js";
+import { parsePeriod } from "../src/period.js";
+import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
+import { startEmulator, type Emulator } from "../test/support/emulator.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const CLI = join(ROOT, "dist/src/cli.js");
+const CONFIG = join(ROOT, ACME_CONTROLS);
+/** Exit code when the demo itself cannot run (no moto, no build): SPEC's "the run could not complete". */
+const CANNOT_RUN = 3;
+
+const say = (line = "") => process.stdout.write(`${line}\n`);
+
+let emulator: Emulator | undefined;
+let cli: ChildProcess | undefined;
+let stopping: Promise<void> | undefined;
+const stopEmulator = () => (stopping ??= emulator?.stop().catch(() => undefined) ?? Promise.resolve());
+
+// Interrupted or killed: stop the CLI and the emulator before going, and exit 128 + the signal's number. Kept
+// registered (not `once`), so moto's own last-resort handler sees a listener and leaves the stopping to this one.
+for (const [signal, number] of [
+  ["SIGINT", 2],
+  ["SIGTERM", 15],
+  ["SIGHUP", 1],
+] as const) {
+  process.on(signal, () => {
+    say(`\ndemo: ${signal}, stopping the emulator`);
+    cli?.kill(signal);
+    void stopEmulator().finally(() => process.exit(128 + number));
+  });
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({ options: { out: { type: "string", default: "./evidence" } } });
+  const out = resolve(values.out ?? "./evidence");
+  if (!existsSync(CLI)) {
+    say(
+      `demo: ${relative(process.cwd(), CLI)} is missing; build it first (npm run demo builds it): npm run build`,
+    );
+    return CANNOT_RUN;
+  }
+  say(
+    "soc2-evidence demo: the acme estate in a local AWS emulator (moto behind a test proxy); no AWS account is used.",
+  );
+  emulator = await startEmulator();
+  say(`emulator: ${emulator.endpoint} (moto pid ${emulator.moto.pid})`);
+  const started = Date.now();
+  const estate = await seedAcme(emulator);
+  say(
+    `seeded: accounts ${estate.accounts.join(", ")} x regions ${estate.regions.join(", ")}, ` +
+      `${estate.expected.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
+  const args = ["collect", "--period", "current", "--config", CONFIG, "--out", out];
+  say(`\n$ soc2-evidence ${args.join(" ")}\n`);
+  const code = await runCli(args, emulator.env);
+  say();
+  await reportPackage(out);
+  if (code === 1) {
+    say(`exit 1: package written, some controls deficient, as the demo estate intends.`);
+  }
+  return code;
+}
+
+/** Runs the built CLI with the emulator's environment, its output streamed straight through. */
+function runCli(args: string[], env: Record<string, string>): Promise<number> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // A profile would point the SDK at real credentials; the emulator's are in the environment.
+  delete childEnv.AWS_PROFILE;
+  return new Promise((resolvePromise, reject) => {
+    cli = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "inherit", "inherit"], env: childEnv });
+    cli.once("error", reject);
+    cli.once("close", (code, signal) => {
+      cli = undefined;
+      if (code === null) say(`demo: the CLI was stopped by ${signal}`);
+      resolvePromise(code ?? CANNOT_RUN);
+    });
+  });
+}
+
+/** Where the package is: latest.json for the period points at its manifest. */
+async function reportPackage(out: string): Promise<void> {
+  const { config } = await loadConfig(CONFIG, new Date());
+  const period = parsePeriod("current", new Date());
+  const latest = join(out, config.store.prefix, "packages", period.label, "latest.json");
+  if (!existsSync(latest)) {
+    say(`no package was written (${latest} is missing)`);
+    return;
+  }
+  const pointer = JSON.parse(await readFile(latest, "utf8")) as { manifest: string; status: string };
+  const folder = dirname(join(out, config.store.prefix, pointer.manifest));
+  say(`package (${pointer.status}): ${folder}`);
+  for (const file of ["report.pdf", "evidence.json", "manifest.json"]) {
+    const path = join(folder, file);
+    if (existsSync(path)) say(`  ${file.padEnd(14)} ${path}`);
+    else if (file === "report.pdf") say(`  ${file.padEnd(14)} not rendered by this build`);
+  }
+  const cli = relative(process.cwd(), CLI);
+  say(`verify it: node ${cli.startsWith("..") ? CLI : cli} verify ${folder}`);
+  const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
+    period: { label: string; days: number };
+    coverage: { covered: number };
+  };
+  say(
+    `\nNote: the demo takes one snapshot, today, so ${pkg.coverage.covered} of the ${pkg.period.days} days of ` +
+      `${pkg.period.label} to date have a snapshot and the rest of the quarter shows as gaps. A deployment ` +
+      "snapshots every day (soc2-evidence schedule, or the ECS task in deploy/).",
+  );
+}
+
+async function run(): Promise<number> {
+  try {
+    return await main();
+  } catch (error) {
+    say(`demo: ${error instanceof Error ? error.message : String(error)}`);
+    return CANNOT_RUN;
+  } finally {
+    await stopEmulator();
+  }
+}
+
+void run().then((code) => {
+  process.exitCode = code;
+});
