@@ -116,6 +116,7 @@ export function judgeKeyPeriod(
   return judgeRotationHistory(history, period, through, {
     origin: facts.creationDate,
     allowedDays: rotationPeriod + params.graceDays,
+    rotationDisabled: facts.rotationEnabled === false,
     ...(applicable ? {} : { notApplicable: "not held to the rotation rule" }),
   });
 }

@@ -181,6 +181,7 @@ export function judgeSecretPeriod(
   return judgeRotationHistory(history, period, through, {
     origin: facts.createdDate,
     allowedDays: params.maxIntervalDays + params.graceDays,
+    rotationDisabled: facts.rotationEnabled === false,
     ...(history.latest.status === "not_applicable" ? { notApplicable: history.latest.reason } : {}),
   });
 }

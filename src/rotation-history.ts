@@ -40,6 +40,8 @@ export interface RotationRule {
   allowedDays: number;
   /** Why the resource is not held to the rule; undefined when it is. */
   notApplicable?: string;
+  /** Set when the newest snapshot shows rotation switched off: the period cannot pass, whatever the history. */
+  rotationDisabled?: boolean;
 }
 
 /** The period verdict both rotation collectors give: rotations seen, the largest gap, and days not observed. */
@@ -55,6 +57,9 @@ export function judgeRotationHistory(history: ResourceHistory, period: Period, t
   const gap = largestGap(history.dates, origin, period.start, through);
   const withGap = { ...observed, largestGapDays: gap.days, largestGap: gap };
   const unobserved = daysNotObserved.length ? `; not observed on ${daysNotObserved.length} day(s)` : "";
+  if (rule.rotationDisabled) {
+    return { status: "fail", reason: `automatic rotation is off as of ${history.latest.source.collectedAt.slice(0, 10)}; ${rotationsInPeriod.length} rotation(s) in the period${unobserved}`, observed: withGap };
+  }
   if (gap.days > rule.allowedDays) {
     const span = `${gap.from.slice(0, 10)} to ${gap.to.slice(0, 10)}`;
     return { status: "fail", reason: `no rotation for ${gap.days} days (${span}); allowed ${rule.allowedDays}${unobserved}`, observed: withGap };

@@ -125,3 +125,25 @@ describe("judgeKeyPeriod", () => {
     expect(verdict.observed.daysNotObserved).toEqual(["2026-07-03"]);
   });
 });
+
+describe("judgeKeyPeriod with rotation switched off", () => {
+  it("fails the period, whatever the history, when the newest snapshot shows rotation off", () => {
+    const facts = { ...keyFacts(metadata(), false), rotationEnabled: false, rotations: [] };
+    const latest: EvidenceItem = {
+      collector: "kms-key-rotation",
+      controlIds: ["CC6.1"],
+      account: "123456789012",
+      region: "us-east-1",
+      resource: { arn: facts.arn, type: "AWS::KMS::Key", name: facts.keyId },
+      status: "fail",
+      reason: "automatic rotation is disabled on the key",
+      observed: { ...facts },
+      expected: PARAMS,
+      source: { service: "kms", operations: [], requestIds: [], collectedAt: "2026-11-25T06:00:00.000Z" },
+    };
+    const days = ["2026-11-25"];
+    const verdict = judgeKeyPeriod({ latest, dates: [], daysObserved: days, daysCovered: days, periodDays: days }, { label: "2026-Q4", start: "2026-10-01", end: "2026-12-31" }, "2026-11-25", PARAMS);
+    expect(verdict.status).toBe("fail");
+    expect(verdict.reason).toMatch(/^automatic rotation is off as of 2026-11-25/);
+  });
+});

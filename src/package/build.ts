@@ -101,7 +101,7 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
         input.through,
         params as never,
       )
-    : dailyVerdict(state, observedDays.length);
+    : dailyVerdict(state, observedDays.length, latest.status);
   const status = combine(latest.status, period.status);
   const reason = status === latest.status ? latest.reason : `${period.reason} (today: ${latest.reason})`;
   return {
@@ -115,7 +115,7 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
 }
 
 /** Without a period rule, a resource fails the period if any day's snapshot failed it. */
-function dailyVerdict(state: ResourceState, observedDays: number): PeriodVerdict {
+function dailyVerdict(state: ResourceState, observedDays: number, today: ItemStatus): PeriodVerdict {
   const observed = { failDays: state.failDays, errorDays: state.errorDays, daysObserved: observedDays };
   if (state.failDays.length > 0) {
     return { status: "fail", reason: `failed on ${state.failDays.length} of ${observedDays} observed days, first ${state.failDays[0]}`, observed };
@@ -123,6 +123,8 @@ function dailyVerdict(state: ResourceState, observedDays: number): PeriodVerdict
   if (state.errorDays.length > 0) {
     return { status: "error", reason: `could not be read on ${state.errorDays.length} of ${observedDays} observed days`, observed };
   }
+  if (today === "not_applicable") return { status: "not_applicable", reason: "not held to the rule", observed };
+  if (today === "excepted") return { status: "excepted", reason: "covered by an approved exception", observed };
   return { status: "pass", reason: `held on every one of ${observedDays} observed days`, observed };
 }
 
@@ -174,7 +176,9 @@ function exceptionUses(config: ControlsConfig, items: PackageItem[], now: Date):
   const today = now.toISOString().slice(0, 10);
   return config.exceptions.map((exception) => {
     const pattern = globToRegExp(exception.resource);
-    const matched = items.filter((item) => item.collector === exception.collector && pattern.test(item.resource.arn)).length;
+    // Counted where it decided a verdict: an item it excepts, or one it would have excepted had it not expired.
+    const decided = (item: PackageItem) => item.exception !== undefined || item.observed.expiredException !== undefined;
+    const matched = items.filter((item) => item.collector === exception.collector && pattern.test(item.resource.arn) && decided(item)).length;
     return {
       collector: exception.collector,
       resource: exception.resource,
