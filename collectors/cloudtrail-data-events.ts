@@ -52,7 +52,9 @@ export default defineCollector({
   ],
   params,
   async *collect(ctx, configured) {
-    const requirement = judge.requirementOf(configured, ctx.evidenceBucket, ctx.partition);
+    // Data events on the evidence bucket are required of the account that owns it, not of every member account.
+    const ownsBucket = !ctx.evidenceBucketAccount || ctx.evidenceBucketAccount === ctx.account;
+    const requirement = judge.requirementOf(configured, ownsBucket ? ctx.evidenceBucket : undefined, ctx.partition);
     const expected = { ...configured, ...requirement };
     const account = new CallTrace("cloudtrail", ctx.now);
     const found = await listTrails(ctx, account);

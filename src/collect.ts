@@ -83,7 +83,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
         log,
         exceptions,
         concurrency: options.concurrency ?? 8,
-        ...(config.store.bucket ? { evidenceBucket: config.store.bucket } : {}),
+        ...((storeFacts.bucket ?? config.store.bucket) ? { evidenceBucket: storeFacts.bucket ?? config.store.bucket, evidenceBucketAccount: caller.account } : {}),
         ...(period ? { period } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },

@@ -32,6 +32,8 @@ export interface CollectContext {
   now(): Date;
   /** The evidence bucket when the store is S3: collectors hold it to a stricter standard. */
   evidenceBucket?: string;
+  /** The account that owns the evidence bucket: the one the tool runs in, as deploy/ sets it up. */
+  evidenceBucketAccount?: string;
   /** The period being packaged, when known, for period-level queries (CloudTrail LookupEvents). */
   period?: Period;
   log: Logger;

@@ -55,6 +55,7 @@ export interface RunContext {
   log: Logger;
   exceptions: ExceptionBook;
   evidenceBucket?: string;
+  evidenceBucketAccount?: string;
   period?: Period;
   concurrency: number;
   signal?: AbortSignal;
@@ -152,6 +153,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
       now: run.now,
       log: run.log,
       ...(run.evidenceBucket ? { evidenceBucket: run.evidenceBucket } : {}),
+      ...(run.evidenceBucketAccount ? { evidenceBucketAccount: run.evidenceBucketAccount } : {}),
       ...(run.period ? { period: run.period } : {}),
     };
     for await (const draft of task.collector.collect(ctx, task.params as never)) {

@@ -180,6 +180,14 @@ describe("the acme estate, snapshot and package", () => {
     expect(result.pkg.coverage.missing).toHaveLength(result.pkg.period.days - 1);
   });
 
+  it("requires data events on the evidence bucket only of the account that owns it", () => {
+    const trails = result.pkg.items.filter((item) => item.collector === "cloudtrail-data-events");
+    const targets = (account: string) =>
+      JSON.stringify(trails.find((item) => item.account === account && item.resource.type === "AWS::CloudTrail::Trail")?.expected);
+    expect(targets(MAIN)).toContain("arn:aws:s3:::acme-soc2-evidence/");
+    expect(targets(MEMBER)).not.toContain("acme-soc2-evidence");
+  });
+
   it("reports who read secrets in the period on the main account's logging requirement", () => {
     const requirement = result.pkg.items.find(
       (item) => item.resource.arn === `arn:aws:cloudtrail:us-east-1:${MAIN}:logging-requirement`,
