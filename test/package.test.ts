@@ -158,7 +158,7 @@ describe("a period package", () => {
     const manifest = JSON.parse(await readFile(join(folder, written.manifestKey), "utf8"));
     expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["evidence.json"]);
     expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(manifest.snapshots.map((file: { key: string }) => file.key.split("/").at(-1))).toEqual(["scripted-check.jsonl"]);
+    expect(manifest.snapshots.map((file: { key: string }) => file.key.split("/").at(-1))).toEqual(["scripted-check.jsonl", "snapshot.json"]);
     const latest = JSON.parse(await readFile(join(folder, "packages", PERIOD.label, "latest.json"), "utf8"));
     expect(latest).toMatchObject({ runId: "run-1", manifest: written.manifestKey });
     const evidence = JSON.parse(await readFile(join(folder, written.prefix, "evidence.json"), "utf8"));

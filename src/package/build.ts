@@ -74,7 +74,7 @@ export function buildPackage(input: BuildInput): EvidencePackage {
       day: snapshot.day,
       startedAt: snapshot.startedAt,
       finishedAt: snapshot.finishedAt,
-      files: snapshot.files,
+      files: [...snapshot.files, ...[history.records.get(snapshot.runId)].filter((file) => file !== undefined)],
     })),
     calls: input.calls,
     notes: input.notes ?? [],

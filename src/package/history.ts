@@ -1,7 +1,8 @@
 // Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
+import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { daysOf } from "../period.js";
-import type { EvidenceItem, Period } from "../model.js";
+import type { EvidenceItem, Period, StoredFile } from "../model.js";
 import type { SnapshotRecord } from "../snapshot.js";
 import type { Store } from "../store/store.js";
 
@@ -20,6 +21,8 @@ export interface ResourceState {
 export interface PeriodHistory {
   days: string[];
   snapshots: SnapshotRecord[];
+  /** Each snapshot.json as read, so the manifest can hash the records too, not only the items. */
+  records: Map<string, StoredFile>;
   /** Complete snapshots that include each collector use (collector id + control ids), by day index. */
   covered: Map<string, Uint8Array>;
   resources: Map<string, ResourceState>;
@@ -31,18 +34,24 @@ const resourceKey = (item: EvidenceItem) =>
   `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}|${item.resource.name}`;
 
 /** Every complete snapshot (snapshot.json present) whose day falls in the period up to `through`. */
-export async function listSnapshots(store: Store, period: Period, through: string): Promise<SnapshotRecord[]> {
+export async function listSnapshots(
+  store: Store,
+  period: Period,
+  through: string,
+): Promise<{ record: SnapshotRecord; file: StoredFile }[]> {
   const months = new Set(daysOf(period, through).map((day) => day.slice(0, 7)));
-  const records: SnapshotRecord[] = [];
+  const found: { record: SnapshotRecord; file: StoredFile }[] = [];
   for (const month of months) {
     const [year, mm] = month.split("-");
     for await (const key of store.list(`snapshots/${year}/${mm}/`)) {
       if (!key.endsWith("/snapshot.json")) continue;
-      const record = JSON.parse((await store.get(key)).toString("utf8")) as SnapshotRecord;
-      if (record.complete && record.day >= period.start && record.day <= through) records.push(record);
+      const bytes = await store.get(key);
+      const record = JSON.parse(bytes.toString("utf8")) as SnapshotRecord;
+      const file = { key, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+      if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
     }
   }
-  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  return found.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
 }
 
 export interface HistoryOptions {
@@ -58,7 +67,9 @@ export async function readHistory(
 ): Promise<PeriodHistory> {
   const days = daysOf(period, through);
   const dayIndex = new Map(days.map((day, index) => [day, index]));
-  const snapshots = await listSnapshots(store, period, through);
+  const listed = await listSnapshots(store, period, through);
+  const snapshots = listed.map(({ record }) => record);
+  const records = new Map(listed.map(({ record, file }) => [record.runId, file]));
   const covered = new Map<string, Uint8Array>();
   const resources = new Map<string, ResourceState>();
   for (const snapshot of snapshots) {
@@ -77,7 +88,7 @@ export async function readHistory(
       }
     }
   }
-  return { days, snapshots, covered, resources };
+  return { days, snapshots, records, covered, resources };
 }
 
 function absorb(
