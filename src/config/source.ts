@@ -29,9 +29,17 @@ export function configSource(flag: string | undefined, env: NodeJS.ProcessEnv = 
 }
 
 export const describeSource = (source: ConfigSource): string =>
-  source.kind === "file" ? source.path : source.kind === "s3" ? `s3://${source.bucket}/${source.key}` : `$${CONFIG_ENV}`;
+  source.kind === "file"
+    ? source.path
+    : source.kind === "s3"
+      ? `s3://${source.bucket}/${source.key}`
+      : `$${CONFIG_ENV}`;
 
-export async function loadConfigFrom(flag: string | undefined, now: Date, env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+export async function loadConfigFrom(
+  flag: string | undefined,
+  now: Date,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedConfig> {
   const source = configSource(flag, env);
   if (source.kind === "file") return loadConfig(source.path, now);
   if (source.kind === "env") return parseConfig(describeSource(source), source.text, now);
@@ -49,14 +57,20 @@ async function readS3Object(bucket: string, key: string, env: NodeJS.ProcessEnv)
   try {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     if ((object.ContentLength ?? 0) > MAX_CONFIG_BYTES) {
-      throw new ConfigError(`${where}: ${object.ContentLength} bytes is larger than the ${MAX_CONFIG_BYTES}-byte limit for a config file`);
+      throw new ConfigError(
+        `${where}: ${object.ContentLength} bytes is larger than the ${MAX_CONFIG_BYTES}-byte limit for a config file`,
+      );
     }
     return Buffer.from((await object.Body?.transformToByteArray()) ?? new Uint8Array());
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     const code = awsErrorCode(error);
-    if (code === "NoSuchKey" || code === "NoSuchBucket") throw new ConfigError(`${where}: cannot read the config: ${code}`);
-    throw new RunError(`${where}: cannot read the config (${code}): check the credentials and s3:GetObject on that object`, { cause: error });
+    if (code === "NoSuchKey" || code === "NoSuchBucket")
+      throw new ConfigError(`${where}: cannot read the config: ${code}`);
+    throw new RunError(
+      `${where}: cannot read the config (${code}): check the credentials and s3:GetObject on that object`,
+      { cause: error },
+    );
   } finally {
     client.destroy();
   }
