@@ -1,6 +1,10 @@
 // The command line (SPEC section 3). Exit codes: 0 effective, 1 deficient/incomplete, 2 usage/config, 3 run failed.
 import { collectCommand, snapshotCommand } from "./commands/collect.js";
 import { controlsCommand } from "./commands/controls.js";
+import { publishCommand } from "./commands/publish.js";
+import { iamPolicyCommand } from "./commands/iam-policy.js";
+import { scheduleCommand } from "./commands/schedule.js";
+import { verifyCommand } from "./commands/verify.js";
 import { ConfigError, exitCodeOf } from "./errors.js";
 import { redact } from "./log.js";
 import { TOOL } from "./version.js";
@@ -11,6 +15,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   collect: { run: collectCommand, summary: "snapshot now, then render the package for --period P" },
   snapshot: { run: snapshotCommand, summary: "snapshot now (what a daily schedule runs)" },
   controls: { run: controlsCommand, summary: "list controls -> collectors -> parameters; --validate checks the config" },
+  publish: { run: publishCommand, summary: "upload a rendered package: --to vanta|drata, --package DIR or --period P" },
+  schedule: { run: scheduleCommand, summary: "stay up and collect --period current on the cron (--once: one run, for ECS)" },
+  "iam-policy": { run: iamPolicyCommand, summary: "print the least-privilege IAM policy (--auditor: read-only auditor role)" },
+  verify: { run: verifyCommand, summary: "check a package (folder or s3://...): every SHA-256, VersionId and the signature" },
 };
 
 const HELP = `${TOOL.name} ${TOOL.version}: SOC 2 evidence from AWS, with read-only calls

@@ -1,0 +1,272 @@
+// drata/: one PDF per control and drata.json, the evidence records and custom-connection records that
+// `publish --to drata` sends. Field names follow Drata's public API v2 (Evidence, Custom Data Records); what the docs
+// leave open is listed under unconfirmedFields.
+import type { EvidencePackage } from "../src/package/model.js";
+import {
+  collectedAt,
+  controlFiles,
+  nextPeriod,
+  resourceFacts,
+  type RenewalSchedule,
+  type ResourceFacts,
+} from "./platform.js";
+import type { Renderer } from "./renderer.js";
+
+export const DRATA_API = "https://public-api.drata.com/public/v2";
+export const RECORD_BATCH = 500;
+
+export interface DrataEvidence {
+  controlId: string;
+  status: string;
+  file: string;
+  sha256: string;
+  size: number;
+  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through DRATA_CONTROL_CODES. */
+  controlCodes: string[];
+  upload: {
+    method: "POST";
+    path: "/workspaces/{workspaceId}/evidence-files";
+    contentType: "multipart/form-data";
+    fields: { file: { fileName: string; mimeType: "application/pdf" } };
+  };
+  /** Body of POST /workspaces/{workspaceId}/evidence; publish fills controlIds and each artifact's fileKey. */
+  record: {
+    name: string;
+    description: string;
+    stepsToReproduce: string;
+    renewalScheduleType: RenewalSchedule;
+    renewalDate: string;
+    controlIds: number[];
+    artifacts: { type: "S3_FILE"; artifactName: string; fileKey: null; filedAt: string }[];
+  };
+}
+
+export type DrataRecord = Record<string, string | number | boolean | string[]>;
+
+export interface DrataManifest {
+  schemaVersion: 1;
+  platform: "drata";
+  organization: string;
+  runId: string;
+  generatedAt: string;
+  period: { label: string; start: string; end: string; through: string };
+  api: { baseUrl: string; auth: "Authorization: Bearer <API key>"; docs: string[] };
+  evidence: DrataEvidence[];
+  customConnection: {
+    /** One-time setup (UI or POST /custom-connections); publish needs the resulting DRATA_CONNECTION_ID and DRATA_RESOURCE_ID. */
+    setup: {
+      method: "POST";
+      path: "/custom-connections";
+      body: {
+        name: string;
+        providerTypes: ["CUSTOM"];
+        description: string;
+        displayNameKey: "name";
+        schema: Record<string, unknown>;
+      };
+    };
+    sessionId: string;
+    batchSize: number;
+    records: DrataRecord[];
+  };
+  unconfirmedFields: { field: string; note: string }[];
+}
+
+const UNCONFIRMED = [
+  {
+    field: "evidence[].record.controlIds",
+    note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves codes from DRATA_CONTROL_CODES with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",
+  },
+  {
+    field: "evidence[].record.renewalDate",
+    note: "Optional in the create DTO and possibly recalculated by Drata from renewalScheduleType; sent as the last day of the next period.",
+  },
+  {
+    field: "customConnection.setup.body.schema",
+    note: "The create-connection example shows a draft-07 style JSON Schema; which keywords Drata enforces is not documented.",
+  },
+  {
+    field: "customConnection.setup.body.workspaceIds",
+    note: "Required by POST /custom-connections; left for the one-time setup, which publish does not perform.",
+  },
+  {
+    field: "customConnection.batchSize",
+    note: "No documented limit on records per request; 500 follows a third-party connector.",
+  },
+  {
+    field: "api.baseUrl (custom connections)",
+    note: "Drata's help article shows custom-connection paths without /v2, the v2 spec lists them under /public/v2; v2 is used.",
+  },
+];
+
+/** Records keyed by resource ARN; an ARN several collectors report gets "#<collector>" so each id stays unique. */
+function records(pkg: EvidencePackage, facts: ResourceFacts[]): DrataRecord[] {
+  const collectorsOf = new Map<string, Set<string>>();
+  for (const { item } of facts)
+    collectorsOf.set(
+      item.resource.arn,
+      (collectorsOf.get(item.resource.arn) ?? new Set()).add(item.collector),
+    );
+  return facts.map(({ item, controlIds, withinPolicy, rotationEnabled, daysSinceRotation }) => ({
+    id:
+      (collectorsOf.get(item.resource.arn)?.size ?? 1) > 1
+        ? `${item.resource.arn}#${item.collector}`
+        : item.resource.arn,
+    name: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
+    arn: item.resource.arn,
+    resourceType: item.resource.type,
+    collector: item.collector,
+    controlIds,
+    account: item.account,
+    region: item.region,
+    status: item.status,
+    withinPolicy,
+    reason: item.reason,
+    ...(item.period ? { periodStatus: item.period.status, periodReason: item.period.reason } : {}),
+    ...(rotationEnabled === undefined ? {} : { rotationEnabled }),
+    ...(daysSinceRotation === undefined ? {} : { daysSinceRotation }),
+    ...(item.exception?.ticket ? { exceptionTicket: item.exception.ticket } : {}),
+    ...(item.exception
+      ? { exceptionApprovedBy: item.exception.approvedBy, exceptionExpires: item.exception.expires }
+      : {}),
+    collectedAt: item.source.collectedAt,
+    period: pkg.period.label,
+    runId: pkg.runId,
+  }));
+}
+
+/** The JSON Schema the custom connection validates records against (also used by the tests on every record). */
+export function recordSchema(): Record<string, unknown> {
+  const text = { type: "string" };
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    additionalProperties: false,
+    required: [
+      "id",
+      "name",
+      "arn",
+      "resourceType",
+      "collector",
+      "controlIds",
+      "account",
+      "region",
+      "status",
+      "withinPolicy",
+      "reason",
+      "collectedAt",
+      "period",
+      "runId",
+    ],
+    properties: {
+      id: text,
+      name: text,
+      arn: text,
+      resourceType: text,
+      collector: text,
+      controlIds: { type: "array", items: text },
+      account: text,
+      region: text,
+      status: { type: "string", enum: ["pass", "fail", "excepted", "not_applicable", "error"] },
+      withinPolicy: { type: "boolean" },
+      reason: text,
+      periodStatus: { type: "string", enum: ["pass", "fail", "excepted", "not_applicable", "error"] },
+      periodReason: text,
+      rotationEnabled: { type: "boolean" },
+      daysSinceRotation: { type: "integer", minimum: 0 },
+      exceptionTicket: text,
+      exceptionApprovedBy: text,
+      exceptionExpires: text,
+      collectedAt: text,
+      period: text,
+      runId: text,
+    },
+  };
+}
+
+export async function drataManifest(
+  pkg: EvidencePackage,
+): Promise<{ manifest: DrataManifest; files: { path: string; body: Buffer }[] }> {
+  const files = await controlFiles(pkg);
+  const next = nextPeriod(pkg.period);
+  const filedAt = collectedAt(pkg).slice(0, 10);
+  const manifest: DrataManifest = {
+    schemaVersion: 1,
+    platform: "drata",
+    organization: pkg.organization,
+    runId: pkg.runId,
+    generatedAt: pkg.generatedAt,
+    period: {
+      label: pkg.period.label,
+      start: pkg.period.start,
+      end: pkg.period.end,
+      through: pkg.period.through,
+    },
+    api: {
+      baseUrl: DRATA_API,
+      auth: "Authorization: Bearer <API key>",
+      docs: [
+        "https://developers.drata.com/openapi/reference/v2/overview/",
+        "https://help.drata.com/en/articles/11117161-custom-connections-and-tests",
+      ],
+    },
+    evidence: files.map(({ control, file, uploadName, body, sha256 }) => ({
+      controlId: control.id,
+      status: control.status,
+      file,
+      sha256,
+      size: body.length,
+      controlCodes: [control.id],
+      upload: {
+        method: "POST",
+        path: "/workspaces/{workspaceId}/evidence-files",
+        contentType: "multipart/form-data",
+        fields: { file: { fileName: uploadName, mimeType: "application/pdf" } },
+      },
+      record: {
+        name: `SOC 2 ${control.id}: ${control.title}`.slice(0, 191),
+        description: `${control.status.toUpperCase()} for ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}, evidence through ${pkg.period.through}): ${control.reason}. ${control.counts.population} resources, ${control.coverage.covered} of ${control.coverage.days} days covered.`,
+        stepsToReproduce:
+          `Produced by ${pkg.tool.name} ${pkg.tool.version}, run ${pkg.runId}, as ${pkg.scope.caller.arn}, with read-only AWS calls: ` +
+          control.collectors
+            .map(
+              (collector) =>
+                `${collector.id} (${collector.permissions.join(", ")}; parameters ${JSON.stringify(collector.params)})`,
+            )
+            .join("; ") +
+          `. Accounts ${pkg.scope.accounts.join(", ")}; regions ${pkg.scope.regions.join(", ")}. Artifact SHA-256 ${sha256}; every package file's hash is in manifest.json.`,
+        renewalScheduleType: next.schedule,
+        renewalDate: next.end,
+        controlIds: [],
+        artifacts: [{ type: "S3_FILE", artifactName: uploadName, fileKey: null, filedAt }],
+      },
+    })),
+    customConnection: {
+      setup: {
+        method: "POST",
+        path: "/custom-connections",
+        body: {
+          name: `${pkg.tool.name} AWS resources`,
+          providerTypes: ["CUSTOM"],
+          description: "Per-resource SOC 2 verdicts from AWS, one record per resource ARN.",
+          displayNameKey: "name",
+          schema: recordSchema(),
+        },
+      },
+      sessionId: `soc2-${pkg.runId}`.slice(0, 64),
+      batchSize: RECORD_BATCH,
+      records: records(pkg, resourceFacts(pkg)),
+    },
+    unconfirmedFields: UNCONFIRMED,
+  };
+  return { manifest, files: files.map(({ file, body }) => ({ path: file, body })) };
+}
+
+export const drataRenderer: Renderer = {
+  format: "drata",
+  async render(pkg, target) {
+    const { manifest, files } = await drataManifest(pkg);
+    for (const file of files) await target.write(`drata/${file.path}`, file.body);
+    await target.write("drata/drata.json", JSON.stringify(manifest, null, 2) + "\n");
+  },
+};

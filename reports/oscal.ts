@@ -1,0 +1,285 @@
+// oscal/assessment-results.json: NIST OSCAL 1.2.1 Assessment Results (schemas/oscal/). One result for the period,
+// an observation per item, a finding per control, and the snapshot files in back-matter with their SHA-256.
+// evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when this
+// renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
+import { useKey } from "../src/package/history.js";
+import type { ControlResult, EvidencePackage, PackageItem } from "../src/package/model.js";
+import { line, nameUuid, nonEmpty, oscalControlId, prop } from "./oscal-datatypes.js";
+import type { Renderer } from "./renderer.js";
+
+export { nameUuid, oscalControlId, PROP_NS } from "./oscal-datatypes.js";
+
+export const OSCAL_VERSION = "1.2.1";
+const MARK = "__SOC2_EVIDENCE_OBSERVATIONS__";
+
+type Json = Record<string, unknown>;
+
+/** The item's identity across snapshots, as the package history keys it. */
+const itemKey = (item: PackageItem) =>
+  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}`;
+/** From oscal/ inside the package folder (packages/<period>/<runId>/oscal/) back to the store root. */
+const storeHref = (key: string) => `../../../../${key.split("/").map(encodeURIComponent).join("/")}`;
+
+function findingFor(control: ControlResult, observations: string[], uuid: (name: string) => string): Json {
+  const state = control.status === "effective" ? "satisfied" : "not-satisfied";
+  const reason = control.status === "effective" ? "pass" : control.status === "deficient" ? "fail" : "other";
+  const { counts } = control;
+  return {
+    uuid: uuid(`finding|${control.id}`),
+    title: line(`${control.id} ${control.title}`),
+    description: `${control.id} is ${control.status}: ${control.reason}.`,
+    props: [
+      ...prop("control-status", control.status),
+      ...prop("population", counts.population),
+      ...prop("pass", counts.pass),
+      ...prop("fail", counts.fail),
+      ...prop("excepted", counts.excepted),
+      ...prop("not-applicable", counts.not_applicable),
+      ...prop("error", counts.error),
+      ...prop("days-covered", `${control.coverage.covered} of ${control.coverage.days}`),
+    ],
+    target: {
+      type: "objective-id",
+      "target-id": `${oscalControlId(control.id)}_obj`,
+      status: {
+        state,
+        reason,
+        ...(control.status === "incomplete"
+          ? { remarks: `Incomplete, so not shown satisfied: ${control.reason}.` }
+          : {}),
+        ...(control.status === "deficient" ? { remarks: control.reason } : {}),
+      },
+    },
+    ...nonEmpty(
+      "related-observations",
+      observations.map((observation) => ({ "observation-uuid": observation })),
+    ),
+  };
+}
+
+function observationFor(
+  item: PackageItem,
+  uuid: (name: string) => string,
+  tool: string,
+  snapshotFile: (item: PackageItem) => string | undefined,
+): Json {
+  const evidence = snapshotFile(item);
+  const exception = item.exception;
+  return {
+    uuid: uuid(`observation|${itemKey(item)}`),
+    title: line(`${item.collector}: ${item.resource.name || item.resource.arn}`),
+    description: item.reason,
+    props: [
+      ...prop("status", item.status),
+      ...prop("collector", item.collector),
+      ...prop("control-ids", item.controlIds.join(" ")),
+      ...prop("account", item.account),
+      ...prop("region", item.region),
+      ...prop("resource-type", item.resource.type),
+      ...prop("latest-snapshot-status", item.snapshot.status),
+      ...prop("period-status", item.period?.status),
+      ...prop("exception-ticket", exception?.ticket),
+      ...prop("exception-approved-by", exception?.approvedBy),
+      ...prop("exception-expires", exception?.expires),
+    ],
+    methods: ["TEST"],
+    types: ["control-objective"],
+    origins: [{ actors: [{ type: "tool", "actor-uuid": tool }] }],
+    subjects: [
+      {
+        "subject-uuid": uuid(`inventory|${item.resource.arn}`),
+        type: "inventory-item",
+        title: line(item.resource.arn),
+        props: prop("resource-arn", item.resource.arn),
+      },
+    ],
+    "relevant-evidence": [
+      ...(evidence
+        ? [
+            {
+              href: `#${evidence}`,
+              description: `Snapshot ${item.snapshot.runId}, ${item.collector}.jsonl: this item as collected.`,
+            },
+          ]
+        : []),
+      {
+        href: "../evidence.json",
+        description:
+          "evidence.json: this item with its observed facts, expected parameters and source API calls and request ids.",
+      },
+    ],
+    collected: item.source.collectedAt,
+    ...(item.period ? { remarks: `Period verdict ${item.period.status}: ${item.period.reason}` } : {}),
+  };
+}
+
+function document(pkg: EvidencePackage): {
+  root: Json;
+  items: PackageItem[];
+  uuid: (name: string) => string;
+  tool: string;
+  snapshotFile: (item: PackageItem) => string | undefined;
+} {
+  const uuid = (name: string) => nameUuid(`${pkg.runId}|${name}`);
+  const tool = uuid("component|tool");
+  const files = new Map<string, string>();
+  const snapshotResources = pkg.snapshots.flatMap((snapshot) =>
+    snapshot.files.map((file) => {
+      const id = uuid(`file|${file.key}`);
+      files.set(`${snapshot.runId}|${file.key.slice(file.key.lastIndexOf("/") + 1)}`, id);
+      return {
+        uuid: id,
+        title: line(file.key),
+        description: `Snapshot ${snapshot.runId} of ${snapshot.day}, ${file.size} bytes.`,
+        props: [
+          ...prop("run-id", snapshot.runId),
+          ...prop("day", snapshot.day),
+          ...prop("version-id", file.versionId),
+        ],
+        rlinks: [
+          {
+            href: storeHref(file.key),
+            "media-type": file.key.endsWith(".jsonl") ? "application/x-ndjson" : "application/json",
+            hashes: [{ algorithm: "SHA-256", value: file.sha256 }],
+          },
+        ],
+      };
+    }),
+  );
+  const snapshotFile = (item: PackageItem) => files.get(`${item.snapshot.runId}|${item.collector}.jsonl`);
+  const byControl = new Map<string, string[]>(pkg.controls.map((control) => [control.id, []]));
+  const inventory = new Map<string, Json>();
+  for (const item of pkg.items) {
+    for (const id of item.controlIds) byControl.get(id)?.push(uuid(`observation|${itemKey(item)}`));
+    if (!inventory.has(item.resource.arn)) {
+      inventory.set(item.resource.arn, {
+        uuid: uuid(`inventory|${item.resource.arn}`),
+        description: line(`${item.resource.type} ${item.resource.arn}`),
+        props: [
+          ...prop("asset-id", item.resource.arn, undefined),
+          ...prop("account", item.account),
+          ...prop("region", item.region),
+          ...prop("resource-type", item.resource.type),
+        ],
+      });
+    }
+  }
+  const { period } = pkg;
+  const periodEnd = `${period.end}T23:59:59Z`;
+  const plan = uuid("resource|evidence.json");
+  const packageFile = (name: string, title: string, description: string, mediaType: string) => ({
+    uuid: uuid(`resource|${name}`),
+    title,
+    description,
+    rlinks: [{ href: `../${name}`, "media-type": mediaType }],
+  });
+  const result: Json = {
+    uuid: uuid("result"),
+    title: line(`SOC 2 evidence for ${pkg.organization}, ${period.label}`),
+    description:
+      `Automated, read-only collection from AWS for ${period.start} to ${period.end} (evidence through ${period.through}). ` +
+      `${pkg.coverage.covered} of ${period.days} days have a complete snapshot` +
+      (pkg.coverage.missing.length > 0 ? `; none on ${pkg.coverage.missing.join(", ")}.` : "."),
+    start: `${period.start}T00:00:00Z`,
+    end: pkg.generatedAt < periodEnd ? pkg.generatedAt : periodEnd,
+    props: [
+      ...prop("period-label", period.label),
+      ...prop("period-end", period.end),
+      ...prop("evidence-through", period.through),
+      ...prop("status", pkg.summary.status),
+      ...prop("run-id", pkg.runId),
+    ],
+    "local-definitions": {
+      components: [
+        {
+          uuid: tool,
+          type: "software",
+          title: line(`${pkg.tool.name} ${pkg.tool.version}`),
+          description: `Collects SOC 2 evidence from AWS with read-only API calls as ${pkg.scope.caller.arn}.`,
+          status: { state: "operational" },
+        },
+      ],
+      ...nonEmpty("inventory-items", [...inventory.values()]),
+    },
+    "reviewed-controls": {
+      "control-selections": [
+        pkg.controls.length > 0
+          ? {
+              "include-controls": pkg.controls.map((control) => ({
+                "control-id": oscalControlId(control.id),
+              })),
+            }
+          : { "include-all": {} },
+      ],
+    },
+    ...(pkg.items.length > 0 ? { observations: [MARK] } : {}),
+    ...nonEmpty(
+      "findings",
+      pkg.controls.map((control) => findingFor(control, byControl.get(control.id) ?? [], uuid)),
+    ),
+  };
+  const root: Json = {
+    "assessment-results": {
+      uuid: uuid("assessment-results"),
+      metadata: {
+        title: line(`SOC 2 assessment results: ${pkg.organization} ${period.label}`),
+        "last-modified": pkg.generatedAt,
+        version: pkg.runId,
+        "oscal-version": OSCAL_VERSION,
+        props: [...prop("tool", `${pkg.tool.name} ${pkg.tool.version}`)],
+        parties: [{ uuid: uuid("party|organization"), type: "organization", name: line(pkg.organization) }],
+      },
+      "import-ap": {
+        href: `#${plan}`,
+        remarks:
+          "No OSCAL assessment plan is published: the plan is controls.yaml (controls, collectors, parameters and exceptions), recorded in evidence.json.",
+      },
+      results: [result],
+      "back-matter": {
+        resources: [
+          packageFile(
+            "evidence.json",
+            "evidence.json: the assessment plan as applied and every item",
+            "controls.yaml as applied (controls, collectors, parameters, exceptions) and every evidence item; its SHA-256 is in manifest.json.",
+            "application/json",
+          ),
+          packageFile(
+            "report.pdf",
+            "report.pdf",
+            "The auditor's reading copy of this package; its SHA-256 is in manifest.json.",
+            "application/pdf",
+          ),
+          packageFile(
+            "manifest.json",
+            "manifest.json",
+            "SHA-256 and store version of every file of this package, written after it.",
+            "application/json",
+          ),
+          ...snapshotResources,
+        ],
+      },
+    },
+  };
+  return { root, items: pkg.items, uuid, tool, snapshotFile };
+}
+
+function* assessmentResults(pkg: EvidencePackage): Generator<string> {
+  const { root, items, uuid, tool, snapshotFile } = document(pkg);
+  const text = JSON.stringify(root, null, 2) + "\n";
+  const at = text.indexOf(`"${MARK}"`);
+  if (at < 0) {
+    yield text;
+    return;
+  }
+  const indent = text.slice(text.lastIndexOf("\n", at) + 1, at);
+  yield text.slice(0, at);
+  for (let index = 0; index < items.length; index += 1) {
+    yield `${index === 0 ? "" : `,\n${indent}`}${JSON.stringify(observationFor(items[index] as PackageItem, uuid, tool, snapshotFile))}`;
+  }
+  yield text.slice(at + MARK.length + 2);
+}
+
+export const oscalRenderer: Renderer = {
+  format: "oscal",
+  render: (pkg, target) => target.writeStream("oscal/assessment-results.json", assessmentResults(pkg)),
+};

@@ -1,0 +1,265 @@
+// Page furniture for the PDFs: Letter pages, a running header, headings that feed the table of contents and outline,
+// wrapped paragraphs that break across pages, and "page X of Y" footers written once every page exists.
+import PDFDocument from "pdfkit";
+import { Typesetter, type FontName, type Rgb, type TextStyle } from "./pdf-text.js";
+
+export const INK: Rgb = [0.12, 0.13, 0.15];
+export const MUTED: Rgb = [0.42, 0.44, 0.48];
+export const RULE: Rgb = [0.8, 0.81, 0.83];
+export const STATUS_COLORS: Record<string, Rgb> = {
+  pass: [0.1, 0.45, 0.22],
+  effective: [0.1, 0.45, 0.22],
+  satisfied: [0.1, 0.45, 0.22],
+  fail: [0.72, 0.1, 0.1],
+  deficient: [0.72, 0.1, 0.1],
+  error: [0.7, 0.38, 0.0],
+  incomplete: [0.7, 0.38, 0.0],
+  excepted: [0.2, 0.3, 0.65],
+  not_applicable: [0.42, 0.44, 0.48],
+  expired: [0.72, 0.1, 0.1],
+  active: [0.1, 0.45, 0.22],
+};
+export const STATUS_LABELS: Record<string, string> = { not_applicable: "n/a" };
+
+const rgbHex = (color: Rgb) =>
+  `#${color
+    .map((part) =>
+      Math.round(part * 255)
+        .toString(16)
+        .padStart(2, "0"),
+    )
+    .join("")}`;
+
+export const style = (font: FontName, size: number, color: Rgb = INK): TextStyle => ({ font, size, color });
+
+export interface TocEntry {
+  title: string;
+  level: 1 | 2;
+  page: number;
+  anchor: string;
+}
+
+export interface WriterOptions {
+  title: string;
+  subject: string;
+  author: string;
+  created: Date;
+  /** Running header printed at the top of every page but the first. */
+  runningHeader: string;
+}
+
+type Document = InstanceType<typeof PDFDocument>;
+
+export class PdfWriter {
+  readonly doc: Document;
+  readonly type: Typesetter;
+  readonly left = 50;
+  readonly right = 562;
+  readonly top = 58;
+  readonly bottom = 744;
+  y = 58;
+  readonly toc: TocEntry[] = [];
+  private tocPages: number[] = [];
+  private pageIndex = -1;
+
+  constructor(private readonly options: WriterOptions) {
+    this.doc = new PDFDocument({
+      size: "LETTER",
+      margin: 0,
+      autoFirstPage: false,
+      bufferPages: true,
+      compress: true,
+      info: {
+        Title: options.title,
+        Subject: options.subject,
+        Author: options.author,
+        Creator: options.author,
+        CreationDate: options.created,
+      },
+    });
+    this.type = new Typesetter(this.doc);
+  }
+
+  get width(): number {
+    return this.right - this.left;
+  }
+
+  get page(): number {
+    return this.pageIndex + 1;
+  }
+
+  newPage(): void {
+    this.type.flush();
+    this.doc.addPage();
+    this.pageIndex += 1;
+    this.y = this.top;
+    if (this.pageIndex > 0) {
+      this.type.text(this.left, 30, this.options.runningHeader, style("Helvetica", 7, MUTED));
+      this.doc.moveTo(this.left, 42).lineTo(this.right, 42).lineWidth(0.5).strokeColor(rgbHex(RULE)).stroke();
+    }
+  }
+
+  /** Starts a new page unless `height` more points fit on this one; true when it broke the page. */
+  ensure(height: number): boolean {
+    if (this.pageIndex >= 0 && this.y + height <= this.bottom) return false;
+    this.newPage();
+    return true;
+  }
+
+  gap(points: number): void {
+    this.y += points;
+  }
+
+  /** Reserves pages for the table of contents, filled in by finish() once every section's page is known. */
+  reserveContents(entries: number): void {
+    const pages = Math.max(1, Math.ceil(entries / 44));
+    for (let count = 0; count < pages; count += 1) {
+      this.newPage();
+      this.tocPages.push(this.pageIndex);
+    }
+  }
+
+  heading(text: string, level: 1 | 2 | 3, toc = level < 3): void {
+    const size = level === 1 ? 16 : level === 2 ? 12.5 : 10;
+    this.ensure(size * 1.4 + 30);
+    if (toc && level < 3) {
+      const anchor = `section-${this.toc.length + 1}`;
+      this.doc.addNamedDestination(anchor, "XYZ", 0, this.y - 6, null);
+      this.toc.push({ title: text, level: level as 1 | 2, page: this.page, anchor });
+      this.doc.outline.addItem(text);
+    }
+    for (const line of this.type.wrap(text, this.width, "Helvetica-Bold", size)) {
+      this.type.text(this.left, this.y, line, style("Helvetica-Bold", size));
+      this.y += size * 1.25;
+    }
+    this.y += level === 1 ? 8 : 5;
+  }
+
+  /** Wrapped text from the left margin (plus indent), breaking pages between lines. */
+  paragraph(text: string, textStyle: TextStyle = style("Helvetica", 9), indent = 0, after = 5): void {
+    const lineHeight = textStyle.size * 1.3;
+    for (const line of this.type.wrap(text, this.width - indent, textStyle.font, textStyle.size)) {
+      this.ensure(lineHeight);
+      this.type.text(this.left + indent, this.y, line, textStyle);
+      this.y += lineHeight;
+    }
+    this.y += after;
+  }
+
+  /** Label/value pairs in two columns; values wrap under themselves. */
+  fields(rows: readonly (readonly [string, string])[], labelWidth = 120, size = 9): void {
+    const lineHeight = size * 1.3;
+    for (const [label, value] of rows) {
+      const lines = this.type.wrap(value, this.width - labelWidth, "Helvetica", size);
+      this.ensure(Math.min(lines.length, 3) * lineHeight);
+      this.type.text(this.left, this.y, label, style("Helvetica-Bold", size));
+      for (const line of lines) {
+        this.ensure(lineHeight);
+        this.type.text(this.left + labelWidth, this.y, line, style("Helvetica", size));
+        this.y += lineHeight;
+      }
+      this.y += 2;
+    }
+    this.y += 4;
+  }
+
+  /** A filled label, e.g. a status, with its text centred; returns its width. */
+  badge(x: number, y: number, text: string, color: Rgb, size = 8): number {
+    const width = this.type.width(text, "Helvetica-Bold", size) + 10;
+    this.doc.roundedRect(x, y, width, size + 6, 2).fill(rgbHex(color));
+    this.type.text(x + 5, y + 3, text, style("Helvetica-Bold", size, [1, 1, 1]));
+    return width;
+  }
+
+  /** A status badge with a note beside it that wraps in the space left. */
+  badgeLine(label: string, color: Rgb, note: string, size = 9): void {
+    this.ensure(size + 14);
+    const width = this.badge(this.left, this.y, label, color, size - 0.5);
+    const lines = this.type.wrap(note, this.width - width - 8, "Helvetica", size);
+    lines.forEach((line, index) =>
+      this.type.text(this.left + width + 8, this.y + 3 + index * size * 1.3, line, style("Helvetica", size)),
+    );
+    this.y += Math.max(size + 12, lines.length * size * 1.3 + 6) + 8;
+  }
+
+  fillRect(x: number, y: number, width: number, height: number, color: Rgb): void {
+    this.doc.rect(x, y, width, height).fill(rgbHex(color));
+  }
+
+  rule(y = this.y, color: Rgb = RULE): void {
+    this.doc.moveTo(this.left, y).lineTo(this.right, y).lineWidth(0.5).strokeColor(rgbHex(color)).stroke();
+  }
+
+  /** Writes the table of contents into the reserved pages and "page X of Y" on every page, then ends the document. */
+  finish(): void {
+    this.type.flush();
+    const total = this.doc.bufferedPageRange().count;
+    this.tocPages.forEach((pageIndex, index) => {
+      this.doc.switchToPage(pageIndex);
+      let y = this.top;
+      if (index === 0) {
+        this.type.text(this.left, y, "Contents", style("Helvetica-Bold", 16));
+        y += 30;
+      }
+      for (const entry of this.toc.slice(index * 44, (index + 1) * 44)) {
+        const indent = entry.level === 1 ? 0 : 14;
+        const font: FontName = entry.level === 1 ? "Helvetica-Bold" : "Helvetica";
+        const number = String(entry.page);
+        const title = this.type.wrap(entry.title, this.width - indent - 40, font, 9.5)[0] ?? "";
+        this.type.text(this.left + indent, y, title, style(font, 9.5));
+        const numberWidth = this.type.width(number, font, 9.5);
+        this.type.text(this.right - numberWidth, y, number, style(font, 9.5));
+        const dotsFrom = this.left + indent + this.type.width(title, font, 9.5) + 6;
+        const dots = ".".repeat(
+          Math.max(
+            0,
+            Math.floor((this.right - numberWidth - 6 - dotsFrom) / this.type.width(".", "Helvetica", 9.5)),
+          ),
+        );
+        this.type.text(dotsFrom, y, dots, style("Helvetica", 9.5, MUTED));
+        this.doc.goTo(this.left, y - 2, this.width, 14, entry.anchor);
+        y += 14.5;
+      }
+      this.type.flush();
+    });
+    for (let index = 0; index < total; index += 1) {
+      this.doc.switchToPage(index);
+      const label = `page ${index + 1} of ${total}`;
+      this.type.text(
+        this.right - this.type.width(label, "Helvetica", 7.5),
+        760,
+        label,
+        style("Helvetica", 7.5, MUTED),
+      );
+      this.type.flush();
+    }
+    this.doc.end();
+  }
+}
+
+/**
+ * Lays a document out while `consume` reads it (a file stream or a Buffer collector), so output flows as pages are
+ * finished; a layout error destroys the document and is rethrown once the consumer has stopped.
+ */
+export async function produce<T>(
+  writer: PdfWriter,
+  layout: () => void,
+  consume: (doc: Document) => Promise<T>,
+): Promise<T> {
+  const consuming = consume(writer.doc);
+  try {
+    layout();
+  } catch (error) {
+    writer.doc.destroy(error as Error);
+    await consuming.catch(() => undefined);
+    throw error;
+  }
+  return consuming;
+}
+
+/** The finished document's bytes, for callers that need a Buffer (per-control PDFs, tests). */
+export async function collect(doc: Document): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of doc) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

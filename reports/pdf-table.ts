@@ -1,0 +1,154 @@
+// Tables that break across pages: the header row repeats on every page, rows taller than the space left continue
+// on the next page line by line, and every cell wraps inside its own width.
+import { INK, MUTED, RULE, style, type PdfWriter } from "./pdf-layout.js";
+import type { FontName, Rgb } from "./pdf-text.js";
+
+export interface Column {
+  header: string;
+  /** Share of the text width; the shares of a table add up to 1. */
+  share: number;
+  align?: "left" | "right";
+}
+
+export interface Cell {
+  text: string;
+  color?: Rgb;
+  bold?: boolean;
+}
+
+export interface TableOptions {
+  size?: number;
+  /** Printed above the header again on each continuation page. */
+  caption?: string;
+}
+
+const PAD_X = 3;
+const PAD_Y = 2.5;
+const HEADER_FILL: Rgb = [0.9, 0.91, 0.93];
+const ZEBRA_FILL: Rgb = [0.965, 0.968, 0.975];
+
+interface Layout {
+  x: number;
+  width: number;
+  align: "left" | "right";
+}
+
+export function table(
+  writer: PdfWriter,
+  columns: readonly Column[],
+  rows: Iterable<readonly (string | Cell)[]>,
+  options: TableOptions = {},
+): number {
+  const size = options.size ?? 7.5;
+  const lineHeight = size * 1.22;
+  const layout: Layout[] = [];
+  let x = writer.left;
+  for (const column of columns) {
+    const width = column.share * writer.width;
+    layout.push({ x, width, align: column.align ?? "left" });
+    x += width;
+  }
+  const headerLines = columns.map((column, index) =>
+    writer.type.wrap(column.header, (layout[index] as Layout).width - 2 * PAD_X, "Helvetica-Bold", size),
+  );
+  const headerHeight = Math.max(...headerLines.map((lines) => lines.length)) * lineHeight + 2 * PAD_Y;
+
+  const header = (continued: boolean) => {
+    if (continued && options.caption) {
+      writer.type.text(
+        writer.left,
+        writer.y,
+        `${options.caption} (continued)`,
+        style("Helvetica-Oblique", size, MUTED),
+      );
+      writer.y += lineHeight + 2;
+    }
+    writer.fillRect(writer.left, writer.y, writer.width, headerHeight, HEADER_FILL);
+    headerLines.forEach((lines, index) =>
+      drawLines(
+        writer,
+        layout[index] as Layout,
+        lines,
+        writer.y + PAD_Y,
+        lineHeight,
+        size,
+        "Helvetica-Bold",
+        INK,
+      ),
+    );
+    writer.y += headerHeight;
+  };
+
+  writer.ensure(headerHeight + lineHeight * 2 + 2 * PAD_Y + (options.caption ? lineHeight : 0));
+  header(false);
+  let count = 0;
+  for (const row of rows) {
+    const cells = row.map((cell) => (typeof cell === "string" ? { text: cell } : cell));
+    const lines = cells.map((cell, index) =>
+      writer.type.wrap(
+        cell.text,
+        (layout[index] as Layout).width - 2 * PAD_X,
+        cell.bold ? "Helvetica-Bold" : "Helvetica",
+        size,
+      ),
+    );
+    const total = Math.max(1, ...lines.map((cellLines) => cellLines.length));
+    let from = 0;
+    while (from < total) {
+      let room = Math.floor((writer.bottom - writer.y - 2 * PAD_Y) / lineHeight);
+      // Keep short rows whole; split only rows taller than the space left on a fresh page.
+      if (room < Math.min(total - from, 3) || (room < total - from && total - from <= 6)) {
+        writer.newPage();
+        header(true);
+        room = Math.floor((writer.bottom - writer.y - 2 * PAD_Y) / lineHeight);
+      }
+      const take = Math.min(room, total - from);
+      const height = take * lineHeight + 2 * PAD_Y;
+      if (count % 2 === 1) writer.fillRect(writer.left, writer.y, writer.width, height, ZEBRA_FILL);
+      cells.forEach((cell, index) => {
+        const slice = (lines[index] as string[]).slice(from, from + take);
+        drawLines(
+          writer,
+          layout[index] as Layout,
+          slice,
+          writer.y + PAD_Y,
+          lineHeight,
+          size,
+          cell.bold ? "Helvetica-Bold" : "Helvetica",
+          cell.color ?? INK,
+        );
+      });
+      writer.y += height;
+      from += take;
+      if (from < total) {
+        writer.newPage();
+        header(true);
+      }
+    }
+    count += 1;
+    // Flushing per row keeps each page's text batch small; the text lands on the page the row is on.
+    if (count % 40 === 0) writer.type.flush();
+  }
+  writer.rule(writer.y, RULE);
+  writer.y += 8;
+  return count;
+}
+
+function drawLines(
+  writer: PdfWriter,
+  column: Layout,
+  lines: readonly string[],
+  top: number,
+  lineHeight: number,
+  size: number,
+  font: FontName,
+  color: Rgb,
+): void {
+  lines.forEach((line, index) => {
+    const x =
+      column.align === "right"
+        ? column.x + column.width - PAD_X - writer.type.width(line, font, size)
+        : column.x + PAD_X;
+    writer.type.text(x, top + index * lineHeight, line, style(font, size, color));
+  });
+}

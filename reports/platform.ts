@@ -1,0 +1,131 @@
+// What the Vanta and Drata outputs share: per-control PDFs rendered once, upload file names, the renewal of the next
+// period, a link back to the package, and the flat facts of each resource that a platform test can evaluate.
+import { createHash } from "node:crypto";
+import type { ControlResult, EvidencePackage, PackageItem } from "../src/package/model.js";
+import { controlFileName, renderControlPdf } from "./control-pdf.js";
+
+export interface ControlFile {
+  control: ControlResult;
+  /** Path inside vanta/ or drata/. */
+  file: string;
+  /** The name the file is uploaded under: unique per control, period and run, so a re-upload can be recognised. */
+  uploadName: string;
+  body: Buffer;
+  sha256: string;
+}
+
+const rendered = new WeakMap<EvidencePackage, Promise<ControlFile[]>>();
+
+/** Each control's PDF, rendered once per package however many platform renderers ask. */
+export function controlFiles(pkg: EvidencePackage): Promise<ControlFile[]> {
+  let files = rendered.get(pkg);
+  if (!files) {
+    files = Promise.all(
+      pkg.controls.map(async (control) => {
+        const body = await renderControlPdf(pkg, control);
+        const file = controlFileName(control);
+        return {
+          control,
+          file,
+          uploadName: uploadName(pkg, file),
+          body,
+          sha256: createHash("sha256").update(body).digest("hex"),
+        };
+      }),
+    );
+    rendered.set(pkg, files);
+  }
+  return files;
+}
+
+export const uploadName = (pkg: EvidencePackage, file: string) =>
+  `soc2-evidence_${file.replace(/\.pdf$/, "")}_${pkg.period.label}_${pkg.runId}.pdf`.replace(
+    /[^A-Za-z0-9._-]+/g,
+    "_",
+  );
+
+/** When the evidence was collected: the newest snapshot's finish (not the upload time), else the package time. */
+export const collectedAt = (pkg: EvidencePackage) => pkg.snapshots.at(-1)?.finishedAt ?? pkg.generatedAt;
+
+export type RenewalSchedule =
+  "ONE_MONTH" | "TWO_MONTHS" | "THREE_MONTHS" | "SIX_MONTHS" | "ONE_YEAR" | "CUSTOM";
+const SCHEDULES: Record<number, RenewalSchedule> = {
+  1: "ONE_MONTH",
+  2: "TWO_MONTHS",
+  3: "THREE_MONTHS",
+  6: "SIX_MONTHS",
+  12: "ONE_YEAR",
+};
+
+/** The evidence is renewed with the next period of the same length: its schedule and its last day. */
+export function nextPeriod(period: { start: string; end: string }): {
+  schedule: RenewalSchedule;
+  months?: number;
+  end: string;
+} {
+  const start = new Date(`${period.start}T00:00:00Z`);
+  const end = new Date(`${period.end}T00:00:00Z`);
+  const dayAfter = new Date(end.getTime() + 86_400_000);
+  if (start.getUTCDate() === 1 && dayAfter.getUTCDate() === 1) {
+    const months =
+      (end.getUTCFullYear() - start.getUTCFullYear()) * 12 + end.getUTCMonth() - start.getUTCMonth() + 1;
+    const nextEnd = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + months + 1, 0));
+    return { schedule: SCHEDULES[months] ?? "CUSTOM", months, end: nextEnd.toISOString().slice(0, 10) };
+  }
+  const length = end.getTime() - start.getTime() + 86_400_000;
+  return { schedule: "CUSTOM", end: new Date(end.getTime() + length).toISOString().slice(0, 10) };
+}
+
+/** A link to the package's evidence.json: the S3 console for an S3 store, a file URL for a local one. */
+export function packageUrl(pkg: EvidencePackage): string {
+  const key = `packages/${pkg.period.label}/${pkg.runId}/evidence.json`;
+  const { store } = pkg;
+  if (store.kind === "s3" && store.bucket) {
+    const prefix = store.location.replace(/^s3:\/\/[^/]+\/?/, "");
+    const region = store.region ? `region=${encodeURIComponent(store.region)}&` : "";
+    return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(store.bucket)}?${region}prefix=${encodeURIComponent(`${prefix}${key}`)}`;
+  }
+  return new URL(key, `file://${store.location.endsWith("/") ? store.location : `${store.location}/`}`).href;
+}
+
+export interface ResourceFacts {
+  /** collector|account|region|arn: one resource as one collector sees it. */
+  key: string;
+  item: PackageItem;
+  controlIds: string[];
+  withinPolicy: boolean;
+  rotationEnabled?: boolean;
+  daysSinceRotation?: number;
+}
+
+/** One entry per collector x account x region x resource, the control ids of every control it serves merged. */
+export function resourceFacts(pkg: EvidencePackage): ResourceFacts[] {
+  const byKey = new Map<string, ResourceFacts>();
+  const now = Date.parse(pkg.generatedAt);
+  for (const item of pkg.items) {
+    const key = `${item.collector}|${item.account}|${item.region}|${item.resource.arn}`;
+    const known = byKey.get(key);
+    if (known) {
+      known.controlIds = [...new Set([...known.controlIds, ...item.controlIds])];
+      continue;
+    }
+    const observed = item.observed;
+    const rotations = Array.isArray(observed.rotations)
+      ? observed.rotations.filter((date): date is string => typeof date === "string").sort()
+      : [];
+    const lastRotated =
+      typeof observed.lastRotatedDate === "string" ? observed.lastRotatedDate : rotations.at(-1);
+    const rotatedAt = lastRotated ? Date.parse(lastRotated) : Number.NaN;
+    byKey.set(key, {
+      key,
+      item,
+      controlIds: [...item.controlIds],
+      withinPolicy: item.status === "pass" || item.status === "excepted" || item.status === "not_applicable",
+      ...(typeof observed.rotationEnabled === "boolean" ? { rotationEnabled: observed.rotationEnabled } : {}),
+      ...(Number.isNaN(rotatedAt)
+        ? {}
+        : { daysSinceRotation: Math.max(0, Math.floor((now - rotatedAt) / 86_400_000)) }),
+    });
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,121 @@
+import { createHash } from "node:crypto";
+import { Ajv } from "ajv";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EvidencePackage, PackageItem } from "../src/package/model.js";
+import { drataRenderer, recordSchema, type DrataManifest } from "../reports/drata.js";
+import { nextPeriod } from "../reports/platform.js";
+import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
+import { pdfText, squash } from "./support/pdf-text.js";
+import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
+
+let pkg: EvidencePackage;
+let target: MemoryTarget;
+let manifest: DrataManifest;
+
+beforeAll(async () => {
+  pkg = syntheticPackage({ items: 80 });
+  target = await renderToMemory(drataRenderer, pkg);
+  manifest = target.json<DrataManifest>("drata/drata.json");
+});
+
+describe("drata/", () => {
+  it("writes one PDF per control and drata.json", () => {
+    expect([...target.files.keys()].sort()).toEqual(
+      [...CONTROL_IDS.map((id) => `drata/${id}.pdf`), "drata/drata.json"].sort(),
+    );
+  });
+
+  it("describes an evidence record per control in the shape of Drata's create-evidence request", () => {
+    expect(manifest.evidence.map((evidence) => evidence.controlId)).toEqual(CONTROL_IDS);
+    for (const evidence of manifest.evidence) {
+      const body = target.files.get(`drata/${evidence.file}`) as Buffer;
+      expect(evidence.sha256).toBe(createHash("sha256").update(body).digest("hex"));
+      expect(Object.keys(evidence.record).sort()).toEqual([
+        "artifacts",
+        "controlIds",
+        "description",
+        "name",
+        "renewalDate",
+        "renewalScheduleType",
+        "stepsToReproduce",
+      ]);
+      expect(evidence.record.name.length).toBeLessThanOrEqual(191);
+      expect(evidence.record.name).toBe(
+        `SOC 2 ${evidence.controlId}: ${pkg.controls.find((control) => control.id === evidence.controlId)?.title}`,
+      );
+      expect(evidence.record.renewalScheduleType).toBe("THREE_MONTHS");
+      expect(evidence.record.renewalDate).toBe("2026-12-31");
+      expect(evidence.record.artifacts).toEqual([
+        {
+          type: "S3_FILE",
+          artifactName: evidence.upload.fields.file.fileName,
+          fileKey: null,
+          filedAt: "2026-08-15",
+        },
+      ]);
+      expect(evidence.record.stepsToReproduce).toContain(pkg.runId);
+      expect(evidence.upload.path).toBe("/workspaces/{workspaceId}/evidence-files");
+    }
+  });
+
+  it.each([
+    ["a quarter", "2026-07-01", "2026-09-30", "THREE_MONTHS", "2026-12-31"],
+    ["a calendar year", "2026-01-01", "2026-12-31", "ONE_YEAR", "2027-12-31"],
+    ["a half", "2026-01-01", "2026-06-30", "SIX_MONTHS", "2026-12-31"],
+    ["a month ending in February", "2026-02-01", "2026-02-28", "ONE_MONTH", "2026-03-31"],
+    ["two months", "2026-11-01", "2026-12-31", "TWO_MONTHS", "2027-02-28"],
+    ["a fiscal year from April", "2025-04-01", "2026-03-31", "ONE_YEAR", "2027-03-31"],
+    ["a custom 10-day range", "2026-07-10", "2026-07-19", "CUSTOM", "2026-07-29"],
+    ["four months", "2026-01-01", "2026-04-30", "CUSTOM", "2026-08-31"],
+  ])("renews %s with %s, due at the end of the next period", (_name, start, end, schedule, renewal) => {
+    expect(nextPeriod({ start, end })).toMatchObject({ schedule, end: renewal });
+  });
+
+  it("keys custom-connection records by resource ARN, every one valid against the connection's schema", () => {
+    const { records } = manifest.customConnection;
+    expect(records).toHaveLength(pkg.items.length);
+    expect(records.map((record) => record.id)).toEqual(pkg.items.map((item) => item.resource.arn));
+    const validate = new Ajv({ allErrors: true }).compile(manifest.customConnection.setup.body.schema);
+    for (const record of records) expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+    expect(manifest.customConnection.setup.body).toMatchObject({
+      providerTypes: ["CUSTOM"],
+      displayNameKey: "name",
+    });
+  });
+
+  it("gives an ARN that two collectors report one record per collector", async () => {
+    const twice = syntheticPackage({ items: 20 });
+    const first = twice.items[0] as PackageItem;
+    twice.items.push({ ...first, collector: "another-collector", controlIds: ["CC6.7"] });
+    const doubled = (await renderToMemory(drataRenderer, twice)).json<DrataManifest>("drata/drata.json");
+    const ids = doubled.customConnection.records.map((record) => record.id);
+    expect(ids).toContain(`${first.resource.arn}#${first.collector}`);
+    expect(ids).toContain(`${first.resource.arn}#another-collector`);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it("rejects a malformed record with the schema it publishes, so the record check can fail", () => {
+    const validate = new Ajv({ allErrors: true }).compile(recordSchema());
+    const record = { ...manifest.customConnection.records[0], status: "passed" };
+    expect(validate(record)).toBe(false);
+  });
+
+  it("uses one session id per run, within Drata's 3-64 characters", () => {
+    expect(manifest.customConnection.sessionId).toBe(`soc2-${pkg.runId}`);
+    expect(manifest.customConnection.sessionId.length).toBeLessThanOrEqual(64);
+  });
+
+  it("puts the control's failing resources in its PDF", async () => {
+    const text = squash(await pdfText(target.files.get("drata/CC6.1.pdf") as Buffer));
+    for (const item of pkg.items.filter(
+      (entry) => entry.controlIds.includes("CC6.1") && entry.status !== "pass",
+    ))
+      expect(text).toContain(squash(item.resource.arn));
+  });
+
+  it("names the fields the vendor documentation leaves open", () => {
+    expect(manifest.unconfirmedFields.map((entry) => entry.field)).toEqual(
+      expect.arrayContaining(["evidence[].record.controlIds", "customConnection.batchSize"]),
+    );
+  });
+});

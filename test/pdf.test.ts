@@ -1,0 +1,188 @@
+// report.pdf read back with poppler-utils (CI: apt-get install poppler-utils).
+import { beforeAll, describe, expect, it } from "vitest";
+import type { EvidencePackage } from "../src/package/model.js";
+import { dayRanges } from "../reports/pdf-calendar.js";
+import { pdfRenderer, renderPdf } from "../reports/pdf.js";
+import { CALLER_ARN, GAP_DAYS, RUN_ID, syntheticPackage } from "./fixtures/package.js";
+import { pdfPages, pdfText, pdfWords, squash } from "./support/pdf-text.js";
+import { renderToMemory } from "./support/render-target.js";
+
+let pkg: EvidencePackage;
+let pdf: Buffer;
+let text: string;
+let pages: string[];
+
+/** The first page with this text after the table of contents (which lists every heading too). */
+const section = (heading: string) =>
+  pages.find((page) => page.includes(heading) && !page.includes("Contents")) ?? "";
+
+beforeAll(async () => {
+  pkg = syntheticPackage({ items: 60 });
+  pdf = await renderPdf(pkg);
+  text = await pdfText(pdf);
+  pages = text.split("\f");
+});
+
+describe("report.pdf", () => {
+  it("is written by the pdf renderer as report.pdf, identical to renderPdf's bytes", async () => {
+    const target = await renderToMemory(pdfRenderer, pkg);
+    const written = target.files.get("report.pdf");
+    expect(written?.subarray(0, 5).toString()).toBe("%PDF-");
+    expect(written?.equals(pdf)).toBe(true);
+  });
+
+  it("has a cover with the organization, period, caller, run id and where the file hashes are", () => {
+    const cover = pages[0] ?? "";
+    for (const fact of [
+      "Acme Inc.",
+      "2026-Q3: 2026-07-01 to 2026-09-30",
+      "evidence through 2026-08-15",
+      "soc2-evidence 0.1.0",
+      RUN_ID,
+      "111122223333, 444455556666",
+      "us-east-1, eu-west-1",
+      "2026-08-15T06:14:09.512Z",
+      "File hashes: see manifest.json, appendix",
+    ]) {
+      expect(cover).toContain(fact);
+    }
+    expect(squash(cover)).toContain(squash(CALLER_ARN));
+    expect(cover).toContain("OVERALL: DEFICIENT");
+  });
+
+  it("numbers every page 'page X of Y' with Y the real page count", async () => {
+    const count = await pdfPages(pdf);
+    expect(count).toBeGreaterThan(10);
+    pages.slice(0, count).forEach((page, index) => expect(page).toContain(`page ${index + 1} of ${count}`));
+  });
+
+  it("lists every control with its status in the summary, and each control's section on the page the contents give", () => {
+    const contents = pages[1] ?? "";
+    expect(contents).toContain("Contents");
+    for (const control of pkg.controls) {
+      const entry = new RegExp(`${control.id.replace(".", "\\.")} ${control.title}[ .]*(\\d+)`).exec(
+        contents,
+      );
+      expect(entry, `contents entry for ${control.id}`).not.toBeNull();
+      const page = pages[Number(entry?.[1]) - 1] ?? "";
+      expect(page).toContain(`${control.id} ${control.title}`);
+      expect(page).toContain(control.status.toUpperCase());
+    }
+    const summary = section("1 Summary");
+    for (const control of pkg.controls)
+      expect(summary).toMatch(new RegExp(`${control.id.replace(".", "\\.")}[\\s\\S]*?${control.status}`));
+  });
+
+  it("shows every failing, error and excepted resource with its reason", () => {
+    const flat = squash(text);
+    const exceptional = pkg.items.filter(
+      (item) => item.status === "fail" || item.status === "error" || item.status === "excepted",
+    );
+    expect(exceptional.map((item) => item.status).sort()).toEqual(
+      expect.arrayContaining(["error", "excepted", "fail"]),
+    );
+    for (const item of exceptional) {
+      expect(flat, item.resource.arn).toContain(squash(item.resource.arn));
+      expect(flat).toContain(squash(item.reason));
+    }
+  });
+
+  it("lists the passing and not applicable population too", () => {
+    const flat = squash(text);
+    for (const item of pkg.items.filter(
+      (entry) => entry.status === "pass" || entry.status === "not_applicable",
+    )) {
+      expect(flat).toContain(squash(item.resource.arn));
+    }
+  });
+
+  it("says what each control checked: collector, parameters and API operations", () => {
+    const flat = squash(text);
+    for (const control of pkg.controls) {
+      for (const collector of control.collectors) {
+        expect(flat).toContain(squash(`collector ${collector.id}`));
+        for (const permission of collector.permissions) expect(flat).toContain(permission);
+      }
+    }
+    expect(text).toContain("maxRotationPeriodDays = 365");
+    expect(squash(text)).toContain(squash("The entity implements logical access security software"));
+  });
+
+  it("draws the coverage calendar month by month and names the gap days", () => {
+    const coverage = section("2 Coverage of the period");
+    for (const month of ["July 2026", "August 2026", "September 2026"]) expect(coverage).toContain(month);
+    for (const day of GAP_DAYS) expect(coverage).toContain(day);
+    expect(coverage).toContain("no complete snapshot (gap)");
+  });
+
+  it("repeats a table's header on the next page when the table breaks", () => {
+    const continued = pages.filter((page) =>
+      page.includes("passing and not applicable resources (continued)"),
+    );
+    expect(continued.length).toBeGreaterThan(0);
+    for (const page of continued)
+      expect(page).toMatch(/Resource\s+Account\s+Region\s+Status\s+Collected \(UTC\)/);
+  });
+
+  it("lists exceptions with approver, ticket, expiry and state", () => {
+    const exceptions = section("4 Exceptions");
+    for (const fact of ["ciso@acme.example", "SEC-142", "2027-03-31", "active", "expired", "2026-06-30"])
+      expect(squash(exceptions)).toContain(squash(fact));
+  });
+
+  it("ends with every snapshot file's SHA-256 in the appendix", () => {
+    const appendix = squash(pages.slice(pages.indexOf(section("Appendix A"))).join(""));
+    for (const file of pkg.snapshots.flatMap((snapshot) => snapshot.files))
+      expect(appendix).toContain(file.sha256);
+  });
+
+  it("keeps every word inside the page margins", async () => {
+    const words = await pdfWords(pdf);
+    expect(words.length).toBeGreaterThan(1000);
+    const outside = words.filter((word) => word.xMin < 49 || word.xMax > 563);
+    expect(outside).toEqual([]);
+  });
+
+  it("keeps every word of a table inside its column, long ARNs included", async () => {
+    const words = await pdfWords(pdf);
+    // The passing-resources table: columns of 50%, 12%, 10%, 8% and 20% of the 512-point text width from x = 50.
+    const edges = [0.5, 0.62, 0.72, 0.8].map((share) => 50 + share * 512);
+    const tablePages = new Set(
+      pages.flatMap((page, index) =>
+        page.includes("passing and not applicable resources (continued)") ? [index + 1] : [],
+      ),
+    );
+    const cells = words.filter((word) => tablePages.has(word.page) && word.yMin > 70 && word.yMin < 740);
+    expect(cells.length).toBeGreaterThan(100);
+    expect(cells.filter((word) => edges.some((edge) => word.xMin < edge && word.xMax > edge))).toEqual([]);
+  });
+
+  it("shows text outside the built-in fonts' character set as close substitutes instead of garbage", async () => {
+    const odd = syntheticPackage({ items: 20 });
+    const item = odd.items.find((entry) => entry.status === "fail") as EvidencePackage["items"][number];
+    item.reason = "naïve “quoted” — dash → café 🔑 end";
+    const extracted = await pdfText(await renderPdf(odd));
+    expect(extracted).toContain('naïve "quoted" - dash -> café ? end');
+  });
+
+  it.each([
+    [[], ""],
+    [["2026-08-02"], "2026-08-02"],
+    [["2026-07-15", "2026-07-14", "2026-08-02"], "2026-07-14 to 2026-07-15 (2 days), 2026-08-02"],
+    [["2026-02-28", "2026-03-01"], "2026-02-28 to 2026-03-01 (2 days)"],
+  ])("writes the gap days %j as %j", (days, text) => {
+    expect(dayRanges(days)).toBe(text);
+  });
+
+  it("renders 20,000 items (time printed for the benchmark, not asserted)", async () => {
+    const large = syntheticPackage({ items: 20_000 });
+    const started = performance.now();
+    const bytes = await renderPdf(large);
+    const seconds = (performance.now() - started) / 1000;
+    const count = await pdfPages(bytes);
+    console.log(
+      `report.pdf for 20,000 items: ${seconds.toFixed(2)} s, ${count} pages, ${(bytes.length / 1e6).toFixed(1)} MB`,
+    );
+    expect(count).toBeGreaterThan(400);
+  });
+});
