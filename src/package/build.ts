@@ -94,7 +94,7 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
   const coveredMask = input.history.covered.get(useKey(latest.collector, latest.controlIds));
   const coveredDays = input.history.days.filter((_, index) => coveredMask?.[index] === 1);
   const params = latest.expected;
-  const period: PeriodVerdict = collector?.period
+  let period: PeriodVerdict = collector?.period
     ? collector.period.judge(
         { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays, periodDays: input.history.days },
         input.period,
@@ -102,6 +102,10 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
         params as never,
       )
     : dailyVerdict(state, observedDays.length, latest.status);
+  // An approved exception covers the resource's history as well as today's state.
+  if (latest.status === "excepted" && period.status === "fail") {
+    period = { ...period, status: "excepted", reason: `${period.reason} (covered by the exception)` };
+  }
   const status = combine(latest.status, period.status);
   const reason = status === latest.status ? latest.reason : `${period.reason} (today: ${latest.reason})`;
   return {
@@ -153,7 +157,7 @@ function controlResult(
     status === "deficient"
       ? `${counts.fail} of ${counts.population} resources failed`
       : counts.error > 0
-        ? `${counts.error} resources could not be read`
+        ? `${counts.error} resource${counts.error === 1 ? "" : "s"} could not be read`
         : missing.length > 0
           ? `${missing.length} of ${history.days.length} days have no complete snapshot`
           : `every resource passed, was excepted or not applicable on all ${history.days.length} days`;
