@@ -37,7 +37,7 @@ export function parseConfig(file: string, bytes: Buffer | string, now: Date): Lo
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const checker = new Checker(lineCounter);
   for (const error of doc.errors) {
-    const [line, col] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+    const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
     checker.problems.push({ severity: "error", code: error.code, path: "", line, col, message: error.message.split("\n")[0] ?? error.message });
   }
   const config = doc.errors.length === 0 ? checkConfig(doc, checker, isoDay(now)) : undefined;

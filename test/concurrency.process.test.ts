@@ -1,0 +1,103 @@
+// Two `collect` processes at once on one local store: two complete packages, distinct run ids, and a latest.json
+// that points at one of them, whole. A third run after them reaches the same verdicts (re-running is idempotent).
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { runCli } from "./support/cli.js";
+import { useEmulator } from "./support/emulator.js";
+import {
+  ESTATE_SIZE,
+  latestOf,
+  SMALL_ESTATE_CONFIG,
+  seedSmallEstate,
+  verifyEveryPackage,
+} from "./support/fault-run.js";
+import { useReliabilityLog } from "./support/reliability.js";
+
+const emulator = useEmulator();
+const record = useReliabilityLog("concurrency");
+
+let folder: string;
+beforeEach(async () => {
+  folder = await mkdtemp(join(tmpdir(), "concurrency-"));
+  await writeFile(join(folder, "controls.yaml"), SMALL_ESTATE_CONFIG);
+  await seedSmallEstate(emulator(), new Date());
+});
+afterEach(() => rm(folder, { recursive: true, force: true }));
+
+interface Summary {
+  runId: string;
+  status: string;
+  items: Record<string, number>;
+  manifest: string;
+  package: string;
+}
+
+describe("concurrent runs on one store", () => {
+  it("writes two complete packages and a latest.json that points at one of them", async () => {
+    const out = join(folder, "evidence");
+    const today = new Date().toISOString().slice(0, 10);
+    const collect = async (): Promise<Summary> => {
+      const args = [
+        "collect",
+        "--period",
+        `${today}..${today}`,
+        "--config",
+        join(folder, "controls.yaml"),
+        "--out",
+        out,
+        "--format",
+        "json",
+        "--json",
+      ];
+      const result = await runCli(args, emulator().env);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Summary;
+    };
+    // Two seconds per DescribeKey: the runs overlap even when one process starts a second after the other.
+    emulator().proxy.inject({ service: "kms", operation: "DescribeKey", kind: "latency", ms: 2_000 });
+    const [first, second] = await Promise.all([collect(), collect()]);
+    emulator().proxy.clearFaults();
+
+    expect(first.runId).not.toBe(second.runId);
+    // Each run's own snapshot record: when it started and finished collecting.
+    const [a, b] = await Promise.all(
+      [first, second].map(async (run) => {
+        const evidence = JSON.parse(await readFile(join(run.package, "evidence.json"), "utf8"));
+        const own = (evidence.snapshots as { runId: string; startedAt: string; finishedAt: string }[]).find(
+          (snapshot) => snapshot.runId === run.runId,
+        );
+        return { startedAt: String(own?.startedAt), finishedAt: String(own?.finishedAt) };
+      }),
+    );
+    expect(
+      a && b && a.startedAt < b.finishedAt && b.startedAt < a.finishedAt,
+      "the two runs overlapped",
+    ).toBe(true);
+
+    const latest = await latestOf(out, `${today}..${today}`);
+    expect([first.runId, second.runId]).toContain(latest?.runId);
+    const pointed = [first, second].find((run) => run.runId === latest?.runId) as Summary;
+    expect(join(out, latest?.manifest ?? "")).toBe(pointed.manifest);
+    expect(JSON.parse(await readFile(pointed.manifest, "utf8")).runId).toBe(latest?.runId);
+
+    const third = await collect();
+    for (const run of [first, second, third])
+      expect(run.items).toMatchObject({ pass: ESTATE_SIZE, error: 0 });
+    const reports = await verifyEveryPackage(out);
+    expect(reports.map((report) => [report.runId, report.ok]).sort()).toEqual(
+      [first, second, third].map((run) => [run.runId, true]).sort(),
+    );
+    expect((await latestOf(out, `${today}..${today}`))?.runId).toBe(third.runId);
+    const newest = [first.runId, second.runId].sort().at(-1);
+    record({
+      id: "two-collects-one-store",
+      area: "concurrency",
+      case: "two collect processes started together on one local store, calls slowed so they overlap; then a third",
+      outcome:
+        "both exit 0 with distinct run ids and complete, verifying packages; latest.json names one of them and its manifest; the third run has the same verdicts and becomes latest",
+      measured: `latest.json named the ${latest?.runId === newest ? "newer" : "older"} run id (last to finish wins)`,
+    });
+  });
+});
