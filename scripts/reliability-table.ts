@@ -44,7 +44,8 @@ const PROMISES = `## What the tool promises
    item is pass, excepted or not applicable *and* every day of the period has a complete snapshot. A resource whose
    call failed is an \`error\` item carrying the AWS error code; an enumeration that stopped part-way is an \`error\`
    item for the whole collector x account x region, with \`paginationComplete: false\` in the population. Either makes
-   the control \`incomplete\`. (See the known issue on empty account lists below.)
+   the control \`incomplete\`. An empty account, region or control list is refused before anything runs, and a day
+   counts as covered for a collector only when every one of its populations in that day's snapshot was listed whole.
 2. **It never overwrites evidence.** Every object is written once (the local store links the file into place and
    refuses an existing key; the S3 store sends \`If-None-Match: *\`); only \`latest.json\` is replaced. A snapshot's
    \`snapshot.json\` and a package's \`manifest.json\` are written last, and \`latest.json\` only after the manifest, so
@@ -79,21 +80,15 @@ const NOTES = `## Limits of these tests, and knobs
   socket's own code, \`ECONNRESET\`, is not kept). A knob such as \`SOC2_EVIDENCE_REQUEST_TIMEOUT_MS\` read by
   \`AwsClients\` would let a test drive a real timeout in a second.
 - **The throttling storm** lasts the whole faulted run (a few seconds) rather than the literal minute; STS is left out
-  of it because GetCallerIdentity retries only 3 times, and a storm that stops the run there ends it with exit 3 before
-  any item exists.
-- **Config size.** A config is refused above 1 MiB, but below that rejection time grows with the square of the number
-  of keys (the YAML library's duplicate-key check): 5,000 keys take about a second, 20,000 took 34 s on a busy
-  2-core machine.
-- **SIGTERM.** The abort is checked before each task and at each item a collector yields; calls in flight are not
-  cancelled (the signal does not reach the SDK). Here the run stopped about 2 s after the signal, when the slowed
-  calls returned. secrets-rotation yields its items only once a region's secrets are all read, so on a large estate
-  the stop can take longer than ECS's default 30 s stop timeout; SIGKILL then ends the run, still without a manifest.
+  of it, because a storm that stops GetCallerIdentity (6 attempts) ends the run with exit 3 before any item exists.
+- **Config size.** A config is refused above 1 MiB; below that, duplicate keys are found with a set, so rejection time
+  grows with the number of keys, not its square.
+- **SIGTERM.** The abort is checked before each task, at each item a collector yields, and before each AWS call is
+  sent (src/aws/clients.ts), so a run stops within the time of the calls already in flight; SIGKILL still leaves no
+  manifest.
 - **Midnight.** A run that starts before 00:00 UTC and packages after it files its snapshot under the day it started,
-  but packages a still-running period through the packaging day (\`through\` comes from the clock in
-  src/collect.ts \`packageJob\`, not from the snapshot's day), so the new day shows as missing and the control as
-  incomplete until that day's snapshot. Never wrongly effective. In the same run an exception expiring on the start
-  day is applied to the snapshot's items but listed as \`expired\` in the package (src/package/build.ts
-  \`exceptionUses\` judges expiry on the packaging day).
+  and packages the period through that day; exceptions are judged on that day too, so items and the exception list
+  agree.
 - **Supplementary evidence.** When CloudTrail LookupEvents is throttled or denied, secrets-rotation still judges each
   secret from ListSecrets and records \`rotationEventsUnavailable\` with the code; it does not make the item \`error\`.`;
 
@@ -178,14 +173,16 @@ function main(args: string[]): void {
       const mine = rows.filter((row) => row.area === area);
       return mine.length > 0 ? [`## ${title}`, "", table(mine), ""] : [];
     }),
-    "## Known issues",
-    "",
-    "Each is a test written for the behaviour the tool should have, marked `it.fails` while the code does not have it yet:",
-    "",
-    ...known.map(
-      (row) => `- \`${row.suite}/${row.id}\`: ${row.case}: ${row.outcome.replace(/^KNOWN ISSUE: /, "")}.`,
-    ),
-    "",
+    ...(known.length > 0
+      ? [
+          "## Known issues",
+          "",
+          "Each is a test written for the behaviour the tool should have, marked `it.fails` while the code does not have it yet:",
+          "",
+          ...known.map((row) => `- \`${row.suite}/${row.id}\`: ${row.case}: ${row.outcome.replace(/^KNOWN ISSUE: /, "")}.`),
+          "",
+        ]
+      : []),
     NOTES,
     "",
     "## Dependency audit",

@@ -54,6 +54,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     partition: caller.partition,
     ...(config.scope.assumeRole ? { assumeRole: config.scope.assumeRole } : {}),
     limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   try {
     const scope = options.accounts
@@ -121,7 +122,8 @@ export async function assembleJob(options: JobOptions, period: Period, formats: 
 
 async function packageJob(options: JobOptions, period: Period, formats: readonly Format[], base: SnapshotResult) {
   const now = options.now();
-  const today = isoDay(now);
+  // The package covers the period up to the snapshot's day, even when packaging finishes after midnight.
+  const today = base.snapshot.day;
   const through = today < period.end ? today : period.end;
   const history = await readHistory(options.store, period, through, {
     datesOf: (item) => findCollector(item.collector)?.period?.dates(item) ?? [],

@@ -58,6 +58,8 @@ export interface PeriodVerdict extends Verdict {
 /** Completeness of one collector x account x region: the auditor's population evidence. */
 export interface Population {
   collector: string;
+  /** The controls this run of the collector served (one collector may serve several uses). */
+  controlIds?: string[];
   account: string;
   region: string;
   enumerated: number;

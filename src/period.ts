@@ -72,7 +72,13 @@ function quarterContaining(day: Date, options: PeriodOptions): { year: number; q
 export function parsePeriod(text: string, now: Date, options: PeriodOptions = {}): Period {
   const input = text.trim();
   const today = isoDay(now);
+  for (const year of input.match(/\d{4}/g) ?? []) {
+    if (Number(year) < 1970) throw new PeriodError(`period "${text}" is outside the years 1970-9999`);
+  }
   const period = resolve(input, now, options);
+  if (period && (period.start < "1970-01-01" || period.end > "9999-12-31" || !parseDay(period.start) || !parseDay(period.end))) {
+    throw new PeriodError(`period "${text}" is outside the years 1970-9999`);
+  }
   if (!period) {
     throw new PeriodError(
       `unknown period "${text}": use Q1..Q4, 2026-Q3, 2026-H1, 2026, 2026-07-01..2026-09-30 or current`,

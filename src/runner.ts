@@ -115,7 +115,7 @@ async function reportUnreachable(account: string, error: unknown, tasks: Planned
       expected: task.params,
       source: { service: "sts", operations: ["AssumeRole"], requestIds: requestIdOf(error), collectedAt: run.now().toISOString() },
     });
-    populations.push({ collector: task.collector.id, account, region: "all", enumerated: 0, paginationComplete: false, errors: 1, durationMs: 0 });
+    populations.push({ collector: task.collector.id, controlIds: task.controlIds, account, region: "all", enumerated: 0, paginationComplete: false, errors: 1, durationMs: 0 });
   }
   return populations;
 }
@@ -124,6 +124,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
   const started = Date.now();
   const population: Population = {
     collector: task.collector.id,
+    controlIds: task.controlIds,
     account: task.account,
     region: task.collector.scope === "account" ? "all" : task.region,
     enumerated: 0,
@@ -172,6 +173,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
         type: "Population",
         name: `${task.collector.id} in ${task.account}/${population.region}`,
       },
+      region: population.region,
       status: "error",
       reason: `could not enumerate ${task.collector.id} in ${task.account}/${population.region}: ${code}`,
       observed: { errorCode: code, enumeratedBeforeFailure: population.enumerated },

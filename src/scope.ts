@@ -15,7 +15,7 @@ export interface CallerIdentity {
 }
 
 export async function callerIdentity(region: string): Promise<CallerIdentity> {
-  const client = new STSClient({ region, credentials: fromNodeProviderChain(), maxAttempts: 3 });
+  const client = new STSClient({ region, credentials: fromNodeProviderChain(), maxAttempts: 6 });
   try {
     const identity = await client.send(new GetCallerIdentityCommand({}));
     const arn = String(identity.Arn);

@@ -193,7 +193,7 @@ describe("the clock crossing midnight during a run", () => {
     return { store, now: () => clock.now };
   }
 
-  it("files the snapshot under the day it started and judges the period through the day it packaged", async () => {
+  it("files the snapshot under the day it started and judges the period through that day", async () => {
     const today = new Date().toISOString().slice(0, 10);
     const tomorrow = addDays(today, 1);
     const closed = midnightStore(today);
@@ -210,11 +210,11 @@ describe("the clock crossing midnight during a run", () => {
     const open = midnightStore(today);
     const toDate = await runCollect({ store: open.store, now: open.now, period: `${today}..${tomorrow}` });
     expect(toDate.snapshot.day).toBe(today);
-    // A period still running is packaged through the packaging day (the clock), not the snapshot's day: the new
-    // day has no snapshot yet, so the control is incomplete, never effective.
-    expect(toDate.pkg.period.through).toBe(tomorrow);
-    expect(toDate.pkg.coverage.missing).toEqual([tomorrow]);
-    expect(toDate.pkg.controls[0]?.status).toBe("incomplete");
+    // A period still running is packaged through the snapshot's day, even when packaging ends after midnight: the
+    // through date and the evidence agree, and the new day is judged by the next run.
+    expect(toDate.pkg.period.through).toBe(today);
+    expect(toDate.pkg.coverage.missing).toEqual([]);
+    expect(toDate.pkg.controls[0]?.status).toBe("effective");
     const manifest = JSON.parse(await readFile(join(root, toDate.written.manifestKey), "utf8"));
     expect(
       manifest.snapshots
@@ -228,7 +228,7 @@ describe("the clock crossing midnight during a run", () => {
       area: "fault",
       case: "clock goes from 23:59:59 to 00:00:01 UTC between collecting and storing the snapshot",
       outcome:
-        "snapshot filed under the start day; a period ending that day is whole and effective; a period still running is packaged through the new day, which has no snapshot yet, so incomplete (never effective)",
+        "snapshot filed under the start day; the package runs through that day, whether the period ended then or is still running, so through date and evidence agree",
     });
   });
 });

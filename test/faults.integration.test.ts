@@ -148,8 +148,7 @@ describe("AWS faults during a run", () => {
       case: "AccessDenied on every Secrets Manager call in us-east-2",
       fault: { service: "secretsmanager", region: "us-east-2", kind: "deny" } as FaultRule,
       expected: ["secrets-rotation@us-east-2:AccessDeniedException"],
-      // The population error of the denied run outlives a clean re-run the same day: see the known issue below.
-      rerun: "incomplete",
+      rerun: "effective",
     },
   ])("marks exactly the affected items when $case", async ({ id, case: what, fault, expected, rerun }) => {
     const run = await drill(
@@ -207,12 +206,9 @@ describe("AWS faults during a run", () => {
     });
   });
 
-  // Known issue, kept visible: when a whole enumeration fails (ListSecrets denied), the run's population error item
-  // (resource `secrets-rotation in <account>/<region>`) stays the newest state of that pseudo-resource for the
-  // period, because src/package/history.ts absorbs it like a resource and no later snapshot emits the same key.
-  // A clean re-run the same day reads every secret, yet the package stays `incomplete` for the rest of the period.
-  // `it.fails` passes while that is so; when history lets a complete population supersede it, make this `it`.
-  it.fails("lets a clean re-run the same day supersede an enumeration that was denied", async () => {
+  // When a whole enumeration fails (ListSecrets denied), its error item stands for the population; a later complete
+  // listing of the same collector, account and region supersedes it, so a clean re-run the same day clears it.
+  it("lets a clean re-run the same day supersede an enumeration that was denied", async () => {
     const store = new LocalStore(root);
     emulator().proxy.inject({ service: "secretsmanager", region: "us-east-2", kind: "deny" });
     const denied = await runCollect({ store });
@@ -225,10 +221,8 @@ describe("AWS faults during a run", () => {
       id: "denied-enumeration-rerun",
       area: "fault",
       case: "ListSecrets denied in us-east-2, then a clean re-run the same day",
-      outcome: `KNOWN ISSUE: the re-run reads all ${rerun.snapshot.counts.pass} resources, but its package is ${rerun.pkg.summary.status}${
-        stale.length > 0
-          ? ` with the denied run's population error (${stale.join(", ")}) still the latest state`
-          : ""
+      outcome: `the re-run reads all ${rerun.snapshot.counts.pass} resources and supersedes the denied listing; package ${rerun.pkg.summary.status}${
+        stale.length > 0 ? ` (stale: ${stale.join(", ")})` : ""
       }`,
     });
     expect(rerun.pkg.summary.status).toBe("effective");

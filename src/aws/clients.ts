@@ -25,6 +25,8 @@ export interface ClientOptions {
   maxAttempts?: number;
   limiter?: RateLimiter;
   ledger?: CallLedger;
+  /** Once aborted (SIGTERM), no further call is sent: the run stops within one call's time. */
+  signal?: AbortSignal;
   credentials?: AwsCredentialIdentityProvider;
 }
 
@@ -130,7 +132,7 @@ export class AwsClients {
 
   /** Every attempt waits for its quota share, then is counted, so evidence records calls, retries and throttles. */
   private instrument(client: Sendable, service: string, account: string, region: string): void {
-    const { limiter } = this.options;
+    const { limiter, signal } = this.options;
     const ledger = this.ledger;
     const add = client.middlewareStack.add as unknown as (
       middleware: unknown,
@@ -139,7 +141,9 @@ export class AwsClients {
     add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
         const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+        signal?.throwIfAborted();
         if (limiter) await limiter.take({ service, operation, account, region });
+        signal?.throwIfAborted();
         try {
           const result = await next(args);
           ledger.record({ service, operation, account, region, outcome: "ok" });

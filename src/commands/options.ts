@@ -75,6 +75,11 @@ async function localSigner(signingKey: string, region: string) {
 }
 
 export function checkScopeOverrides(values: Values): void {
+  for (const name of ["accounts", "regions", "controls"] as const) {
+    if (typeof values[name] === "string" && (list(values[name]) ?? []).length === 0) {
+      throw new UsageError(`--${name} is empty: name at least one, or leave the option out to use controls.yaml`);
+    }
+  }
   for (const account of list(values.accounts) ?? []) {
     if (!/^\d{12}$/.test(account)) throw new UsageError(`--accounts: "${account}" is not a 12-digit account ID`);
   }

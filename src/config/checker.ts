@@ -25,8 +25,12 @@ export class Checker {
       this.report(node, path, "type", `expected a mapping with keys ${allowed.join(", ")}`);
       return undefined;
     }
+    // Duplicate keys are found here with a Set: the parser's own check is quadratic in the number of keys.
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (seen.has(key)) this.report(pair.key as Node, join(path, key), "duplicate-key", `"${key}" is given twice in this mapping`);
+      seen.add(key);
       if (!allowed.includes(key)) {
         const hint = suggest(key, allowed);
         this.report(

@@ -34,7 +34,7 @@ export function parseConfig(file: string, bytes: Buffer | string, now: Date): Lo
   }
   const text = typeof bytes === "string" ? bytes : decode(file, bytes);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
   const checker = new Checker(lineCounter);
   for (const error of doc.errors) {
     const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
@@ -52,8 +52,12 @@ export function parseConfig(file: string, bytes: Buffer | string, now: Date): Lo
 }
 
 function decode(file: string, bytes: Buffer): string {
-  const offset = firstInvalidUtf8(bytes);
-  if (offset < 0) return bytes.toString("utf8");
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Not UTF-8: find where, for the message.
+  }
+  const offset = Math.max(0, firstInvalidUtf8(bytes));
   const before = bytes.subarray(0, offset).toString("utf8").split("\n");
   const line = before.length;
   const col = (before.at(-1)?.length ?? 0) + 1;
@@ -68,8 +72,11 @@ function firstInvalidUtf8(bytes: Buffer): number {
     const lead = bytes[index] as number;
     const length = lead < 0x80 ? 1 : lead >> 5 === 6 ? 2 : lead >> 4 === 14 ? 3 : lead >> 3 === 30 ? 4 : 0;
     if (length === 0) return index;
-    for (let next = 1; next < length; next += 1) {
-      if (((bytes[index + next] ?? 0) & 0xc0) !== 0x80) return index;
+    const sequence = bytes.subarray(index, index + length);
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(sequence);
+    } catch {
+      return index; // truncated, overlong, a surrogate, or above U+10FFFF
     }
     index += length;
   }

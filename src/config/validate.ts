@@ -73,8 +73,12 @@ function checkScope(node: YamlNode, checker: Checker): ControlsConfig["scope"] |
       return [];
     },
   );
-  if (regionsNode && regions.length === 0 && checker.problems.length === 0) {
+  if (regionsNode && regions.length === 0 && !checker.problems.some((problem) => problem.path.startsWith("scope.regions"))) {
     checker.report(regionsNode, "scope.regions", "region", "list at least one region");
+  }
+  if (!regionsNode) checker.report(map, "scope.regions", "missing", `"regions" is required: the regions to collect, e.g. [us-east-1]`);
+  if (Array.isArray(accounts) && accounts.length === 0 && accountsNode && !checker.problems.some((problem) => problem.path.startsWith("scope.accounts"))) {
+    checker.report(accountsNode, "scope.accounts", "accounts", 'list at least one account ID, or use "current" or "organization"');
   }
   const needsRole = accounts === "organization" || (Array.isArray(accounts) && accounts.some((account) => account !== "current"));
   if (needsRole && !assumeRole) {
@@ -109,7 +113,9 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
     return [];
   }
   const seen = new Map<string, number>();
-  return (checker.seq(node, "controls", "controls")?.items ?? []).flatMap((item, index) => {
+  const list = checker.seq(node, "controls", "controls");
+  if (list && list.items.length === 0) checker.report(node, "controls", "empty", "list at least one control: an empty config would prove nothing");
+  return (list?.items ?? []).flatMap((item, index) => {
     const path = join("controls", index);
     const map = checker.map(item as YamlNode, path, ["id", "title", "description", "collectors"]);
     if (!map) return [];

@@ -68,7 +68,7 @@ export function buildPackage(input: BuildInput): EvidencePackage {
     controls,
     items,
     populations: latest?.populations ?? [],
-    exceptions: exceptionUses(input.config, items, input.now),
+    exceptions: exceptionUses(input.config, items, through),
     snapshots: history.snapshots.map((snapshot) => ({
       runId: snapshot.runId,
       day: snapshot.day,
@@ -176,8 +176,8 @@ function controlResult(
   };
 }
 
-function exceptionUses(config: ControlsConfig, items: PackageItem[], now: Date): ExceptionUse[] {
-  const today = now.toISOString().slice(0, 10);
+/** Exceptions as of the package's last day, the day the items were judged. */
+function exceptionUses(config: ControlsConfig, items: PackageItem[], today: string): ExceptionUse[] {
   return config.exceptions.map((exception) => {
     const pattern = globToRegExp(exception.resource);
     // Counted where it decided a verdict: an item it excepts, or one it would have excepted had it not expired.

@@ -72,23 +72,51 @@ export async function readHistory(
   const records = new Map(listed.map(({ record, file }) => [record.runId, file]));
   const covered = new Map<string, Uint8Array>();
   const resources = new Map<string, ResourceState>();
+  // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
+  // same collector in the same account and region supersedes them, so a clean re-run clears them.
+  const enumerationErrors = new Map<string, { region: string; key: string }[]>();
   for (const snapshot of snapshots) {
     const index = dayIndex.get(snapshot.day) as number;
     for (const use of snapshot.collectors) {
+      if (!completePopulation(snapshot, use.id, use.controlIds)) continue;
       const key = useKey(use.id, use.controlIds);
       const days = covered.get(key) ?? new Uint8Array(dayIndex.size);
       days[index] = 1;
       covered.set(key, days);
     }
+    for (const population of snapshot.populations) {
+      if (!population.paginationComplete) continue;
+      const owner = `${population.collector}|${population.account}`;
+      const standing = enumerationErrors.get(owner) ?? [];
+      const cleared = standing.filter((error) => error.region === "all" || error.region === population.region);
+      for (const error of cleared) resources.delete(error.key);
+      enumerationErrors.set(owner, standing.filter((error) => !cleared.includes(error)));
+    }
     for (const file of new Set(snapshot.collectors.map((use) => use.file))) {
       const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
       for await (const line of lines) {
         if (line.trim() === "") continue;
-        absorb(resources, JSON.parse(line) as EvidenceItem, snapshot, index, dayIndex.size, options);
+        const item = JSON.parse(line) as EvidenceItem;
+        absorb(resources, item, snapshot, index, dayIndex.size, options);
+        if (item.status === "error" && ENUMERATION_TYPES.has(item.resource.type)) {
+          const owner = `${item.collector}|${item.account}`;
+          enumerationErrors.set(owner, [...(enumerationErrors.get(owner) ?? []), { region: item.region, key: resourceKey(item) }]);
+        }
       }
     }
   }
   return { days, snapshots, records, covered, resources };
+}
+
+const ENUMERATION_TYPES = new Set(["Population", "AWS::Account"]);
+
+/** A day counts as covered for a collector use only if every one of its populations in the snapshot was listed whole. */
+function completePopulation(snapshot: SnapshotRecord, collector: string, controlIds: readonly string[]): boolean {
+  const mine = snapshot.populations.filter(
+    (population) =>
+      population.collector === collector && (!population.controlIds || useKey(collector, population.controlIds) === useKey(collector, controlIds)),
+  );
+  return mine.length > 0 && mine.every((population) => population.paginationComplete);
 }
 
 function absorb(
