@@ -56,6 +56,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
     ...(options.signal ? { signal: options.signal } : {}),
   });
+  clients.ledger.record({ service: "sts", operation: "GetCallerIdentity", account: caller.account, region: home, outcome: "ok" });
   try {
     const scope = options.accounts
       ? { accounts: options.accounts, skipped: [] }
@@ -83,7 +84,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
         now: options.now,
         log,
         exceptions,
-        concurrency: options.concurrency ?? 8,
+        concurrency: options.concurrency ?? 16,
         ...((storeFacts.bucket ?? config.store.bucket) ? { evidenceBucket: storeFacts.bucket ?? config.store.bucket, evidenceBucketAccount: caller.account } : {}),
         ...(period ? { period } : {}),
         ...(options.signal ? { signal: options.signal } : {}),

@@ -71,11 +71,25 @@ export async function runTasks(tasks: PlannedTask[], run: RunContext, sink: Item
     populations.push(...(await reportUnreachable(account, error, tasks, run, sink)));
   }
   const reachable = tasks.filter((task) => !unreachable.has(task.account));
-  await runConcurrent(reachable, run.concurrency, async (task) => {
+  // AWS meters quotas per account x region, so a cell's collectors share nothing but their own buckets: every
+  // collector of a cell runs at once, and `concurrency` bounds the cells in flight. The slowest bucket of each cell
+  // (Access Analyzer, LookupEvents) then starts at once instead of waiting behind faster collectors for a slot.
+  await runConcurrent(cellsOf(reachable), run.concurrency, async (cell) => {
     if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
-    populations.push(await runTask(task, run, sink));
+    const results = await Promise.all(cell.map((task) => runTask(task, run, sink)));
+    populations.push(...results);
   });
   return populations;
+}
+
+/** Tasks grouped by account x region, in a stable order. */
+export function cellsOf(tasks: readonly PlannedTask[]): PlannedTask[][] {
+  const cells = new Map<string, PlannedTask[]>();
+  for (const task of tasks) {
+    const key = `${task.account}|${task.region}`;
+    cells.set(key, [...(cells.get(key) ?? []), task]);
+  }
+  return [...cells.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, cell]) => cell);
 }
 
 /** Assumes the scope role in every member account once, up front; an account it cannot enter is reported, not fatal. */

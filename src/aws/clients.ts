@@ -60,7 +60,8 @@ export class AwsClients {
   constructor(private readonly options: ClientOptions) {
     this.ledger = options.ledger ?? new CallLedger();
     this.baseCredentials = options.credentials ?? fromNodeProviderChain();
-    const maxSockets = options.maxSockets ?? 64;
+    // Node pools sockets per host: this is per AWS endpoint (all of them for one emulator).
+    const maxSockets = options.maxSockets ?? 128;
     this.requestHandler = new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
@@ -85,15 +86,29 @@ export class AwsClients {
     if (account === this.options.callerAccount || !this.options.assumeRole) return this.baseCredentials;
     let provider = this.credentialsByAccount.get(account);
     if (!provider) {
-      provider = memoized(fromTemporaryCredentials({
+      const ledger = this.ledger;
+      const region = process.env.AWS_REGION ?? "us-east-1";
+      const assume = fromTemporaryCredentials({
         params: {
           RoleArn: `arn:${this.options.partition}:iam::${account}:role/${this.options.assumeRole}`,
           RoleSessionName: "soc2-evidence",
           DurationSeconds: 3600,
         },
         masterCredentials: this.baseCredentials,
-        clientConfig: { region: process.env.AWS_REGION ?? "us-east-1" },
-      }));
+        clientConfig: { region },
+      });
+      // AssumeRole runs inside the credential provider, outside the instrumented clients: count it here.
+      provider = memoized(async () => {
+        const call = { service: "sts", operation: "AssumeRole", account: this.options.callerAccount, region };
+        try {
+          const credentials = await assume();
+          ledger.record({ ...call, outcome: "ok" });
+          return credentials;
+        } catch (error) {
+          ledger.record({ ...call, outcome: (error as Error).name ?? "Error" });
+          throw error;
+        }
+      });
       this.credentialsByAccount.set(account, provider);
     }
     return provider;

@@ -1,0 +1,201 @@
+// What the benchmark measures around a run: the proxy's record of calls, the run's own log events and populations,
+// CPU time of moto and of this process (the proxy), raw emulator throughput, and PDF rendering time.
+import { DescribeKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { execFileSync } from "node:child_process";
+import type { Population } from "../src/model.js";
+import type { EvidencePackage } from "../src/package/model.js";
+import { clientConfig, type Emulator } from "../test/support/emulator.js";
+import type { RecordedCall } from "../test/support/proxy.js";
+import type { Machine, OperationRow, PdfTiming, TaskSpan, Throughput } from "./report.js";
+
+const THROTTLE_FAULTS = new Set(["quota", "throttle"]);
+/** Error answers that are the answer itself, not a failed call: a bucket without a policy. */
+const ANSWERS = new Set(["s3:GetBucketPolicy:404"]);
+
+export const isThrottled = (call: RecordedCall) => call.fault !== undefined && THROTTLE_FAULTS.has(call.fault);
+export const isAnswer = (call: RecordedCall) => ANSWERS.has(`${call.service}:${call.operation}:${call.status}`);
+export const isFailed = (call: RecordedCall) =>
+  !isThrottled(call) && (call.status === 0 || (call.status >= 400 && !isAnswer(call)));
+
+export function operationRows(calls: readonly RecordedCall[]): OperationRow[] {
+  const rows = new Map<string, OperationRow & { cells: Map<string, number> }>();
+  for (const call of calls) {
+    const operation = `${call.service}:${call.operation}`;
+    const row = rows.get(operation) ?? { operation, calls: 0, throttled: 0, failed: 0, maxPerCell: 0, cells: new Map() };
+    row.calls += 1;
+    if (isThrottled(call)) row.throttled += 1;
+    if (isFailed(call)) row.failed += 1;
+    const cell = `${call.account}|${call.region}`;
+    row.cells.set(cell, (row.cells.get(cell) ?? 0) + 1);
+    rows.set(operation, row);
+  }
+  return [...rows.values()]
+    .map(({ cells, ...row }) => ({ ...row, maxPerCell: Math.max(...cells.values()) }))
+    .sort((a, b) => b.calls - a.calls);
+}
+
+export function machineInfo(): Omit<Machine, "load"> {
+  const moto = (() => {
+    try {
+      return execFileSync("python3", ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" }).trim();
+    } catch {
+      return "unknown";
+    }
+  })();
+  return { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? "cpu", memoryMb: totalmem() / 2 ** 20, node: process.version, moto };
+}
+
+export const load1 = () => loadavg()[0] ?? 0;
+
+/** User + system CPU seconds of a process, from /proc (clock ticks at the usual 100 Hz). */
+export function cpuSecondsOf(pid: number | undefined): number {
+  if (!pid) return 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+export const ownCpuSeconds = () => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
+
+interface LogEvent {
+  time: string;
+  event: string;
+  [field: string]: unknown;
+}
+
+export function logEvents(stderr: string): LogEvent[] {
+  return stderr
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as LogEvent];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** Collection and packaging times from the run's log, and when each task ran (seconds from snapshot.start). */
+export function phases(events: LogEvent[], populations: Population[]) {
+  const at = (name: string) => {
+    const found = events.find((event) => event.event === name);
+    return found ? Date.parse(found.time) : undefined;
+  };
+  const start = at("snapshot.start");
+  const done = at("snapshot.done");
+  const packaged = at("package.done");
+  const timeline: TaskSpan[] = [];
+  for (const event of events.filter((one) => one.event === "collector.done")) {
+    const population = populations.find(
+      (one) => one.collector === event.collector && one.account === event.account && one.region === event.region,
+    );
+    if (start === undefined || !population) continue;
+    const endS = (Date.parse(event.time) - start) / 1000;
+    timeline.push({ task: `${population.collector} ${population.account}/${population.region}`, startS: endS - population.durationMs / 1000, endS });
+  }
+  return {
+    doneAt: done,
+    collectS: start !== undefined && done !== undefined ? (done - start) / 1000 : undefined,
+    packageS: done !== undefined && packaged !== undefined ? (packaged - done) / 1000 : undefined,
+    timeline: timeline.sort((a, b) => a.startS - b.startS),
+  };
+}
+
+/** Peak RSS and CPU seconds from `/usr/bin/time -v -o file`. */
+export function parseTimeV(text: string): { peakRssMb?: number; cpuS?: number } {
+  const number = (label: string) => {
+    const match = new RegExp(`${label}: ([0-9.]+)`).exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  const rss = number("Maximum resident set size \\(kbytes\\)");
+  const user = number("User time \\(seconds\\)");
+  const system = number("System time \\(seconds\\)");
+  return {
+    ...(rss === undefined ? {} : { peakRssMb: rss / 1024 }),
+    ...(user === undefined || system === undefined ? {} : { cpuS: user + system }),
+  };
+}
+
+/** Samples the resident set of `pid` (or of its only child, when it runs under /usr/bin/time). */
+export function sampleRss(pid: number | undefined, everyMs = 250) {
+  const samples: { at: number; mb: number }[] = [];
+  const rssOf = (target: string) => {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  };
+  const timer = setInterval(() => {
+    try {
+      const child = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
+      const mb = rssOf(child || String(pid));
+      if (mb !== undefined) samples.push({ at: Date.now(), mb });
+    } catch {
+      // the process has exited
+    }
+  }, everyMs);
+  return {
+    /** The largest sample before `split` (epoch ms) and from it on. */
+    stop(split: number | undefined) {
+      clearInterval(timer);
+      const most = (list: typeof samples) => Math.max(0, ...list.map((sample) => sample.mb));
+      if (split === undefined) return undefined;
+      return { collecting: most(samples.filter((one) => one.at < split)), packaging: most(samples.filter((one) => one.at >= split)) };
+    },
+  };
+}
+
+/** DescribeKey on seeded keys for `seconds`, straight to moto and through the proxy (fixture traffic: no latency). */
+export async function emulatorThroughput(emulator: Emulator, region: string, seconds = 3): Promise<Throughput[]> {
+  const results: Throughput[] = [];
+  const paths = [
+    { path: "moto DescribeKey", config: { ...clientConfig(emulator, region), endpoint: emulator.moto.url } },
+    { path: "proxy+moto DescribeKey", config: clientConfig(emulator, region) },
+  ];
+  for (const { path, config } of paths) {
+    const kms = new KMSClient(config);
+    const keys = ((await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys ?? []).map((key) => String(key.KeyId));
+    for (const concurrency of [1, 16]) {
+      let done = 0;
+      const deadline = performance.now() + seconds * 1000;
+      const worker = async (offset: number) => {
+        for (let index = offset; performance.now() < deadline; index += concurrency) {
+          await kms.send(new DescribeKeyCommand({ KeyId: keys[index % keys.length] }));
+          done += 1;
+        }
+      };
+      const started = performance.now();
+      await Promise.all(Array.from({ length: concurrency }, (_, offset) => worker(offset)));
+      results.push({ path, concurrency, perSecond: done / ((performance.now() - started) / 1000) });
+    }
+    kms.destroy();
+  }
+  return results;
+}
+
+/** Times the PDF renderer on a package; reports it as not measured while reports/pdf.ts is missing or failing. */
+export async function timePdf(label: string, pkg: EvidencePackage): Promise<PdfTiming> {
+  const items = pkg.items.length;
+  let render: ((pkg: EvidencePackage) => Promise<Buffer>) | undefined;
+  try {
+    const module = (await import("../reports/pdf.js")) as { renderPdf?: (pkg: EvidencePackage) => Promise<Buffer> };
+    render = module.renderPdf;
+  } catch (error) {
+    return { label, items, note: `not measured: reports/pdf.ts did not load (${(error as Error).message})` };
+  }
+  if (!render) return { label, items, note: "not measured: reports/pdf.ts exports no renderPdf" };
+  const started = performance.now();
+  try {
+    const body = await render(pkg);
+    return { label, items, seconds: (performance.now() - started) / 1000, bytes: body.length };
+  } catch (error) {
+    return { label, items, note: `not measured: rendering failed (${(error as Error).message})` };
+  }
+}
