@@ -6,20 +6,19 @@ import {
   type Bucket,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { emulatorEndpoint } from "../src/aws/clients.js";
 import { CallTrace } from "../src/aws/trace.js";
 import { defineCollector, type CollectContext } from "../src/collector.js";
 import { mapConcurrent } from "../src/concurrency.js";
 import { errorItem } from "../src/evidence.js";
 import type { ItemDraft } from "../src/model.js";
-import { probeTls, TlsProbeError, type ProbeOptions } from "../src/tls-probe.js";
-import { judgeBucket, judgeEndpoint, TLS_VERSIONS, type EndpointFacts } from "./tls-in-transit.judge.js";
+import type { ProbeOptions } from "../src/tls-probe.js";
+import { judgeBucket, TLS_VERSIONS } from "./tls-in-transit.judge.js";
+import { probeEndpoint, probeTargets } from "./tls-endpoints.js";
+
+export { probeTargets } from "./tls-endpoints.js";
 
 const PER_BUCKET_CONCURRENCY = 8;
 const PROBE_CONCURRENCY = 4;
-const PROBE_TIMEOUT_MS = 5_000;
-/** The services this tool's collectors call: the endpoints whose TLS carries the evidence. */
-const PROBED_SERVICES = ["kms", "secretsmanager", "cloudtrail", "access-analyzer", "s3", "sts"] as const;
 
 const params = {
   minTlsVersion: {
@@ -113,59 +112,4 @@ async function bucketPolicy(client: S3Client, bucket: string, trace: CallTrace):
     trace.record("GetBucketPolicy", error);
     return undefined;
   }
-}
-
-export interface Endpoint {
-  url: URL;
-  service: string;
-  region: string;
-}
-
-/** The endpoint the SDK is pointed at (AWS_ENDPOINT_URL), else each probed service in each scope region. */
-export function probeTargets(ctx: CollectContext, override = emulatorEndpoint()): Endpoint[] {
-  if (override) return [{ url: new URL(override), service: "endpoint", region: ctx.region }];
-  const suffix = ctx.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
-  const regions = ctx.regions.length > 0 ? ctx.regions : [ctx.region];
-  return regions.flatMap((region) =>
-    PROBED_SERVICES.map((service) => ({
-      url: new URL(`https://${service}.${region}.${suffix}`),
-      service,
-      region,
-    })),
-  );
-}
-
-async function probeEndpoint(
-  ctx: CollectContext,
-  { url, service, region }: Endpoint,
-  minVersion: ProbeOptions["minVersion"],
-): Promise<ItemDraft> {
-  const facts: EndpointFacts = { url: url.origin };
-  const plainHttp = url.protocol === "http:";
-  if (!plainHttp) {
-    try {
-      facts.probe = await probeTls(url.hostname.replace(/^\[(.*)\]$/, "$1"), Number(url.port || 443), {
-        minVersion,
-        timeoutMs: PROBE_TIMEOUT_MS,
-      });
-    } catch (error) {
-      if (!(error instanceof TlsProbeError)) throw error;
-      facts.errorCode = error.code;
-    }
-  }
-  const verdict = judgeEndpoint(facts, { minTlsVersion: minVersion });
-  const operations = plainHttp ? [] : ["TLS handshake", `TLS handshake capped below ${minVersion}`];
-  return {
-    resource: { arn: url.origin, type: "AWS::Endpoint", name: url.host },
-    region,
-    ...verdict,
-    observed: {
-      endpoint: url.origin,
-      service,
-      ...(facts.probe ?? {}),
-      ...(facts.errorCode ? { errorCode: facts.errorCode } : {}),
-    },
-    expected: { minTlsVersion: minVersion },
-    source: { service: "tls", operations, requestIds: [], collectedAt: ctx.now().toISOString() },
-  };
 }
