@@ -1,36 +1,25 @@
 // Passes a region with an ACTIVE external-access analyzer, and each active finding neither public nor open too long.
 import {
-  paginateGetFindingV2,
   paginateListAnalyzers,
   paginateListArchiveRules,
   paginateListFindingsV2,
   type AccessAnalyzerClient,
-  type ArchiveRuleSummary,
-  type FindingSummaryV2,
 } from "@aws-sdk/client-accessanalyzer";
 import { CallTrace } from "../src/aws/trace.js";
 import { defineCollector } from "../src/collector.js";
 import { mapConcurrent } from "../src/concurrency.js";
-import { errorItem } from "../src/evidence.js";
-import type { ItemDraft } from "../src/model.js";
 import {
   analyzerFacts,
-  archiveFacts,
   EXTERNAL_ACCESS_TYPES,
-  externalAccessFacts,
   isEvidence,
   isExternalAccess,
   judgeAnalyzer,
   judgeCoverage,
-  judgeFinding,
-  listedFacts,
   resolvedWindow,
-  rulesNeedDetails,
   type AnalyzerFacts,
 } from "./access-analyzer-findings.judge.js";
+import { drain, findingItem, PAGE_SIZE, type FindingScope } from "./access-analyzer-finding.js";
 
-/** The API publishes no maximum for maxResults (aws-quotas.md); 100 is the largest value known to be accepted. */
-const PAGE_SIZE = 100;
 /** Access Analyzer publishes no TPS either; the rate limiter holds the assumed 5 RPS, this bounds sockets. */
 const DETAIL_CONCURRENCY = 4;
 const ANALYZER = "AWS::AccessAnalyzer::Analyzer";
@@ -109,48 +98,6 @@ export default defineCollector({
   },
 });
 
-interface FindingScope {
-  client: AccessAnalyzerClient;
-  analyzer: AnalyzerFacts;
-  rules: { rules: ArchiveRuleSummary[] } | { error: unknown };
-  trace: CallTrace;
-  now: () => Date;
-  maxOpenFindingAgeDays: number;
-}
-
-async function findingItem(summary: FindingSummaryV2, scope: FindingScope): Promise<ItemDraft> {
-  const { client, analyzer, rules, now, maxOpenFindingAgeDays } = scope;
-  const trace = scope.trace.fork();
-  const facts = listedFacts(summary, analyzer, now());
-  const resource = {
-    arn: summary.resource ?? `${analyzer.analyzerArn}/finding/${facts.findingId}`,
-    type: summary.resourceType ?? "AWS::AccessAnalyzer::Finding",
-    name: `${summary.resource?.split(/[:/]/).at(-1) ?? "resource"} (finding ${facts.findingId})`,
-  };
-  const expected = { maxOpenFindingAgeDays };
-  try {
-    const archived = facts.status === "ARCHIVED";
-    // Without the rules an archived finding's reason is unknown: a failed read, not an exception.
-    if (archived && "error" in rules) throw rules.error;
-    const ruleList = "rules" in rules ? rules.rules : [];
-    if (facts.status === "ACTIVE" || (archived && rulesNeedDetails(ruleList))) {
-      const pages = paginateGetFindingV2(
-        { client, pageSize: PAGE_SIZE },
-        { analyzerArn: analyzer.analyzerArn, id: facts.findingId },
-      );
-      Object.assign(
-        facts,
-        externalAccessFacts(await drain(pages, "GetFindingV2", trace, (p) => p.findingDetails)),
-      );
-    }
-    if (archived) Object.assign(facts, archiveFacts(ruleList, facts));
-    const verdict = judgeFinding(facts, expected, now());
-    return { resource, ...verdict, observed: { ...facts }, expected, source: trace.source() };
-  } catch (error) {
-    return errorItem(resource, error, trace, expected);
-  }
-}
-
 /** A failed ListArchiveRules spoils only the archived findings' attribution, so it is kept, not thrown. */
 async function archiveRules(client: AccessAnalyzerClient, analyzer: AnalyzerFacts, trace: CallTrace) {
   const pages = paginateListArchiveRules(
@@ -162,19 +109,4 @@ async function archiveRules(client: AccessAnalyzerClient, analyzer: AnalyzerFact
   } catch (error) {
     return { error };
   }
-}
-
-/** Every element of every page, each page recorded as evidence of the call. */
-async function drain<P, T>(
-  pages: AsyncIterable<P>,
-  operation: string,
-  trace: CallTrace,
-  pick: (page: P) => T[] | undefined,
-): Promise<T[]> {
-  const all: T[] = [];
-  for await (const page of pages) {
-    trace.record(operation, page);
-    all.push(...(pick(page) ?? []));
-  }
-  return all;
 }

@@ -1,0 +1,78 @@
+// One Access Analyzer finding as evidence: its listed facts, its details where needed, and the archive rule behind it.
+import {
+  paginateGetFindingV2,
+  type AccessAnalyzerClient,
+  type ArchiveRuleSummary,
+  type FindingSummaryV2,
+} from "@aws-sdk/client-accessanalyzer";
+import type { CallTrace } from "../src/aws/trace.js";
+import { errorItem } from "../src/evidence.js";
+import type { ItemDraft } from "../src/model.js";
+import {
+  archiveFacts,
+  externalAccessFacts,
+  judgeFinding,
+  listedFacts,
+  rulesNeedDetails,
+  type AnalyzerFacts,
+} from "./access-analyzer-findings.judge.js";
+
+/** Neither the model nor the API reference gives a maximum page size; 100 is a judgement. */
+export const PAGE_SIZE = 100;
+
+export interface FindingScope {
+  client: AccessAnalyzerClient;
+  analyzer: AnalyzerFacts;
+  rules: { rules: ArchiveRuleSummary[] } | { error: unknown };
+  trace: CallTrace;
+  now: () => Date;
+  maxOpenFindingAgeDays: number;
+}
+
+export async function findingItem(summary: FindingSummaryV2, scope: FindingScope): Promise<ItemDraft> {
+  const { client, analyzer, rules, now, maxOpenFindingAgeDays } = scope;
+  const trace = scope.trace.fork();
+  const facts = listedFacts(summary, analyzer, now());
+  const resource = {
+    arn: summary.resource ?? `${analyzer.analyzerArn}/finding/${facts.findingId}`,
+    type: summary.resourceType ?? "AWS::AccessAnalyzer::Finding",
+    name: `${summary.resource?.split(/[:/]/).at(-1) ?? "resource"} (finding ${facts.findingId})`,
+  };
+  const expected = { maxOpenFindingAgeDays };
+  try {
+    const archived = facts.status === "ARCHIVED";
+    // Without the rules an archived finding's reason is unknown: a failed read, not an exception.
+    if (archived && "error" in rules) throw rules.error;
+    const ruleList = "rules" in rules ? rules.rules : [];
+    if (facts.status === "ACTIVE" || (archived && rulesNeedDetails(ruleList))) {
+      const pages = paginateGetFindingV2(
+        { client, pageSize: PAGE_SIZE },
+        { analyzerArn: analyzer.analyzerArn, id: facts.findingId },
+      );
+      Object.assign(
+        facts,
+        externalAccessFacts(await drain(pages, "GetFindingV2", trace, (p) => p.findingDetails)),
+      );
+    }
+    if (archived) Object.assign(facts, archiveFacts(ruleList, facts));
+    const verdict = judgeFinding(facts, expected, now());
+    return { resource, ...verdict, observed: { ...facts }, expected, source: trace.source() };
+  } catch (error) {
+    return errorItem(resource, error, trace, expected);
+  }
+}
+
+export /** Every element of every page, each page recorded as evidence of the call. */
+async function drain<P, T>(
+  pages: AsyncIterable<P>,
+  operation: string,
+  trace: CallTrace,
+  pick: (page: P) => T[] | undefined,
+): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) {
+    trace.record(operation, page);
+    all.push(...(pick(page) ?? []));
+  }
+  return all;
+}
