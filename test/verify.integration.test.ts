@@ -188,7 +188,7 @@ describe("the CLI against the bucket", () => {
     expect(await keysUnder(manifestKey.replace("manifest.json", "manifest.sig.json"))).toHaveLength(1);
 
     const verified = await runCli(["verify", summary.package, "--json", "--require-signature"], env);
-    expect(verified.code).toBe(0);
+    expect(verified.code, verified.stdout + verified.stderr).toBe(0);
     expect(JSON.parse(verified.stdout)).toMatchObject({
       ok: true,
       signature: { state: "valid", kms: "valid", keyArn: key.KeyMetadata?.Arn },

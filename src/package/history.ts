@@ -1,5 +1,4 @@
 // Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
-import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import { daysOf } from "../period.js";
 import type { EvidenceItem, Period, StoredFile } from "../model.js";
@@ -45,9 +44,8 @@ export async function listSnapshots(
     const [year, mm] = month.split("-");
     for await (const key of store.list(`snapshots/${year}/${mm}/`)) {
       if (!key.endsWith("/snapshot.json")) continue;
-      const bytes = await store.get(key);
-      const record = JSON.parse(bytes.toString("utf8")) as SnapshotRecord;
-      const file = { key, size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+      const { body, file } = await store.getFile(key);
+      const record = JSON.parse(body.toString("utf8")) as SnapshotRecord;
       if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
     }
   }

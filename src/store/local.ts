@@ -74,6 +74,11 @@ export class LocalStore implements Store {
     return readFile(this.path(key));
   }
 
+  async getFile(key: string): Promise<{ body: Buffer; file: StoredFile }> {
+    const body = await this.get(key);
+    return { body, file: { key, size: body.length, sha256: createHash("sha256").update(body).digest("hex") } };
+  }
+
   async read(key: string): Promise<Readable> {
     return createReadStream(this.path(key));
   }

@@ -123,6 +123,13 @@ export class S3Store implements Store {
     return Buffer.from(await body.transformToByteArray());
   }
 
+  async getFile(key: string): Promise<{ body: Buffer; file: StoredFile }> {
+    const response = await this.getObject(key);
+    if (!response.Body) throw new StoreError(`s3://${this.bucket}/${this.prefix}${key} returned no body`);
+    const body = Buffer.from(await response.Body.transformToByteArray());
+    return { body, file: { key, size: body.length, sha256: sha256(body).toString("hex"), ...(response.VersionId ? { versionId: response.VersionId } : {}) } };
+  }
+
   /** The object's body as a stream; the caller consumes it or destroys it, or the socket stays checked out. */
   async read(key: string): Promise<Readable> {
     return (await this.getObject(key)).Body as Readable;

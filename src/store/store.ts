@@ -31,6 +31,8 @@ export interface Store {
   /** Writes a pointer object (latest.json) that each complete run replaces. */
   putPointer(key: string, body: string): Promise<StoredFile>;
   get(key: string, versionId?: string): Promise<Buffer>;
+  /** The object with what a manifest records of it: size, SHA-256 and, in S3, the version read. */
+  getFile(key: string): Promise<{ body: Buffer; file: StoredFile }>;
   read(key: string): Promise<Readable>;
   exists(key: string): Promise<boolean>;
   /** Every key under `prefix` (relative to the store root), in lexical order. */
