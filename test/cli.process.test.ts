@@ -126,6 +126,10 @@ describe("soc2-evidence as a process", () => {
       await readFile(join(out, "packages", summary.period.label, "latest.json"), "utf8"),
     );
     expect(latest.runId).toBe(summary.runId);
+    // The auditor can point verify at the period folder: it follows latest.json to the newest complete package.
+    const verified = await runCli(["verify", join(out, "packages", summary.period.label)], emulator().env);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stderr).toContain(`to run ${summary.runId}`);
     // Off a TTY the run logs JSON lines, and never a credential.
     const events = result.stderr
       .split("\n")

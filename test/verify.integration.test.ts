@@ -194,6 +194,11 @@ describe("the CLI against the bucket", () => {
       signature: { state: "valid", kms: "valid", keyArn: key.KeyMetadata?.Arn },
     });
 
+    const period = summary.package.replace(/\/[^/]+\/?$/, "");
+    const viaLatest = await runCli(["verify", period, "--json"], env);
+    expect(viaLatest.code, viaLatest.stdout + viaLatest.stderr).toBe(0);
+    expect(JSON.parse(viaLatest.stdout).location).toContain(JSON.parse(verified.stdout).runId);
+
     await putOver(manifest.files[0]?.key as string, "tampered");
     const failed = await runCli(["verify", summary.package], env);
     expect(failed.code).toBe(1);

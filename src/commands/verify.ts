@@ -1,6 +1,8 @@
 // `verify LOCATION`: the auditor's check of a package, local or in S3. Exit 0 intact, 1 any problem, 2 usage, 3 unreadable.
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { UsageError } from "../errors.js";
 import { createKmsClient } from "../sign.js";
 import { formatReport, LocalPackageSource, verifyPackage, type PackageSource } from "../verify.js";
@@ -21,6 +23,34 @@ async function sourceFor(location: string): Promise<PackageSource> {
   );
 }
 
+/** A period folder (packages/<period>/) stands for its newest complete package: latest.json names it. */
+async function followLatest(location: string): Promise<string> {
+  const base = location.replace(/\/+$/, "");
+  const text = base.startsWith("s3://") ? await s3Text(`${base}/latest.json`) : await readFile(join(base, "latest.json"), "utf8").catch(() => undefined);
+  const hasManifest = base.startsWith("s3://") ? (await s3Text(`${base}/manifest.json`)) !== undefined : existsSync(join(base, "manifest.json"));
+  if (hasManifest || text === undefined) return location;
+  const runId = (JSON.parse(text) as { runId?: unknown }).runId;
+  if (typeof runId !== "string" || !/^[A-Za-z0-9._-]+$/.test(runId)) throw new UsageError(`${base}/latest.json names no run id`);
+  process.stderr.write(`following ${base}/latest.json to run ${runId}\n`);
+  return `${base}/${runId}`;
+}
+
+async function s3Text(url: string): Promise<string | undefined> {
+  const [{ GetObjectCommand }, { createS3Client }] = await Promise.all([import("@aws-sdk/client-s3"), import("../store/s3.js")]);
+  const [, , bucket, ...rest] = url.split("/");
+  const client = createS3Client(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1");
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: rest.join("/") }));
+    return await object.Body?.transformToString();
+  } catch (error) {
+    const name = (error as Error).name;
+    if (name === "NoSuchKey" || name === "NotFound" || name === "AccessDenied") return undefined;
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
 export async function verifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, {
     "require-signature": { type: "boolean", default: false },
@@ -30,10 +60,10 @@ export async function verifyCommand(args: string[]): Promise<number> {
   const [location, ...extra] = positionals;
   if (!location || extra.length > 0)
     throw new UsageError(
-      `verify takes one LOCATION (a package folder or s3://bucket/prefix/packages/<period>/<runId>); ${USAGE}`,
+      `verify takes one LOCATION (a package folder or s3://bucket/prefix/packages/<period>/<runId>, or the period folder for its latest package); ${USAGE}`,
     );
   const publicKey = await pinnedKey(values["public-key"]);
-  const source = await sourceFor(location);
+  const source = await sourceFor(await followLatest(location));
   const kmsClients = new Map<string, KMSClient>();
   const kms = (region: string) =>
     kmsClients.get(region) ?? kmsClients.set(region, createKmsClient(region)).get(region)!;
