@@ -64,13 +64,27 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     const signature = await signerOf(store)?.sign(manifest);
     await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
     if (signature) await store.put(`${prefix}${SIGNATURE_FILE}`, JSON.stringify(signature, null, 2), "application/json");
-    // Only a package whose manifest exists is complete; latest.json then points at it.
-    await store.putPointer(
-      `packages/${pkg.period.label}/latest.json`,
-      JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
-    );
+    // Only a package whose manifest exists is complete; latest.json then points at it, unless a newer run (run ids
+    // start with their UTC time) got there first while this one was rendering.
+    const latestKey = `packages/${pkg.period.label}/latest.json`;
+    if (!(await newerRunIsLatest(store, latestKey, pkg.runId))) {
+      await store.putPointer(
+        latestKey,
+        JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
+      );
+    }
     return { prefix, manifestKey, manifest };
   } finally {
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function newerRunIsLatest(store: Store, latestKey: string, runId: string): Promise<boolean> {
+  if (!(await store.exists(latestKey))) return false;
+  try {
+    const current = JSON.parse((await store.get(latestKey)).toString("utf8")) as { runId?: unknown };
+    return typeof current.runId === "string" && current.runId > runId;
+  } catch {
+    return false; // an unreadable pointer is replaced
   }
 }
