@@ -78,9 +78,14 @@ describe("concurrent runs on one store", () => {
 
     const latest = await latestOf(out, `${today}..${today}`);
     expect([first.runId, second.runId]).toContain(latest?.runId);
-    // Whichever finishes last, latest.json names the newer run (run ids start with their UTC time).
-    expect(latest?.runId).toBe([first.runId, second.runId].sort().at(-1));
     const pointed = [first, second].find((run) => run.runId === latest?.runId) as Summary;
+    // Whichever finishes uploading last, latest.json names the package generated last.
+    const generated = await Promise.all(
+      [first, second].map(
+        async (run) => JSON.parse(await readFile(run.manifest, "utf8")).generatedAt as string,
+      ),
+    );
+    expect(JSON.parse(await readFile(pointed.manifest, "utf8")).generatedAt).toBe(generated.sort().at(-1));
     expect(join(out, latest?.manifest ?? "")).toBe(pointed.manifest);
     expect(JSON.parse(await readFile(pointed.manifest, "utf8")).runId).toBe(latest?.runId);
 

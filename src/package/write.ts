@@ -64,10 +64,10 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     const signature = await signerOf(store)?.sign(manifest);
     await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
     if (signature) await store.put(`${prefix}${SIGNATURE_FILE}`, JSON.stringify(signature, null, 2), "application/json");
-    // Only a package whose manifest exists is complete; latest.json then points at it, unless a newer run (run ids
-    // start with their UTC time) got there first while this one was rendering.
+    // Only a package whose manifest exists is complete; latest.json then points at it, unless a package generated
+    // later was published while this one was uploading.
     const latestKey = `packages/${pkg.period.label}/latest.json`;
-    if (!(await newerRunIsLatest(store, latestKey, pkg.runId))) {
+    if (!(await newerPackageIsLatest(store, latestKey, pkg.generatedAt))) {
       await store.putPointer(
         latestKey,
         JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
@@ -79,11 +79,11 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
   }
 }
 
-async function newerRunIsLatest(store: Store, latestKey: string, runId: string): Promise<boolean> {
+async function newerPackageIsLatest(store: Store, latestKey: string, generatedAt: string): Promise<boolean> {
   if (!(await store.exists(latestKey))) return false;
   try {
-    const current = JSON.parse((await store.get(latestKey)).toString("utf8")) as { runId?: unknown };
-    return typeof current.runId === "string" && current.runId > runId;
+    const current = JSON.parse((await store.get(latestKey)).toString("utf8")) as { generatedAt?: unknown };
+    return typeof current.generatedAt === "string" && current.generatedAt > generatedAt;
   } catch {
     return false; // an unreadable pointer is replaced
   }
