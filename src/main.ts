@@ -41,6 +41,14 @@ options:
   --quiet              errors only
   --version, --help
 
+command options:
+  collect      --run-id R --shards N    package a sharded run once its N parts are in
+  snapshot     --shard i/n --run-id R   collect one deterministic slice of accounts x regions
+  schedule     --cron EXPR --once --grace-seconds S (default 60)
+  verify       LOCATION --json --require-signature --public-key FILE --offline
+  iam-policy   --auditor | --reader, --bucket-kms-key ARN --signing-key ARN --store-region R --partition P
+  publish      --to vanta|drata, --package DIR | --period P, --dry-run
+
 exit codes: 0 every control effective; 1 package written but a control is deficient or incomplete;
             2 bad usage or config (nothing written); 3 the run could not complete (no package marked complete)
 `;
