@@ -64,7 +64,10 @@ async function main(): Promise<number> {
   say();
   await reportPackage(out);
   if (code === 1) {
-    say(`exit 1: package written, some controls deficient, as the demo estate intends.`);
+    // The CLI's exit 1 is the demo's success: the estate is built to have deficient controls. npm would show it as
+    // a failed script, so the demo itself exits 0 once the package is written.
+    say(`soc2-evidence exited 1: package written, some controls deficient, as the demo estate intends.`);
+    return 0;
   }
   return code;
 }
