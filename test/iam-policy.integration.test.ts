@@ -23,6 +23,7 @@ import { parsePeriod } from "../src/period.js";
 import { openS3Store } from "../src/store/open.js";
 import { createEvidenceBucket, fixtureS3 } from "./fixtures/evidence-bucket.js";
 import { analyzer, finding } from "./fixtures/findings.js";
+import { seedLoadBalancers } from "./fixtures/load-balancers.js";
 import { compliant, seedTrails } from "./fixtures/trails.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
 
@@ -72,6 +73,7 @@ describe("the policy against the calls a full collect makes (emulator)", () => {
   });
 
   async function seedEstate(): Promise<void> {
+    await seedLoadBalancers(emulator());
     const config = clientConfig(emulator());
     const kms = new KMSClient(config);
     const key = await kms.send(new CreateKeyCommand({ Description: "rotating" }));

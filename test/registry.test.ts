@@ -13,6 +13,7 @@ const PREFIX_FOR: Record<string, string> = {
   s3: "s3",
   sts: "sts",
   organizations: "organizations",
+  "elastic-load-balancing-v2": "elasticloadbalancing",
 };
 
 /** The IAM actions a source file can call: every `new XCommand(` and `paginateX(` of each imported SDK client. */

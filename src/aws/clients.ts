@@ -1,6 +1,7 @@
 // One cached, configured SDK client per service x account x region; collectors never build their own.
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -77,6 +78,8 @@ export class AwsClients {
   accessAnalyzer = (account: string, region: string) =>
     this.client(AccessAnalyzerClient, "access-analyzer", account, region);
   s3 = (account: string, region: string) => this.client(S3Client, "s3", account, region);
+  elbv2 = (account: string, region: string) =>
+    this.client(ElasticLoadBalancingV2Client, "elasticloadbalancing", account, region);
   sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
   organizations = (account: string, region: string) =>
     this.client(OrganizationsClient, "organizations", account, region);

@@ -7,6 +7,8 @@
 //   STS: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html (600 RPS shared)
 //   Organizations: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html
 //   IAM Access Analyzer: no published TPS; 5 RPS is an assumption until measured.
+//   Elastic Load Balancing v2: https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/elb-api-throttling.html
+//     (Describe* share one bucket of 40 tokens; the refill rate is not published: 10/s assumed)
 //   S3: 3,500 writes and 5,500 reads per second per prefix.
 
 export interface Quota {
@@ -22,6 +24,11 @@ export interface Quota {
 const kms = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "KMS request quotas" });
 const sm = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "Secrets Manager quotas" });
 const ct = (perSecond: number, bucket: string): Quota => ({ perSecond, bucket, source: "CloudTrail quotas" });
+const elb: Quota = {
+  perSecond: 10,
+  bucket: "describe",
+  source: "assumed: ELB publishes a 40-token Describe* bucket but no refill rate",
+};
 const aa: Quota = { perSecond: 5, bucket: "all", source: "assumed: IAM Access Analyzer publishes no TPS" };
 
 export const QUOTAS: Record<string, Record<string, Quota>> = {
@@ -56,6 +63,11 @@ export const QUOTAS: Record<string, Record<string, Quota>> = {
     GetFindingV2: aa,
     ListArchiveRules: aa,
     GetFindingsStatistics: aa,
+  },
+  elasticloadbalancing: {
+    DescribeLoadBalancers: elb,
+    DescribeListeners: elb,
+    DescribeSSLPolicies: elb,
   },
   sts: {
     GetCallerIdentity: { perSecond: 600, bucket: "all", source: "IAM and STS quotas" },
