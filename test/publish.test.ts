@@ -187,16 +187,6 @@ describe("publish", () => {
     for (const secret of [SECRETS.vanta, SECRETS.drata, "vanta-token-1"]) expect(text).not.toContain(secret);
   });
 
-  it("reads packages from S3 only after they are downloaded, and says so", async () => {
-    const config = join(root, "controls.yaml");
-    await writeFile(
-      config,
-      "version: 1\norganization: Acme Inc.\nscope:\n  accounts: [current]\n  regions: [us-east-1]\nstore:\n  bucket: acme-soc2-evidence\ncontrols:\n  - id: CC6.1\n    title: Encryption keys rotate\n    collectors:\n      - use: kms-key-rotation\n",
-    );
-    expect(await publish("--to", "vanta", "--period", "2026-Q3", "--config", config)).toBe(2);
-    expect(output.join("")).toContain("download the package folder from S3");
-  });
-
   it("refuses to send credentials to a plain-http host", async () => {
     process.env.DRATA_API_URL = "http://drata.example.com/public/v2";
     expect(await publish("--to", "drata", "--package", folder)).toBe(2);

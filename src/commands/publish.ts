@@ -1,7 +1,7 @@
 // `publish --to vanta|drata`: sends a rendered package through the platform's public API (SPEC section 8).
-// The package is a local folder (--package DIR) or the latest complete one of --period in the local store.
+// The package is a folder (--package DIR or s3://...) or the latest complete one of --period in the configured store.
 // Credentials come from the environment and are never printed.
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { packagePrefix } from "../package/write.js";
 import { parsePeriod } from "../period.js";
@@ -9,7 +9,10 @@ import { publishToDrata, type DrataSettings } from "../publish/drata.js";
 import { openPackageFolder } from "../publish/package-folder.js";
 import { publishToVanta, type PublishOutcome, type VantaSettings } from "../publish/vanta.js";
 import { LocalStore } from "../store/local.js";
-import { configFrom, loggerFor, parse, type Values } from "./options.js";
+import { openS3Store } from "../store/open.js";
+import type { Store } from "../store/store.js";
+import { parseS3Location } from "../verify-s3.js";
+import { configFrom, loggerFor, parse, storeFrom, type Values } from "./options.js";
 
 type Env = Record<string, string | undefined>;
 
@@ -97,48 +100,48 @@ export function drataSettings(env: Env): DrataSettings {
   };
 }
 
-/** --package DIR, or the package latest.json names for --period in the local store (S3 is not supported yet). */
-async function packageFolder(values: Values, now: () => Date): Promise<string> {
-  if (typeof values.package === "string") return resolve(values.package);
+/**
+ * The package to publish: --package DIR or s3://bucket/prefix/packages/<period>/<runId>, or for --period P the
+ * package latest.json names in the configured store (local folder or S3 bucket).
+ */
+async function packageSource(values: Values, now: () => Date): Promise<{ store: Store; prefix: string }> {
+  if (typeof values.package === "string") {
+    if (!values.package.startsWith("s3://")) return { store: new LocalStore(resolve(values.package)), prefix: "" };
+    const { bucket, folder } = parseS3Location(values.package);
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    return { store: await openS3Store({ bucket, prefix: folder, store: { prefix: folder }, region }), prefix: "" };
+  }
   if (typeof values.period !== "string")
     throw new UsageError(
-      "publish needs --package DIR (a package folder) or --period P (its latest package in the local store)",
+      "publish needs --package DIR|s3://... (a package folder) or --period P (its latest package in the store)",
     );
   const loaded = await configFrom(values, now(), loggerFor(values));
-  if (typeof values.bucket === "string" || (loaded.config.store.bucket && typeof values.out !== "string")) {
-    throw new UsageError(
-      "publish reads local packages only for now: download the package folder from S3 (packages/<period>/<runId>/) and pass --package DIR",
-    );
-  }
   const fiscal = loaded.config.fiscalYearStartMonth;
   const label = parsePeriod(values.period, now(), fiscal ? { fiscalYearStartMonth: fiscal } : {}).label;
-  const prefix = typeof values.prefix === "string" ? values.prefix : loaded.config.store.prefix;
-  const store = new LocalStore(
-    typeof values.out === "string" ? values.out : "./evidence",
-    prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix,
-  );
+  const store = await storeFrom(values, loaded);
   const pointer = `packages/${label}/latest.json`;
   const latest = await store.get(pointer).catch(() => {
     throw new UsageError(
-      `no complete package for ${label} in ${store.location} (no ${pointer}); run collect --period ${values.period} first, or pass --package DIR`,
+      `no complete package for ${label} in ${store.location} (no ${pointer}); run collect --period ${values.period} first, or pass --package`,
     );
   });
   const { runId } = JSON.parse(latest.toString("utf8")) as { runId: string };
-  return join(store.location, packagePrefix(label, runId));
+  return { store, prefix: packagePrefix(label, runId) };
 }
 
 export async function publishCommand(args: string[], now: () => Date): Promise<number> {
   const { values } = parse(args, OPTIONS);
   const to = values.to;
   if (to !== "vanta" && to !== "drata") throw new UsageError("publish needs --to vanta or --to drata");
-  const folder = await packageFolder(values, now);
+  const { store, prefix } = await packageSource(values, now);
   const dryRun = Boolean(values["dry-run"]);
   const settings = dryRun
     ? undefined
     : to === "vanta"
       ? vantaSettings(process.env)
       : drataSettings(process.env);
-  const source = await openPackageFolder(folder);
+  const source = await openPackageFolder(store, prefix);
+  const folder = source.folder;
   const log = loggerFor(values);
   let outcome: PublishOutcome;
   if (dryRun) {

@@ -1,10 +1,9 @@
-// A rendered package folder opened for publishing: only a complete package (manifest.json present) is published,
-// and every file sent must still match its SHA-256 in the manifest.
+// A rendered package opened for publishing, from any store: only a complete package (manifest.json present) is
+// published, and every file sent must still match its SHA-256 in the manifest.
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { RunError, UsageError } from "../errors.js";
 import type { Manifest } from "../manifest.js";
+import type { Store } from "../store/store.js";
 
 export interface PackageFolder {
   folder: string;
@@ -14,10 +13,12 @@ export interface PackageFolder {
   json<T>(path: string): Promise<T>;
 }
 
-export async function openPackageFolder(folder: string): Promise<PackageFolder> {
+/** `prefix` is the package folder's key in the store (packages/<period>/<runId>/, or "" for a store rooted at it). */
+export async function openPackageFolder(store: Store, prefix = ""): Promise<PackageFolder> {
+  const folder = `${store.location.replace(/\/$/, "")}/${prefix}`;
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(await readFile(join(folder, "manifest.json"), "utf8")) as Manifest;
+    manifest = JSON.parse((await store.get(`${prefix}manifest.json`)).toString("utf8")) as Manifest;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
     throw new UsageError(
@@ -27,9 +28,9 @@ export async function openPackageFolder(folder: string): Promise<PackageFolder> 
   const read = async (path: string): Promise<Buffer> => {
     const entry = manifest.files.find((file) => file.path === path);
     if (!entry)
-      throw new RunError(`refusing to publish: ${path} is not listed in ${join(folder, "manifest.json")}`);
-    const body = await readFile(join(folder, path)).catch((error: NodeJS.ErrnoException) => {
-      throw new RunError(`refusing to publish: cannot read ${path} (${error.code})`, { cause: error });
+      throw new RunError(`refusing to publish: ${path} is not listed in ${folder}manifest.json`);
+    const body = await store.get(`${prefix}${path}`).catch((error: NodeJS.ErrnoException) => {
+      throw new RunError(`refusing to publish: cannot read ${path} (${error.code ?? error.name})`, { cause: error });
     });
     const sha256 = createHash("sha256").update(body).digest("hex");
     if (sha256 !== entry.sha256)
