@@ -47,6 +47,10 @@ const ALGORITHMS: Record<string, ManifestSignature["algorithm"]> = {
 export const createKmsClient = (region: string) =>
   new KMSClient({ region, retryMode: "standard", maxAttempts: 4 });
 
+/** The signer for `store.signingKey`: its KMS client in the key's own region when the key is an ARN. */
+export const manifestSignerFor = (signingKey: string, region: string): KmsManifestSigner =>
+  new KmsManifestSigner(createKmsClient(kmsRegionOf(signingKey, region)), signingKey);
+
 /** KMS region of a key ARN, else the given default (alias or key id). */
 export const kmsRegionOf = (keyId: string, fallback: string) =>
   keyId.startsWith("arn:") ? (keyId.split(":")[3] ?? fallback) : fallback;

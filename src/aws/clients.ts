@@ -51,6 +51,10 @@ interface Sendable {
 
 export const emulatorEndpoint = (): string | undefined => process.env.AWS_ENDPOINT_URL || undefined;
 
+/** The region the SDK's own environment names, for calls made before a config is read (STS, a config in S3). */
+export const defaultRegion = (env: NodeJS.ProcessEnv = process.env): string =>
+  env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
+
 export class AwsClients {
   readonly ledger: CallLedger;
   private readonly cache = new Map<string, Sendable>();
@@ -90,7 +94,7 @@ export class AwsClients {
     let provider = this.credentialsByAccount.get(account);
     if (!provider) {
       const ledger = this.ledger;
-      const region = process.env.AWS_REGION ?? "us-east-1";
+      const region = defaultRegion();
       const assume = fromTemporaryCredentials({
         params: {
           RoleArn: `arn:${this.options.partition}:iam::${account}:role/${this.options.assumeRole}`,

@@ -62,16 +62,11 @@ export async function storeFrom(values: Values, loaded: LoadedConfig): Promise<S
   const prefix = typeof values.prefix === "string" ? values.prefix : loaded.config.store.prefix;
   const normalized = prefix && !prefix.endsWith("/") ? `${prefix}/` : prefix;
   const bucket = typeof values.bucket === "string" ? values.bucket : values.out ? undefined : loaded.config.store.bucket;
-  if (bucket) return openS3Store({ bucket, prefix: normalized, store: loaded.config.store, region: loaded.config.scope.regions[0] ?? "us-east-1" });
-  const { signingKey } = loaded.config.store;
   const region = loaded.config.scope.regions[0] ?? "us-east-1";
-  const signer = signingKey ? await localSigner(signingKey, region) : undefined;
+  if (bucket) return openS3Store({ bucket, prefix: normalized, store: loaded.config.store, region });
+  const { signingKey } = loaded.config.store;
+  const signer = signingKey ? (await import("../sign.js")).manifestSignerFor(signingKey, region) : undefined;
   return new LocalStore(typeof values.out === "string" ? values.out : "./evidence", normalized, signer);
-}
-
-async function localSigner(signingKey: string, region: string) {
-  const { KmsManifestSigner, createKmsClient, kmsRegionOf } = await import("../sign.js");
-  return new KmsManifestSigner(createKmsClient(kmsRegionOf(signingKey, region)), signingKey);
 }
 
 export function checkScopeOverrides(values: Values): void {

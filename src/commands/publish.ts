@@ -2,6 +2,7 @@
 // The package is a folder (--package DIR or s3://...) or the latest complete one of --period in the configured store.
 // Credentials come from the environment and are never printed.
 import { resolve } from "node:path";
+import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../errors.js";
 import { packagePrefix } from "../package/write.js";
 import { parsePeriod } from "../period.js";
@@ -108,8 +109,7 @@ async function packageSource(values: Values, now: () => Date): Promise<{ store: 
   if (typeof values.package === "string") {
     if (!values.package.startsWith("s3://")) return { store: new LocalStore(resolve(values.package)), prefix: "" };
     const { bucket, folder } = parseS3Location(values.package);
-    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
-    return { store: await openS3Store({ bucket, prefix: folder, store: { prefix: folder }, region }), prefix: "" };
+    return { store: await openS3Store({ bucket, prefix: folder, store: { prefix: folder }, region: defaultRegion() }), prefix: "" };
   }
   if (typeof values.period !== "string")
     throw new UsageError(

@@ -3,6 +3,7 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../errors.js";
 import { createKmsClient } from "../sign.js";
 import { formatReport, LocalPackageSource, verifyPackage, type PackageSource } from "../verify.js";
@@ -18,7 +19,7 @@ async function sourceFor(location: string): Promise<PackageSource> {
     import("../store/s3.js"),
   ]);
   return new S3PackageSource(
-    createS3Client(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1"),
+    createS3Client(defaultRegion()),
     location,
   );
 }
@@ -38,7 +39,7 @@ async function followLatest(location: string): Promise<string> {
 async function s3Text(url: string): Promise<string | undefined> {
   const [{ GetObjectCommand }, { createS3Client }] = await Promise.all([import("@aws-sdk/client-s3"), import("../store/s3.js")]);
   const [, , bucket, ...rest] = url.split("/");
-  const client = createS3Client(process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1");
+  const client = createS3Client(defaultRegion());
   try {
     const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: rest.join("/") }));
     return await object.Body?.transformToString();

@@ -1,7 +1,7 @@
 // Where controls.yaml comes from, first match wins: --config PATH or --config s3://bucket/key; else the
 // SOC2_EVIDENCE_CONFIG environment variable (the YAML itself, or an s3:// URL); else ./controls.yaml.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
-import { emulatorEndpoint } from "../aws/clients.js";
+import { defaultRegion, emulatorEndpoint } from "../aws/clients.js";
 import { awsErrorCode } from "../aws/trace.js";
 import { ConfigError, RunError } from "../errors.js";
 import { loadConfig, MAX_CONFIG_BYTES, parseConfig, type LoadedConfig } from "./load.js";
@@ -49,7 +49,7 @@ export async function loadConfigFrom(
 async function readS3Object(bucket: string, key: string, env: NodeJS.ProcessEnv): Promise<Buffer> {
   const where = `s3://${bucket}/${key}`;
   const client = new S3Client({
-    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    region: defaultRegion(env),
     followRegionRedirects: true,
     forcePathStyle: Boolean(emulatorEndpoint()),
     maxAttempts: 4,

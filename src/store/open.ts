@@ -11,8 +11,10 @@ export interface S3StoreOptions {
 
 /** An S3Store for the bucket, signing manifests with store.signingKey when one is configured. Nothing is called yet. */
 export async function openS3Store(options: S3StoreOptions): Promise<Store> {
-  const [{ S3Store, createS3Client }, { KmsManifestSigner, createKmsClient, kmsRegionOf }] =
-    await Promise.all([import("./s3.js"), import("../sign.js")]);
+  const [{ S3Store, createS3Client }, { manifestSignerFor }] = await Promise.all([
+    import("./s3.js"),
+    import("../sign.js"),
+  ]);
   const { signingKey, retainDays } = options.store;
   return new S3Store({
     client: createS3Client(options.region),
@@ -20,10 +22,6 @@ export async function openS3Store(options: S3StoreOptions): Promise<Store> {
     prefix: options.prefix,
     region: options.region,
     ...(retainDays !== undefined ? { retainDays } : {}),
-    ...(signingKey
-      ? {
-          signer: new KmsManifestSigner(createKmsClient(kmsRegionOf(signingKey, options.region)), signingKey),
-        }
-      : {}),
+    ...(signingKey ? { signer: manifestSignerFor(signingKey, options.region) } : {}),
   });
 }
