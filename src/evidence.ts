@@ -24,3 +24,9 @@ export function errorItem(
 function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 }
+
+/**
+ * Resource types of the error items that stand for a whole population (a listing that stopped, an account not
+ * entered) rather than one resource; a later complete listing supersedes them (src/package/history.ts).
+ */
+export const ENUMERATION_ERROR = { population: "Population", account: "AWS::Account" } as const;

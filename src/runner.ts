@@ -5,6 +5,7 @@ import { awsErrorCode } from "./aws/trace.js";
 import type { Collector, ParamSchema } from "./collector.js";
 import type { ControlsConfig } from "./config/types.js";
 import { runConcurrent } from "./concurrency.js";
+import { ENUMERATION_ERROR } from "./evidence.js";
 import type { ExceptionBook } from "./exceptions.js";
 import type { Logger } from "./log.js";
 import type { EvidenceItem, ItemDraft, Period, Population } from "./model.js";
@@ -122,7 +123,7 @@ async function reportUnreachable(account: string, error: unknown, tasks: Planned
       controlIds: task.controlIds,
       account,
       region: "all",
-      resource: { arn: `arn:${run.partition}:iam::${account}:root`, type: "AWS::Account", name: account },
+      resource: { arn: `arn:${run.partition}:iam::${account}:root`, type: ENUMERATION_ERROR.account, name: account },
       status: "error",
       reason: `could not enter account ${account} to run ${task.collector.id}: AssumeRole failed with ${code}`,
       observed: { errorCode: code },
@@ -184,7 +185,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
     await emit({
       resource: {
         arn: `arn:${run.partition}:${task.collector.service}:${task.region}:${task.account}:*`,
-        type: "Population",
+        type: ENUMERATION_ERROR.population,
         name: `${task.collector.id} in ${task.account}/${population.region}`,
       },
       region: population.region,

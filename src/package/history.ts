@@ -1,5 +1,6 @@
 // Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
 import { createInterface } from "node:readline";
+import { ENUMERATION_ERROR } from "../evidence.js";
 import { daysOf } from "../period.js";
 import type { EvidenceItem, Period, StoredFile } from "../model.js";
 import type { SnapshotRecord } from "../snapshot.js";
@@ -106,7 +107,7 @@ export async function readHistory(
   return { days, snapshots, records, covered, resources };
 }
 
-const ENUMERATION_TYPES = new Set(["Population", "AWS::Account"]);
+const ENUMERATION_TYPES = new Set<string>(Object.values(ENUMERATION_ERROR));
 
 /** A day counts as covered for a collector use only if every one of its populations in the snapshot was listed whole. */
 function completePopulation(snapshot: SnapshotRecord, collector: string, controlIds: readonly string[]): boolean {
