@@ -11,23 +11,13 @@ import { parsePeriod } from "../src/period.js";
 import { runCli } from "./support/cli.js";
 import { useEmulator } from "./support/emulator.js";
 import { useReliabilityLog } from "./support/reliability.js";
+import { VALID_CONFIG } from "./fixtures/controls.js";
 
 const emulator = useEmulator();
 const record = useReliabilityLog("bad-input");
 const NOW = new Date("2026-11-25T12:00:00Z");
 
-const VALID = `version: 1
-organization: Acme Inc.
-scope:
-  accounts: [current]
-  regions: [us-east-1]
-controls:
-  - id: CC6.1
-    title: Keys rotate
-    collectors:
-      - use: kms-key-rotation
-        with: { maxRotationPeriodDays: 180 }
-`;
+const VALID = VALID_CONFIG;
 const exception = (fields: string) =>
   `${VALID}exceptions:\n  - collector: kms-key-rotation\n    resource: "arn:aws:kms:*"\n    reason: r\n    approvedBy: a@b.c\n${fields}`;
 

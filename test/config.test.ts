@@ -2,21 +2,11 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/errors.js";
+import { VALID_CONFIG } from "./fixtures/controls.js";
 
 const NOW = new Date("2026-11-25T12:00:00Z");
 
-const VALID = `version: 1
-organization: Acme Inc.
-scope:
-  accounts: [current]
-  regions: [us-east-1]
-controls:
-  - id: CC6.1
-    title: Keys rotate
-    collectors:
-      - use: kms-key-rotation
-        with: { maxRotationPeriodDays: 180 }
-`;
+const VALID = VALID_CONFIG;
 
 function problemsOf(text: string | Buffer): string[] {
   try {

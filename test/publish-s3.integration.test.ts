@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { FORMATS } from "../reports/renderer.js";
 import { writePackage } from "../src/package/write.js";
 import { openS3Store } from "../src/store/open.js";
+import { kmsOnlyConfig } from "./fixtures/controls.js";
 import { createEvidenceBucket, fixtureS3 } from "./fixtures/evidence-bucket.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { useEmulatorEnv } from "./support/context.js";
@@ -39,7 +40,7 @@ describe("publish from the S3 store", () => {
     const config = join(root, "controls.yaml");
     await writeFile(
       config,
-      `version: 1\norganization: Acme Inc.\nscope:\n  accounts: [current]\n  regions: [us-east-1]\nstore:\n  bucket: ${BUCKET}\n  prefix: soc2/\ncontrols:\n  - id: CC6.1\n    title: Encryption keys rotate\n    collectors:\n      - use: kms-key-rotation\n`,
+      kmsOnlyConfig({ store: `bucket: ${BUCKET}, prefix: soc2/` }),
     );
     expect(await publish("--to", "drata", "--period", "2026-Q3", "--config", config)).toBe(0);
     expect(standIn.rejections).toEqual([]);

@@ -2,6 +2,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { kmsOnlyConfig } from "./fixtures/controls.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
 import {
@@ -162,7 +163,7 @@ describe("publish --to drata", () => {
     const config = join(root, "controls.yaml");
     await writeFile(
       config,
-      "version: 1\norganization: Acme Inc.\nscope:\n  accounts: [current]\n  regions: [us-east-1]\nstore:\n  prefix: soc2/\ncontrols:\n  - id: CC6.1\n    title: Encryption keys rotate\n    collectors:\n      - use: kms-key-rotation\n",
+      kmsOnlyConfig({ store: "prefix: soc2/" }),
     );
     expect(await publish("--to", "drata", "--period", "2026-Q3", "--out", root, "--config", config)).toBe(0);
     expect(standIn.drata.evidence.size).toBe(4);

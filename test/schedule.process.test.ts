@@ -9,18 +9,11 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CLI } from "./support/cli.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
+import { kmsOnlyConfig } from "./fixtures/controls.js";
 
 const emulator = useEmulator();
 
-const CONFIG = `version: 1
-organization: Acme Inc.
-scope: { accounts: [current], regions: [us-east-1] }
-controls:
-  - id: CC6.1
-    title: Encryption keys rotate
-    collectors:
-      - use: kms-key-rotation
-`;
+const CONFIG = kmsOnlyConfig();
 
 interface Event {
   event: string;

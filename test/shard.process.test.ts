@@ -9,17 +9,11 @@ import { parseShard, selectShard } from "../src/shard.js";
 import type { PlannedTask } from "../src/runner.js";
 import { runCli } from "./support/cli.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
+import { kmsOnlyConfig } from "./fixtures/controls.js";
 
 const emulator = useEmulator();
 const REGIONS = ["us-east-1", "us-east-2", "us-west-2"];
-const CONFIG = `version: 1
-organization: Acme Inc.
-scope: { accounts: [current], regions: [${REGIONS.join(", ")}] }
-controls:
-  - id: CC6.1
-    title: Encryption keys rotate
-    collectors: [{ use: kms-key-rotation }]
-`;
+const CONFIG = kmsOnlyConfig({ regions: REGIONS });
 
 let folder: string;
 beforeEach(async () => {
