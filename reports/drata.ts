@@ -9,6 +9,7 @@ import {
   resourceFacts,
   type RenewalSchedule,
   type ResourceFacts,
+  type UnconfirmedField,
 } from "./platform.js";
 import type { Renderer } from "./renderer.js";
 
@@ -69,10 +70,10 @@ export interface DrataManifest {
     batchSize: number;
     records: DrataRecord[];
   };
-  unconfirmedFields: { field: string; note: string }[];
+  unconfirmedFields: UnconfirmedField[];
 }
 
-const UNCONFIRMED = [
+const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "evidence[].record.controlIds",
     note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves codes from DRATA_CONTROL_CODES with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",

@@ -4,6 +4,12 @@ import { createHash } from "node:crypto";
 import type { ControlResult, EvidencePackage, PackageItem } from "../src/package/model.js";
 import { controlFileName, renderControlPdf } from "./control-pdf.js";
 
+/** A field the vendor's published documentation does not settle, with what was sent and why. */
+export interface UnconfirmedField {
+  field: string;
+  note: string;
+}
+
 export interface ControlFile {
   control: ControlResult;
   /** Path inside vanta/ or drata/. */

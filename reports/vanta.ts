@@ -9,6 +9,7 @@ import {
   packageUrl,
   resourceFacts,
   type ResourceFacts,
+  type UnconfirmedField,
 } from "./platform.js";
 import type { Renderer } from "./renderer.js";
 
@@ -104,10 +105,10 @@ export interface VantaManifest {
     customPropertiesSchema: { properties: Record<string, { type: VantaPropertyType }> };
     resources: VantaCustomResource[];
   };
-  unconfirmedFields: { field: string; note: string }[];
+  unconfirmedFields: UnconfirmedField[];
 }
 
-const UNCONFIRMED = [
+const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "documents[].upload.fields.effectiveAtDate",
     note: "Documented only as a string, 'Date indicating when the document is effective from'; sent as an ISO 8601 date-time (the newest snapshot's finish), the format the upload response uses for effectiveDate.",
