@@ -1,6 +1,9 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+// The walls of the house (STYLE.md, README "Layout"): imports point down, application -> collectors/reports -> core.
+const wall = (message, group) => ({ "no-restricted-imports": ["error", { patterns: [{ group, message }] }] });
+
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "evidence/", "coverage/"] },
   js.configs.recommended,
@@ -10,5 +13,25 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-console": "off",
     },
+  },
+  {
+    files: ["src/core/**/*.ts"],
+    rules: wall("src/core is the contract: it imports nothing outside src/core (node builtins and SDK types only).", ["../*", "!./*"]),
+  },
+  {
+    files: ["collectors/**/*.ts"],
+    rules: wall("A collector imports only src/core (and the AWS SDK): the application wires it, never the other way round.", [
+      "../src/*",
+      "!../src/core",
+      "../reports/*",
+    ]),
+  },
+  {
+    files: ["reports/**/*.ts"],
+    rules: wall("A renderer imports only src/core (and pdfkit): it never calls AWS or reads the store.", ["../src/*", "!../src/core", "../collectors/*", "@aws-sdk/*"]),
+  },
+  {
+    files: ["src/store/**/*.ts"],
+    rules: wall("The store knows nothing about SOC 2: no collectors, no reports.", ["../../collectors/*", "../../reports/*"]),
   },
 );

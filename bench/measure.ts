@@ -4,8 +4,8 @@ import { DescribeKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { execFileSync } from "node:child_process";
-import type { Population } from "../src/model.js";
-import type { EvidencePackage } from "../src/package/model.js";
+import type { Population } from "../src/core/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { clientConfig, type Emulator } from "../test/support/emulator.js";
 import type { RecordedCall } from "../test/support/proxy.js";
 import type { Machine, OperationRow, PdfTiming, TaskSpan, Throughput } from "./report.js";

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { QUOTAS } from "../src/aws/quotas.js";
-import { collectJob } from "../src/collect.js";
+import { collectJob } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
-import { createLogger } from "../src/log.js";
-import type { EvidencePackage } from "../src/package/model.js";
-import { parsePeriod } from "../src/period.js";
+import { createLogger } from "../src/cli/log.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
+import { parsePeriod } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
 import { syntheticPackage } from "../test/fixtures/package.js";
 import { DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
@@ -28,7 +28,7 @@ const ACCOUNTS = [DEFAULT_ACCOUNT, "210987654321"];
 const REGIONS = ["us-east-1", "us-east-2"];
 const FULL: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000 };
 const BASELINE: EstateSpec = { accounts: [DEFAULT_ACCOUNT], regions: ["us-east-1"], keys: 500, secrets: 500, trails: 5, findings: 200 };
-/** The share of each quota the tool allows itself by default (src/collect.ts). */
+/** The share of each quota the tool allows itself by default (src/run/jobs.ts). */
 const SHARE = 0.5;
 /** Far above any quota: the limiter never waits. */
 const NO_LIMIT = 1e6;

@@ -5,7 +5,7 @@ import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from "@aws-
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { runConcurrent } from "../src/concurrency.js";
+import { runConcurrent } from "../src/core/concurrency.js";
 import { clientConfig, type Emulator } from "../test/support/emulator.js";
 import type { SeedFinding } from "../test/support/served-access-analyzer.js";
 import type { SeedEvent } from "../test/support/served-lookup-events.js";

@@ -1,13 +1,7 @@
 // Verdicts on IAM Access Analyzer facts, pure: region coverage, each analyzer, each finding, archive-rule attribution.
-import type {
-  AnalyzerSummary,
-  ArchiveRuleSummary,
-  Criterion,
-  FindingDetails,
-  FindingSummaryV2,
-} from "@aws-sdk/client-accessanalyzer";
-import type { Period, Verdict } from "../src/model.js";
-import { daysBetween } from "../src/period.js";
+import type { AnalyzerSummary, ArchiveRuleSummary, Criterion, FindingDetails, FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
+import type { Period, Verdict } from "../src/core/model.js";
+import { daysBetween } from "../src/core/period.js";
 
 export interface FindingParams {
   maxOpenFindingAgeDays: number;

@@ -1,23 +1,9 @@
 // Passes a region with an ACTIVE external-access analyzer, and each active finding neither public nor open too long.
-import {
-  paginateListAnalyzers,
-  paginateListArchiveRules,
-  paginateListFindingsV2,
-  type AccessAnalyzerClient,
-} from "@aws-sdk/client-accessanalyzer";
-import { CallTrace } from "../src/aws/trace.js";
-import { defineCollector } from "../src/collector.js";
-import { mapConcurrent } from "../src/concurrency.js";
-import {
-  analyzerFacts,
-  EXTERNAL_ACCESS_TYPES,
-  isEvidence,
-  isExternalAccess,
-  judgeAnalyzer,
-  judgeCoverage,
-  resolvedWindow,
-  type AnalyzerFacts,
-} from "./access-analyzer-findings.judge.js";
+import { paginateListAnalyzers, paginateListArchiveRules, paginateListFindingsV2, type AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import { CallTrace } from "../src/core/trace.js";
+import { defineCollector } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import { analyzerFacts, EXTERNAL_ACCESS_TYPES, isEvidence, isExternalAccess, judgeAnalyzer, judgeCoverage, resolvedWindow, type AnalyzerFacts } from "./access-analyzer-findings.judge.js";
 import { drain, findingItem, PAGE_SIZE, type FindingScope } from "./access-analyzer-finding.js";
 
 /** Access Analyzer publishes no TPS either; the rate limiter holds the assumed 5 RPS, this bounds sockets. */

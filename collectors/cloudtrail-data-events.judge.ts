@@ -1,19 +1,7 @@
 // Verdicts on CloudTrail trail facts, pure: what one trail logs, whether the account has a trail that logs enough.
-import type {
-  Event,
-  GetEventSelectorsResponse,
-  GetTrailStatusResponse,
-  Trail,
-} from "@aws-sdk/client-cloudtrail";
-import type { Period, Verdict } from "../src/model.js";
-import {
-  ACCESSES,
-  covers,
-  summarise,
-  type Access,
-  type Selectors,
-  type Target,
-} from "./cloudtrail-selectors.js";
+import type { Event, GetEventSelectorsResponse, GetTrailStatusResponse, Trail } from "@aws-sdk/client-cloudtrail";
+import type { Period, Verdict } from "../src/core/model.js";
+import { ACCESSES, covers, summarise, type Access, type Selectors, type Target } from "./cloudtrail-selectors.js";
 
 export interface CloudTrailParams {
   dataResourceTypes: readonly string[];

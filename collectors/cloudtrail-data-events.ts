@@ -1,15 +1,10 @@
 // Passes when one multi-Region, logging, validated, KMS-encrypted trail logs management and the required data events.
-import {
-  DescribeTrailsCommand,
-  GetEventSelectorsCommand,
-  GetTrailStatusCommand,
-  type Trail,
-} from "@aws-sdk/client-cloudtrail";
-import { awsErrorCode, CallTrace } from "../src/aws/trace.js";
-import { defineCollector, type CollectContext } from "../src/collector.js";
-import { mapConcurrent, runConcurrent } from "../src/concurrency.js";
-import { errorItem } from "../src/evidence.js";
-import type { ItemDraft } from "../src/model.js";
+import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from "@aws-sdk/client-cloudtrail";
+import { awsErrorCode, CallTrace } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { mapConcurrent, runConcurrent } from "../src/core/concurrency.js";
+import { errorItem } from "../src/core/evidence.js";
+import type { ItemDraft } from "../src/core/model.js";
 import * as judge from "./cloudtrail-data-events.judge.js";
 import { secretActivity } from "./cloudtrail-secret-activity.js";
 

@@ -1,10 +1,10 @@
 // Period evidence from CloudTrail event history: who read secret values, and how often secrets rotated, per region.
 import type { CloudTrailClient, Event } from "@aws-sdk/client-cloudtrail";
-import { eventsNamed } from "../src/aws/event-history.js";
-import { awsErrorCode, type CallTrace } from "../src/aws/trace.js";
-import type { CollectContext } from "../src/collector.js";
-import { runConcurrent } from "../src/concurrency.js";
-import type { Period } from "../src/model.js";
+import { eventsNamed } from "./event-history.js";
+import { awsErrorCode, type CallTrace } from "../src/core/trace.js";
+import type { CollectContext } from "../src/core/collector.js";
+import { runConcurrent } from "../src/core/concurrency.js";
+import type { Period } from "../src/core/model.js";
 import * as judge from "./cloudtrail-data-events.judge.js";
 
 const CONCURRENCY = 4;

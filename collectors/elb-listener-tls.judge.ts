@@ -1,6 +1,6 @@
 // Verdicts on ELBv2 listener facts, pure: does the listener encrypt, and with no protocol older than the minimum.
 import type { Listener, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
-import type { Verdict } from "../src/model.js";
+import type { Verdict } from "../src/core/model.js";
 
 export const MIN_TLS_VERSIONS = ["TLSv1.2", "TLSv1.3"] as const;
 

@@ -1,17 +1,10 @@
 // Passes an ALB/NLB listener that speaks TLS with no protocol below the minimum, or that only redirects HTTP to HTTPS.
-import {
-  DescribeSSLPoliciesCommand,
-  paginateDescribeListeners,
-  paginateDescribeLoadBalancers,
-  type ElasticLoadBalancingV2Client,
-  type Listener,
-  type LoadBalancer,
-} from "@aws-sdk/client-elastic-load-balancing-v2";
-import { errorItem } from "../src/evidence.js";
-import { CallTrace } from "../src/aws/trace.js";
-import { defineCollector } from "../src/collector.js";
-import { mapConcurrent } from "../src/concurrency.js";
-import type { ItemDraft } from "../src/model.js";
+import { DescribeSSLPoliciesCommand, paginateDescribeListeners, paginateDescribeLoadBalancers, type ElasticLoadBalancingV2Client, type Listener, type LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { errorItem } from "../src/core/evidence.js";
+import { CallTrace } from "../src/core/trace.js";
+import { defineCollector } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import type { ItemDraft } from "../src/core/model.js";
 import { isTlsListener, judgeListener, listenerFacts, MIN_TLS_VERSIONS } from "./elb-listener-tls.judge.js";
 
 const PER_LOAD_BALANCER_CONCURRENCY = 8;

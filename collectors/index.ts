@@ -1,5 +1,5 @@
 // The registry: every collector the tool ships, in one explicit sorted list.
-import type { Collector, ParamSchema } from "../src/collector.js";
+import type { RegisteredCollector } from "../src/core/collector.js";
 import accessAnalyzerFindings from "./access-analyzer-findings.js";
 import cloudtrailDataEvents from "./cloudtrail-data-events.js";
 import elbListenerTls from "./elb-listener-tls.js";
@@ -7,15 +7,13 @@ import kmsKeyRotation from "./kms-key-rotation.js";
 import secretsRotation from "./secrets-rotation.js";
 import tlsInTransit from "./tls-in-transit.js";
 
-export const COLLECTORS = [accessAnalyzerFindings, cloudtrailDataEvents, elbListenerTls, kmsKeyRotation, secretsRotation, tlsInTransit] as const satisfies readonly Collector<ParamSchema>[];
+export const COLLECTORS = [accessAnalyzerFindings, cloudtrailDataEvents, elbListenerTls, kmsKeyRotation, secretsRotation, tlsInTransit] as const satisfies readonly RegisteredCollector[];
 
 export type CollectorId = (typeof COLLECTORS)[number]["id"];
 
-const byId = new Map<string, Collector<ParamSchema>>(
-  COLLECTORS.map((collector) => [collector.id, collector as unknown as Collector<ParamSchema>]),
-);
+const byId = new Map<string, RegisteredCollector>(COLLECTORS.map((collector) => [collector.id, collector]));
 
-export function findCollector(id: string): Collector<ParamSchema> | undefined {
+export function findCollector(id: string): RegisteredCollector | undefined {
   return byId.get(id);
 }
 

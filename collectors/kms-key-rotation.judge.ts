@@ -1,9 +1,9 @@
 // Verdicts on KMS key facts, pure: which keys must rotate, and whether they do, today and over the period.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
-import type { ResourceHistory } from "../src/collector.js";
-import type { Period, PeriodVerdict, Verdict } from "../src/model.js";
-import { daysBetween } from "../src/period.js";
-import { judgeRotationHistory } from "../src/rotation-history.js";
+import type { ResourceHistory } from "../src/core/collector.js";
+import type { Period, PeriodVerdict, Verdict } from "../src/core/model.js";
+import { daysBetween } from "../src/core/period.js";
+import { judgeRotationHistory } from "./rotation-history.js";
 
 export interface KmsParams {
   maxRotationPeriodDays: number;

@@ -1,17 +1,10 @@
 // Passes a customer-managed symmetric KMS key whose automatic rotation is on, within policy, and actually happening.
-import {
-  DescribeKeyCommand,
-  GetKeyRotationStatusCommand,
-  paginateListAliases,
-  paginateListKeyRotations,
-  paginateListKeys,
-  type KeyMetadata,
-} from "@aws-sdk/client-kms";
-import { errorItem } from "../src/evidence.js";
-import { CallTrace } from "../src/aws/trace.js";
-import { defineCollector, type CollectContext } from "../src/collector.js";
-import { mapConcurrent } from "../src/concurrency.js";
-import type { ItemDraft } from "../src/model.js";
+import { DescribeKeyCommand, GetKeyRotationStatusCommand, paginateListAliases, paginateListKeyRotations, paginateListKeys, type KeyMetadata } from "@aws-sdk/client-kms";
+import { errorItem } from "../src/core/evidence.js";
+import { CallTrace } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import type { ItemDraft } from "../src/core/model.js";
 import { judgeKey, judgeKeyPeriod, keyFacts, type KeyFacts } from "./kms-key-rotation.judge.js";
 
 const PER_KEY_CONCURRENCY = 16;

@@ -1,12 +1,12 @@
 // Verdicts on secret facts, pure: does each secret rotate often enough and on time, today and over the period.
 import type { Event } from "@aws-sdk/client-cloudtrail";
-import type { CallTrace } from "../src/aws/trace.js";
+import type { CallTrace } from "../src/core/trace.js";
 import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
-import type { ResourceHistory } from "../src/collector.js";
-import type { EvidenceItem, Period, PeriodVerdict, Verdict } from "../src/model.js";
-import { daysBetween } from "../src/period.js";
-import { judgeRotationHistory } from "../src/rotation-history.js";
-import { parseWindow, ScheduleError, worstScheduleGap } from "../src/aws-cron.js";
+import type { ResourceHistory } from "../src/core/collector.js";
+import type { EvidenceItem, Period, PeriodVerdict, Verdict } from "../src/core/model.js";
+import { daysBetween } from "../src/core/period.js";
+import { judgeRotationHistory } from "./rotation-history.js";
+import { parseWindow, ScheduleError, worstScheduleGap } from "./aws-cron.js";
 
 export interface SecretsParams {
   maxIntervalDays: number;

@@ -1,25 +1,11 @@
 // Passes a secret whose rotation is on, scheduled at least every maxIntervalDays, and last succeeded on time.
-import {
-  DescribeSecretCommand,
-  paginateListSecrets,
-  type SecretListEntry,
-} from "@aws-sdk/client-secrets-manager";
-import { EVENT_HISTORY_DAYS, eventsNamed } from "../src/aws/event-history.js";
-import { awsErrorCode, CallTrace } from "../src/aws/trace.js";
-import { defineCollector, type CollectContext } from "../src/collector.js";
-import { mapConcurrent } from "../src/concurrency.js";
-import { errorItem } from "../src/evidence.js";
-import {
-  judgeSecret,
-  judgeSecretPeriod,
-  observedFacts,
-  rotatedSecretId,
-  rotationDates,
-  secretFacts,
-  withEvents,
-  type RotationEvents,
-  type SecretFacts,
-} from "./secrets-rotation.judge.js";
+import { DescribeSecretCommand, paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
+import { awsErrorCode, CallTrace } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import { errorItem } from "../src/core/evidence.js";
+import { judgeSecret, judgeSecretPeriod, observedFacts, rotatedSecretId, rotationDates, secretFacts, withEvents, type RotationEvents, type SecretFacts } from "./secrets-rotation.judge.js";
 
 const PER_SECRET_CONCURRENCY = 16;
 const SECRET = "AWS::SecretsManager::Secret";

@@ -1,8 +1,7 @@
 // The live half of tls-in-transit: a TLS handshake to each AWS endpoint the tool uses, and one capped below the floor.
-import { emulatorEndpoint } from "../src/aws/clients.js";
-import type { CollectContext } from "../src/collector.js";
-import type { ItemDraft } from "../src/model.js";
-import { probeTls, TlsProbeError, type ProbeOptions } from "../src/tls-probe.js";
+import type { CollectContext } from "../src/core/collector.js";
+import type { ItemDraft } from "../src/core/model.js";
+import { TlsProbeError, type ProbeOptions } from "../src/core/tls.js";
 import { judgeEndpoint, type EndpointFacts } from "./tls-in-transit.judge.js";
 
 const PROBE_TIMEOUT_MS = 5_000;
@@ -16,8 +15,8 @@ export interface Endpoint {
 }
 
 /** The endpoint the SDK is pointed at (AWS_ENDPOINT_URL), else each probed service in each scope region. */
-export function probeTargets(ctx: CollectContext, override = emulatorEndpoint()): Endpoint[] {
-  if (override) return [{ url: new URL(override), service: "endpoint", region: ctx.region }];
+export function probeTargets(ctx: CollectContext): Endpoint[] {
+  if (ctx.endpoint) return [{ url: new URL(ctx.endpoint), service: "endpoint", region: ctx.region }];
   const suffix = ctx.partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
   const regions = ctx.regions.length > 0 ? ctx.regions : [ctx.region];
   return regions.flatMap((region) =>
@@ -38,7 +37,7 @@ export async function probeEndpoint(
   const plainHttp = url.protocol === "http:";
   if (!plainHttp) {
     try {
-      facts.probe = await probeTls(url.hostname.replace(/^\[(.*)\]$/, "$1"), Number(url.port || 443), {
+      facts.probe = await ctx.probeTls(url.hostname.replace(/^\[(.*)\]$/, "$1"), Number(url.port || 443), {
         minVersion,
         timeoutMs: PROBE_TIMEOUT_MS,
       });

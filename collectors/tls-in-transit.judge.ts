@@ -1,6 +1,6 @@
 // Verdicts on transport security, pure: does a bucket policy deny non-TLS requests, and does an endpoint hold its TLS floor.
-import type { Verdict } from "../src/model.js";
-import type { TlsProbeResult } from "../src/tls-probe.js";
+import type { Verdict } from "../src/core/model.js";
+import type { TlsProbeResult } from "../src/core/tls.js";
 
 export const TLS_VERSIONS = ["TLSv1.2", "TLSv1.3"] as const;
 

@@ -1,17 +1,11 @@
 // Passes a bucket whose policy denies non-TLS requests to it and its objects, and an AWS endpoint that holds the TLS floor.
-import {
-  GetBucketLocationCommand,
-  GetBucketPolicyCommand,
-  paginateListBuckets,
-  type Bucket,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import { CallTrace } from "../src/aws/trace.js";
-import { defineCollector, type CollectContext } from "../src/collector.js";
-import { mapConcurrent } from "../src/concurrency.js";
-import { errorItem } from "../src/evidence.js";
-import type { ItemDraft } from "../src/model.js";
-import type { ProbeOptions } from "../src/tls-probe.js";
+import { GetBucketLocationCommand, GetBucketPolicyCommand, paginateListBuckets, type Bucket, type S3Client } from "@aws-sdk/client-s3";
+import { CallTrace } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import { errorItem } from "../src/core/evidence.js";
+import type { ItemDraft } from "../src/core/model.js";
+import type { ProbeOptions } from "../src/core/tls.js";
 import { judgeBucket, TLS_VERSIONS } from "./tls-in-transit.judge.js";
 import { probeEndpoint, probeTargets } from "./tls-endpoints.js";
 

@@ -1,16 +1,8 @@
 // drata/: one PDF per control and drata.json, the evidence records and custom-connection records that
 // `publish --to drata` sends. Field names follow Drata's public API v2 (Evidence, Custom Data Records); what the docs
 // leave open is listed under unconfirmedFields.
-import type { EvidencePackage } from "../src/package/model.js";
-import {
-  collectedAt,
-  controlFiles,
-  nextPeriod,
-  resourceFacts,
-  type RenewalSchedule,
-  type ResourceFacts,
-  type UnconfirmedField,
-} from "./platform.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
+import { collectedAt, controlFiles, nextPeriod, resourceFacts, type RenewalSchedule, type ResourceFacts, type UnconfirmedField } from "./platform.js";
 import type { Renderer } from "./renderer.js";
 
 export const DRATA_API = "https://public-api.drata.com/public/v2";

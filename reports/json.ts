@@ -1,5 +1,5 @@
 // evidence.json: the whole package, machine-readable, streamed item by item (schemas/evidence.schema.json).
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import type { Renderer } from "./renderer.js";
 
 function* evidenceJson(pkg: EvidencePackage): Generator<string> {

@@ -2,8 +2,9 @@
 // an observation per item, a finding per control, and the snapshot files in back-matter with their SHA-256.
 // evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when this
 // renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
-import { useKey } from "../src/package/history.js";
-import type { ControlResult, EvidencePackage, PackageItem } from "../src/package/model.js";
+import { fromPackageToRoot } from "../src/core/store-layout.js";
+import { resourceKey } from "../src/core/resource-key.js";
+import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
 import { line, nameUuid, nonEmpty, oscalControlId, prop } from "./oscal-datatypes.js";
 import type { Renderer } from "./renderer.js";
 
@@ -15,10 +16,9 @@ const MARK = "__SOC2_EVIDENCE_OBSERVATIONS__";
 type Json = Record<string, unknown>;
 
 /** The item's identity across snapshots, as the package history keys it. */
-const itemKey = (item: PackageItem) =>
-  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}`;
+const itemKey = resourceKey;
 /** From oscal/ inside the package folder (packages/<period>/<runId>/oscal/) back to the store root. */
-const storeHref = (key: string) => `../../../../${key.split("/").map(encodeURIComponent).join("/")}`;
+const storeHref = (key: string) => `${fromPackageToRoot(1)}${key.split("/").map(encodeURIComponent).join("/")}`;
 
 function findingFor(control: ControlResult, observations: string[], uuid: (name: string) => string): Json {
   const state = control.status === "effective" ? "satisfied" : "not-satisfied";

@@ -1,6 +1,6 @@
 // The cover facts every PDF of a package opens with: organization, period, generation, tool, run, scope, caller,
 // store, coverage, and where the file hashes are.
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { dayRanges } from "./pdf-calendar.js";
 import { MUTED, PdfWriter, STATUS_COLORS, style } from "./pdf-layout.js";
 

@@ -1,8 +1,8 @@
 // report.pdf: the auditor's reading copy of the package (cover, contents, summary, coverage calendar, one section
 // per control, exceptions, population completeness, snapshot hashes). Built-in Helvetica only; streamed to the target.
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
-import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable, statusCell } from "./pdf-control.js";
+import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable, statusCell } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
 import { collect, MUTED, produce, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { table } from "./pdf-table.js";

@@ -1,8 +1,10 @@
 // What the Vanta and Drata outputs share: per-control PDFs rendered once, upload file names, the renewal of the next
 // period, a link back to the package, and the flat facts of each resource that a platform test can evaluate.
+import { packagePrefix } from "../src/core/store-layout.js";
+import { resourceIdentity } from "../src/core/resource-key.js";
 import { createHash } from "node:crypto";
-import type { ControlResult, EvidencePackage, PackageItem } from "../src/package/model.js";
-import { controlFileName, renderControlPdf } from "./control-pdf.js";
+import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
+import { controlFileName, renderControlPdf } from "./platform-pdf.js";
 
 /** A field the vendor's published documentation does not settle, with what was sent and why. */
 export interface UnconfirmedField {
@@ -84,7 +86,7 @@ export function nextPeriod(period: { start: string; end: string }): {
 
 /** A link to the package's evidence.json: the S3 console for an S3 store, a file URL for a local one. */
 export function packageUrl(pkg: EvidencePackage): string {
-  const key = `packages/${pkg.period.label}/${pkg.runId}/evidence.json`;
+  const key = `${packagePrefix(pkg.period.label, pkg.runId)}evidence.json`;
   const { store } = pkg;
   if (store.kind === "s3" && store.bucket) {
     const prefix = store.location.replace(/^s3:\/\/[^/]+\/?/, "");
@@ -109,7 +111,7 @@ export function resourceFacts(pkg: EvidencePackage): ResourceFacts[] {
   const byKey = new Map<string, ResourceFacts>();
   const now = Date.parse(pkg.generatedAt);
   for (const item of pkg.items) {
-    const key = `${item.collector}|${item.account}|${item.region}|${item.resource.arn}`;
+    const key = resourceIdentity(item);
     const known = byKey.get(key);
     if (known) {
       known.controlIds = [...new Set([...known.controlIds, ...item.controlIds])];

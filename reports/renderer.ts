@@ -1,5 +1,5 @@
 // The renderer contract: a package in, files out; a renderer never calls AWS and never reads the store.
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 
 export const FORMATS = ["json", "pdf", "oscal", "vanta", "drata"] as const;
 export type Format = (typeof FORMATS)[number];

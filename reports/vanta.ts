@@ -1,16 +1,8 @@
 // vanta/: one PDF per control and vanta.json, the uploads and custom-resource sync that `publish --to vanta` sends.
 // Field names follow developer.vanta.com (Manage Vanta documents API, Build Integrations custom resources); what the
 // docs leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
-import type { EvidencePackage } from "../src/package/model.js";
-import {
-  collectedAt,
-  controlFiles,
-  nextPeriod,
-  packageUrl,
-  resourceFacts,
-  type ResourceFacts,
-  type UnconfirmedField,
-} from "./platform.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
+import { collectedAt, controlFiles, nextPeriod, packageUrl, resourceFacts, type ResourceFacts, type UnconfirmedField } from "./platform.js";
 import type { Renderer } from "./renderer.js";
 
 export const VANTA_API = "https://api.vanta.com";

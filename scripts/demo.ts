@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.js";
-import { parsePeriod } from "../src/period.js";
+import { parsePeriod } from "../src/core/period.js";
 import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
 import { startEmulator, type Emulator } from "../test/support/emulator.js";
 

@@ -9,14 +9,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import {
-  cell,
-  RELIABILITY_DIR,
-  RELIABILITY_DOC,
-  type Area,
-  type ReliabilityRow,
-  type SuiteRows,
-} from "../test/support/reliability.js";
+import { cell, RELIABILITY_DIR, RELIABILITY_DOC, type Area, type ReliabilityRow, type SuiteRows } from "../test/support/reliability.js";
 
 export const SUITES: Record<string, string> = {
   faults: "test/faults.integration.test.ts",

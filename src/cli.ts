@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // soc2-evidence entry point: runs the command line; SIGTERM/SIGINT abandon the run in flight without a manifest.
-import { main } from "./main.js";
+import { main } from "./cli/main.js";
 
 // Off a TTY, stderr carries one JSON event per line: runtime warnings (the SDK's Node version notice) become events too.
 if (!process.stderr.isTTY) {

@@ -1,25 +1,17 @@
+import { expectDeclaredCalls } from "./support/permissions.js";
+import { probeTls } from "../src/aws/tls-probe.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import collector from "../collectors/access-analyzer-findings.js";
 import { findCollector } from "../collectors/index.js";
 import { AwsClients } from "../src/aws/clients.js";
-import { defaultsOf, type CollectContext } from "../src/collector.js";
-import { ExceptionBook } from "../src/exceptions.js";
-import { silentLogger } from "../src/log.js";
-import type { EvidenceItem, ItemDraft, Period } from "../src/model.js";
-import { runTasks } from "../src/runner.js";
+import { defaultsOf, type CollectContext } from "../src/core/collector.js";
+import { ExceptionBook } from "../src/config/exceptions.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { EvidenceItem, ItemDraft, Period } from "../src/core/model.js";
+import { runTasks } from "../src/run/runner.js";
 import { useEmulator } from "./support/emulator.js";
 import type { AccessAnalyzerSeed } from "./support/served-access-analyzer.js";
-import {
-  ACCOUNT,
-  NOW,
-  analyzer,
-  analyzerArn,
-  archiveRule,
-  daysAgo,
-  finding,
-  manyFindings,
-  typicalEstate,
-} from "./fixtures/findings.js";
+import { ACCOUNT, NOW, analyzer, analyzerArn, archiveRule, daysAgo, finding, manyFindings, typicalEstate } from "./fixtures/findings.js";
 
 const emulator = useEmulator();
 let clients: AwsClients;
@@ -41,6 +33,7 @@ const context = (region: string, period?: Period): CollectContext => ({
   clients,
   now: () => NOW,
   log: silentLogger,
+  probeTls,
   ...(period ? { period } : {}),
 });
 
@@ -49,6 +42,7 @@ async function collect(region: string, period?: Period): Promise<ItemDraft[]> {
   for await (const item of collector.collect(context(region, period), defaultsOf(collector.params))) {
     items.push(item);
   }
+  expectDeclaredCalls(collector, clients.ledger);
   return items;
 }
 
@@ -249,7 +243,7 @@ describe("access-analyzer-findings against the emulator", () => {
     const items: EvidenceItem[] = [];
     const registered = findCollector("access-analyzer-findings");
     if (!registered) throw new Error("access-analyzer-findings is not in the registry");
-    const planned = { collector: registered, params: defaultsOf(registered.params), controlIds: ["CC6.3"] };
+    const planned = { ...registered.bind({}), controlIds: ["CC6.3"] };
     const populations = await runTasks(
       ["us-east-1", "us-east-2"].map((region) => ({ ...planned, account: ACCOUNT, region })),
       {

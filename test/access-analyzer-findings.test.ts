@@ -1,21 +1,6 @@
 import type { ArchiveRuleSummary, FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
 import { describe, expect, it } from "vitest";
-import {
-  analyzerFacts,
-  archiveFacts,
-  criterionHolds,
-  externalAccessFacts,
-  isEvidence,
-  judgeAnalyzer,
-  judgeCoverage,
-  judgeFinding,
-  listedFacts,
-  matchArchiveRule,
-  resolvedWindow,
-  rulesNeedDetails,
-  type AnalyzerFacts,
-  type FindingFacts,
-} from "../collectors/access-analyzer-findings.judge.js";
+import { analyzerFacts, archiveFacts, criterionHolds, externalAccessFacts, isEvidence, judgeAnalyzer, judgeCoverage, judgeFinding, listedFacts, matchArchiveRule, resolvedWindow, rulesNeedDetails, type AnalyzerFacts, type FindingFacts } from "../collectors/access-analyzer-findings.judge.js";
 
 const NOW = new Date("2026-08-15T12:00:00.000Z");
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * 86_400_000).toISOString();

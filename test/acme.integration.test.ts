@@ -4,21 +4,13 @@ import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectJob, type PackageResult } from "../src/collect.js";
+import { collectJob, type PackageResult } from "../src/run/jobs.js";
 import { loadConfig } from "../src/config/load.js";
-import { silentLogger } from "../src/log.js";
-import type { PackageItem } from "../src/package/model.js";
-import { parsePeriod } from "../src/period.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { PackageItem } from "../src/core/package-model.js";
+import { parsePeriod } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
-import {
-  ACME_CONTROLS,
-  MAIN,
-  MEMBER,
-  REGIONS,
-  seedAcme,
-  type AcmeEstate,
-  type ExpectedVerdict,
-} from "./fixtures/acme.js";
+import { ACME_CONTROLS, MAIN, MEMBER, REGIONS, seedAcme, type AcmeEstate, type ExpectedVerdict } from "./fixtures/acme.js";
 import { useEmulator } from "./support/emulator.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firings, parseCron, parseWindow, ScheduleError, worstScheduleGap } from "../src/aws-cron.js";
+import { firings, parseCron, parseWindow, ScheduleError, worstScheduleGap } from "../collectors/aws-cron.js";
 
 // A Thursday in a common year; 2028 is the next leap year.
 const NOW = new Date("2026-01-15T12:00:00Z");

@@ -1,21 +1,13 @@
+import { expectDeclaredCalls } from "./support/permissions.js";
+import { probeTls } from "../src/aws/tls-probe.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import collector from "../collectors/cloudtrail-data-events.js";
 import { AwsClients } from "../src/aws/clients.js";
-import { defaultsOf, type CollectContext } from "../src/collector.js";
-import { silentLogger } from "../src/log.js";
-import type { ItemDraft, Period } from "../src/model.js";
+import { defaultsOf, type CollectContext } from "../src/core/collector.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { ItemDraft, Period } from "../src/core/model.js";
 import { useEmulator } from "./support/emulator.js";
-import {
-  ACCOUNT,
-  compliant,
-  EVIDENCE_ARN,
-  EVIDENCE_BUCKET,
-  REGIONS,
-  secretEvent,
-  seedTrails,
-  trailArn,
-  type TrailSeed,
-} from "./fixtures/trails.js";
+import { ACCOUNT, compliant, EVIDENCE_ARN, EVIDENCE_BUCKET, REGIONS, secretEvent, seedTrails, trailArn, type TrailSeed } from "./fixtures/trails.js";
 
 const emulator = useEmulator();
 // LookupEvents is served against the wall clock (90 days back from now), so the tests' clock is today.
@@ -37,6 +29,7 @@ const context = (period?: Period): CollectContext => ({
   clients,
   now: () => NOW,
   log: silentLogger,
+  probeTls,
   evidenceBucket: EVIDENCE_BUCKET,
   ...(period ? { period } : {}),
 });
@@ -46,6 +39,7 @@ async function collect(period?: Period): Promise<Map<string, ItemDraft>> {
   for await (const item of collector.collect(context(period), defaultsOf(collector.params))) {
     items.set(item.resource.name, item);
   }
+  expectDeclaredCalls(collector, clients.ledger);
   return items;
 }
 

@@ -1,16 +1,6 @@
 import type { AdvancedFieldSelector, EventSelector, Trail } from "@aws-sdk/client-cloudtrail";
 import { describe, expect, it } from "vitest";
-import {
-  judgeAccount,
-  judgeTrail,
-  lookupWindow,
-  principalOf,
-  requirementOf,
-  trailFacts,
-  uniqueTrails,
-  type Requirement,
-  type TrailFacts,
-} from "../collectors/cloudtrail-data-events.judge.js";
+import { judgeAccount, judgeTrail, lookupWindow, principalOf, requirementOf, trailFacts, uniqueTrails, type Requirement, type TrailFacts } from "../collectors/cloudtrail-data-events.judge.js";
 import { covers, summarise, type Selectors, type Target } from "../collectors/cloudtrail-selectors.js";
 
 const NOW = new Date("2026-11-25T12:00:00Z");

@@ -6,13 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
 import { useEmulator } from "./support/emulator.js";
-import {
-  ESTATE_SIZE,
-  latestOf,
-  SMALL_ESTATE_CONFIG,
-  seedSmallEstate,
-  verifyEveryPackage,
-} from "./support/fault-run.js";
+import { ESTATE_SIZE, latestOf, SMALL_ESTATE_CONFIG, seedSmallEstate, verifyEveryPackage } from "./support/fault-run.js";
 import { useReliabilityLog } from "./support/reliability.js";
 
 const emulator = useEmulator();

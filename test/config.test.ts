@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../src/config/load.js";
-import { ConfigError } from "../src/errors.js";
+import { ConfigError } from "../src/core/errors.js";
 import { VALID_CONFIG } from "./fixtures/controls.js";
 
 const NOW = new Date("2026-11-25T12:00:00Z");

@@ -1,28 +1,11 @@
 // deploy/cloudformation.yaml created in moto's CloudFormation: the bucket, the rotating bucket key, the roles with the
 // generated policy; then the task definition's own command run against the deployed bucket (its preflight must pass).
 import { GetKeyRotationStatusCommand, KMSClient } from "@aws-sdk/client-kms";
-import {
-  GetBucketEncryptionCommand,
-  GetObjectCommand,
-  PutBucketVersioningCommand,
-  PutObjectCommand,
-  PutObjectLockConfigurationCommand,
-  PutPublicAccessBlockCommand,
-  S3Client,
-} from "@aws-sdk/client-s3";
+import { GetBucketEncryptionCommand, GetObjectCommand, PutBucketVersioningCommand, PutObjectCommand, PutObjectLockConfigurationCommand, PutPublicAccessBlockCommand, S3Client } from "@aws-sdk/client-s3";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { taskRolePolicy } from "../src/iam-policy.js";
-import {
-  generated,
-  queryApi,
-  readTemplate,
-  resolve,
-  TEMPLATE_FILE,
-  values,
-  xmlAll,
-  xmlFirst,
-} from "./fixtures/cloudformation.js";
+import { taskRolePolicy } from "../src/iam/policy.js";
+import { generated, queryApi, readTemplate, resolve, TEMPLATE_FILE, values, xmlAll, xmlFirst } from "./fixtures/cloudformation.js";
 import { runCli } from "./support/cli.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
 

@@ -3,16 +3,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { actionMatches, auditorPolicy, FORBIDDEN_ACTIONS, taskRolePolicy } from "../src/iam-policy.js";
-import {
-  generated,
-  KEY,
-  readTemplate,
-  resolve,
-  resourceExists,
-  values,
-  type Values,
-} from "./fixtures/cloudformation.js";
+import { actionMatches, auditorPolicy, FORBIDDEN_ACTIONS, taskRolePolicy } from "../src/iam/policy.js";
+import { generated, KEY, readTemplate, resolve, resourceExists, values, type Values } from "./fixtures/cloudformation.js";
 
 const template = readTemplate();
 const resources = template.Resources;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage, PackageItem } from "../src/package/model.js";
+import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
 import { drataRenderer, recordSchema, type DrataManifest } from "../reports/drata.js";
 import { nextPeriod } from "../reports/platform.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";

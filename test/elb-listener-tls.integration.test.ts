@@ -1,7 +1,7 @@
 // elb-listener-tls against the emulator through the real SDK: verdicts per listener, throttling and denied calls.
 import { describe, expect, it } from "vitest";
 import elbListenerTls from "../collectors/elb-listener-tls.js";
-import type { ItemDraft } from "../src/model.js";
+import type { ItemDraft } from "../src/core/model.js";
 import { CERTIFICATE, seedLoadBalancers } from "./fixtures/load-balancers.js";
 import { useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";

@@ -6,21 +6,13 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { StoredFile } from "../src/model.js";
-import { addDays } from "../src/period.js";
+import type { StoredFile } from "../src/core/model.js";
+import { addDays } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
 import { CLI, runCli } from "./support/cli.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { useEmulator } from "./support/emulator.js";
-import {
-  ESTATE_SIZE,
-  SMALL_ESTATE_CONFIG,
-  keysUnder,
-  latestOf,
-  runCollect,
-  seedSmallEstate,
-  verifyEveryPackage,
-} from "./support/fault-run.js";
+import { ESTATE_SIZE, SMALL_ESTATE_CONFIG, keysUnder, latestOf, runCollect, seedSmallEstate, verifyEveryPackage } from "./support/fault-run.js";
 import { useReliabilityLog } from "./support/reliability.js";
 
 const emulator = useEmulator();

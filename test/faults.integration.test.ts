@@ -5,19 +5,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PackageResult } from "../src/collect.js";
+import type { PackageResult } from "../src/run/jobs.js";
 import { LocalStore } from "../src/store/local.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { useEmulator } from "./support/emulator.js";
-import {
-  ESTATE_SIZE,
-  latestOf,
-  onlyFaultedItemsChanged,
-  runCollect,
-  seedSmallEstate,
-  verdicts,
-  verifyEveryPackage,
-} from "./support/fault-run.js";
+import { ESTATE_SIZE, latestOf, onlyFaultedItemsChanged, runCollect, seedSmallEstate, verdicts, verifyEveryPackage } from "./support/fault-run.js";
 import type { FaultRule } from "./support/proxy-faults.js";
 import { useReliabilityLog } from "./support/reliability.js";
 

@@ -1,31 +1,21 @@
 // Against the emulator: every call a full collect makes (all registered collectors, the S3 store, manifest signing)
 // is allowed by the policy generated for it, and the policy grants nothing that was not used, declared or stored.
-import {
-  CreateAliasCommand,
-  CreateKeyCommand,
-  EnableKeyRotationCommand,
-  KMSClient,
-} from "@aws-sdk/client-kms";
+import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { COLLECTORS } from "../collectors/index.js";
-import { collectJob } from "../src/collect.js";
+import { collectJob } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
-import {
-  actionMatches,
-  allowedActions,
-  STORE_ACTIONS,
-  taskRolePolicy,
-  type PolicyDocument,
-} from "../src/iam-policy.js";
-import { silentLogger } from "../src/log.js";
-import { parsePeriod } from "../src/period.js";
+import { actionMatches, allowedActions, STORE_ACTIONS, taskRolePolicy } from "../src/iam/policy.js";
+import { silentLogger } from "../src/cli/log.js";
+import { parsePeriod } from "../src/core/period.js";
 import { openS3Store } from "../src/store/open.js";
 import { createEvidenceBucket, fixtureS3 } from "./fixtures/evidence-bucket.js";
 import { analyzer, finding } from "./fixtures/findings.js";
 import { seedLoadBalancers } from "./fixtures/load-balancers.js";
 import { compliant, seedTrails } from "./fixtures/trails.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
+import type { PolicyDocument } from "../src/iam/policy-model.js";
 
 const allows = (policy: PolicyDocument, action: string): boolean =>
   policy.Statement.some((statement) => statement.Action.some((pattern) => actionMatches(pattern, action)));

@@ -3,18 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { findCollector } from "../collectors/index.js";
 import { loadConfig, parseConfig } from "../src/config/load.js";
-import {
-  actionMatches,
-  allowedActions,
-  auditorPolicy,
-  FORBIDDEN_ACTIONS,
-  readerRolePolicy,
-  taskRolePolicy,
-  type PolicyDocument,
-  type PolicyStatement,
-  type PolicyTarget,
-} from "../src/iam-policy.js";
+import { actionMatches, allowedActions, auditorPolicy, FORBIDDEN_ACTIONS, readerRolePolicy, taskRolePolicy } from "../src/iam/policy.js";
 import { runCli } from "./support/cli.js";
+import type { PolicyDocument, PolicyStatement, PolicyTarget } from "../src/iam/policy-model.js";
 
 const NOW = new Date("2026-07-15T06:00:00Z");
 const shipped = () => loadConfig("controls.yaml", NOW).then((loaded) => loaded.config);

@@ -2,7 +2,7 @@
 import { CreateKeyCommand, DisableKeyCommand, EnableKeyRotationCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
 import kmsKeyRotation from "../collectors/kms-key-rotation.js";
-import type { ItemDraft } from "../src/model.js";
+import type { ItemDraft } from "../src/core/model.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";
 

@@ -1,7 +1,7 @@
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { describe, expect, it } from "vitest";
 import { judgeKey, judgeKeyPeriod, keyFacts, type KeyFacts } from "../collectors/kms-key-rotation.judge.js";
-import type { EvidenceItem } from "../src/model.js";
+import type { EvidenceItem } from "../src/core/model.js";
 
 const NOW = new Date("2026-11-25T00:00:00Z");
 const PARAMS = { maxRotationPeriodDays: 365, graceDays: 7 };

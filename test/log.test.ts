@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, redact } from "../src/log.js";
+import { createLogger, redact } from "../src/cli/log.js";
 
 describe("run events", () => {
   it("writes one JSON object per line off a TTY", () => {

@@ -3,17 +3,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AwsClients } from "../src/aws/clients.js";
-import type { Collector, ParamSchema } from "../src/collector.js";
+import { defineCollector, type Collector, type ParamSchema } from "../src/core/collector.js";
 import type { ControlsConfig } from "../src/config/types.js";
-import { ExceptionBook } from "../src/exceptions.js";
-import { silentLogger } from "../src/log.js";
-import type { ItemDraft, ItemStatus } from "../src/model.js";
+import { ExceptionBook } from "../src/config/exceptions.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { ItemDraft, ItemStatus } from "../src/core/model.js";
 import { buildPackage } from "../src/package/build.js";
 import { readHistory } from "../src/package/history.js";
 import { writePackage } from "../src/package/write.js";
-import { daysOf } from "../src/period.js";
-import { planTasks } from "../src/runner.js";
-import { takeSnapshot } from "../src/snapshot.js";
+import { daysOf } from "../src/core/period.js";
+import { planTasks } from "../src/run/runner.js";
+import { takeSnapshot } from "../src/run/snapshot.js";
 import { LocalStore } from "../src/store/local.js";
 
 const CALLER = { account: "123456789012", arn: "arn:aws:iam::123456789012:user/auditor", userId: "AIDA", partition: "aws" };
@@ -53,7 +53,7 @@ const config = (exceptions: ControlsConfig["exceptions"] = []): ControlsConfig =
   organization: "Acme",
   scope: { accounts: "current", regions: ["us-east-1"] },
   store: { prefix: "" },
-  controls: [{ id: "CC6.1", title: "Keys rotate", collectors: [{ use: "scripted-check", with: {} }] }],
+  controls: [{ id: "CC6.1", title: "Keys rotate", collectors: [{ use: "scripted-check", with: {}, collector: defineCollector(scripted({})).bind({}) }] }],
   exceptions,
 });
 
@@ -66,7 +66,7 @@ beforeEach(async () => {
 afterEach(() => rm(folder, { recursive: true, force: true }));
 
 async function snapshotOn(day: string, collector: Collector<ParamSchema>, exceptions = new ExceptionBook([], day)) {
-  const planned = [{ collector, params: {}, controlIds: ["CC6.1"] }];
+  const planned = [{ ...defineCollector(collector).bind({}), controlIds: ["CC6.1"] }];
   const clients = new AwsClients({ callerAccount: CALLER.account, partition: "aws" });
   return takeSnapshot({
     planned,
@@ -80,7 +80,7 @@ async function snapshotOn(day: string, collector: Collector<ParamSchema>, except
 }
 
 async function packageThrough(through: string, cfg = config()) {
-  const history = await readHistory(store, PERIOD, through, { datesOf: () => [] });
+  const history = await readHistory(store, PERIOD, through, { collector: (id) => (id === "scripted-check" ? defineCollector(scripted({})) : undefined) });
   return buildPackage({ config: cfg, period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
 }
 

@@ -1,6 +1,6 @@
 // report.pdf read back with poppler-utils (CI: apt-get install poppler-utils).
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { dayRanges } from "../reports/pdf-calendar.js";
 import { pdfRenderer, renderPdf } from "../reports/pdf.js";
 import { CALLER_ARN, GAP_DAYS, RUN_ID, syntheticPackage } from "./fixtures/package.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addDays, daysBetween, daysOf, parsePeriod } from "../src/period.js";
-import { PeriodError } from "../src/errors.js";
+import { addDays, daysBetween, daysOf, parsePeriod } from "../src/core/period.js";
+import { PeriodError } from "../src/core/errors.js";
 
 const at = (iso: string) => new Date(iso);
 

@@ -4,11 +4,11 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { findCollector } from "../collectors/index.js";
-import { parseCron, worstScheduleGap } from "../src/aws-cron.js";
-import type { ParamSpec } from "../src/collector.js";
+import { parseCron, worstScheduleGap } from "../collectors/aws-cron.js";
+import type { ParamSpec } from "../src/core/collector.js";
 import { parseConfig, type LoadedConfig } from "../src/config/load.js";
-import { ConfigError } from "../src/errors.js";
-import { isoDay, parseDay, parsePeriod } from "../src/period.js";
+import { ConfigError } from "../src/core/errors.js";
+import { isoDay, parseDay, parsePeriod } from "../src/core/period.js";
 import { cronBody, editsOf, periodish, yamlish } from "./support/arbitraries.js";
 import { useReliabilityLog } from "./support/reliability.js";
 

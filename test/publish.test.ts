@@ -5,18 +5,7 @@ import { describe, expect, it } from "vitest";
 import { kmsOnlyConfig } from "./fixtures/controls.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
-import {
-  calls,
-  folder,
-  output,
-  packageOf,
-  publish,
-  root,
-  SECRETS,
-  standIn,
-  uploads,
-  usePublishHarness,
-} from "./support/publish-harness.js";
+import { calls, folder, output, packageOf, publish, root, SECRETS, standIn, uploads, usePublishHarness } from "./support/publish-harness.js";
 
 usePublishHarness();
 

@@ -1,7 +1,7 @@
 // The README stays true: its collector table is the one the registry generates, and its commands exist.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { withCollectorTable } from "../src/collector-table.js";
+import { withCollectorTable } from "../src/docs/collector-table.js";
 
 const readme = readFileSync("README.md", "utf8");
 const pkg = JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> };

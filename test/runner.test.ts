@@ -1,11 +1,11 @@
 // The runner: every collector of an account x region cell runs at once; a throwing collector is an error item.
 import { describe, expect, it } from "vitest";
 import { AwsClients } from "../src/aws/clients.js";
-import type { Collector, ParamSchema } from "../src/collector.js";
-import { ExceptionBook } from "../src/exceptions.js";
-import { silentLogger } from "../src/log.js";
-import type { EvidenceItem, ItemDraft } from "../src/model.js";
-import { cellsOf, planTasks, runTasks, type PlannedCollector } from "../src/runner.js";
+import { defineCollector, type Collector, type ParamSchema } from "../src/core/collector.js";
+import { ExceptionBook } from "../src/config/exceptions.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { EvidenceItem, ItemDraft } from "../src/core/model.js";
+import { cellsOf, planTasks, runTasks, type PlannedCollector } from "../src/run/runner.js";
 
 const draft = (name: string): ItemDraft => ({
   resource: { arn: `arn:aws:kms:us-east-1:123456789012:key/${name}`, type: "AWS::KMS::Key", name },
@@ -17,11 +17,8 @@ const draft = (name: string): ItemDraft => ({
 });
 
 function collector(id: string, collect: Collector<ParamSchema>["collect"]): PlannedCollector {
-  return {
-    collector: { id, title: id, docsUrl: "", criteria: [], service: "kms", scope: "region", permissions: [], params: {}, collect },
-    params: {},
-    controlIds: ["CC6.1"],
-  };
+  const registered = defineCollector({ id, title: id, docsUrl: "", criteria: [], service: "kms", scope: "region", permissions: [], params: {}, collect });
+  return { ...registered.bind({}), controlIds: ["CC6.1"] };
 }
 
 const run = (concurrency: number) => ({

@@ -1,11 +1,12 @@
 // The S3 store against moto: preflight refusals, checksums, If-None-Match, Object Lock, multipart, listing, pointers.
+import { judgeStoreTransport } from "../src/run/store-transport.js";
 import { GetObjectCommand, HeadObjectCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { StoreError } from "../src/errors.js";
+import { StoreError } from "../src/core/errors.js";
 import { createS3Client, S3Store, type S3StoreOptions } from "../src/store/s3.js";
 import { openS3Store } from "../src/store/open.js";
 import { allowReadTo, policyOf } from "./fixtures/buckets.js";
@@ -109,7 +110,7 @@ describe("S3 store preflight", () => {
       blockPublicAccess: true,
       policy: policyOf(allowReadTo(BUCKET, "arn:aws:iam::123456789012:role/auditor")),
     });
-    const facts = await storeFor().preflight();
+    const facts = judgeStoreTransport(await storeFor().preflight());
     expect(facts).toMatchObject({
       kind: "s3",
       location: `s3://${BUCKET}/soc2/`,
@@ -129,7 +130,7 @@ describe("S3 store preflight", () => {
 
   it("warns of a bucket with no Object Lock, no public access block and no policy, and records SSE-S3", async () => {
     await bucket();
-    const facts = await storeFor().preflight();
+    const facts = judgeStoreTransport(await storeFor().preflight());
     expect(facts).toMatchObject({
       objectLock: { enabled: false },
       encryption: { algorithm: "AES256" },
@@ -155,7 +156,7 @@ describe("S3 store preflight", () => {
       new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: policyOf(allowReadTo(BUCKET, "*")) }),
     );
     emulator().proxy.patch("s3", "GetBucketPolicy", () => JSON.parse(tlsOnly));
-    const facts = await storeFor().preflight();
+    const facts = judgeStoreTransport(await storeFor().preflight());
     expect(facts.tlsEnforced).toBe(true);
     expect(facts.warnings.some((warning) => warning.includes("TLS"))).toBe(false);
   });

@@ -1,16 +1,8 @@
 // The scheduler without real time: ticks are method calls, the grace period is a wait the test ends by hand.
 import { describe, expect, it } from "vitest";
-import { ConfigError, StoreError } from "../src/errors.js";
-import { createLogger } from "../src/log.js";
-import {
-  checkCron,
-  runOnce,
-  Scheduler,
-  serve,
-  type RunOutcome,
-  type TickSource,
-  type Wait,
-} from "../src/schedule.js";
+import { ConfigError, StoreError } from "../src/core/errors.js";
+import { createLogger } from "../src/cli/log.js";
+import { checkCron, runOnce, Scheduler, serve, type RunOutcome, type TickSource, type Wait } from "../src/run/scheduler.js";
 
 interface Event {
   event: string;

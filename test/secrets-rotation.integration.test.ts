@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import secretsRotation from "../collectors/secrets-rotation.js";
-import type { ItemDraft } from "../src/model.js";
+import type { ItemDraft } from "../src/core/model.js";
 import { useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";
-import {
-  ACCOUNT,
-  daysBefore,
-  rotationLambda,
-  rotationSucceeded,
-  seedSecrets,
-  type SecretSeed,
-} from "./fixtures/secrets.js";
+import { ACCOUNT, daysBefore, rotationLambda, rotationSucceeded, seedSecrets, type SecretSeed } from "./fixtures/secrets.js";
 
 const emulator = useEmulator();
 const REGION = "us-east-1";

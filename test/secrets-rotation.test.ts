@@ -1,20 +1,10 @@
 import type { Event } from "@aws-sdk/client-cloudtrail";
 import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
-import {
-  judgeSecret,
-  judgeSecretPeriod,
-  observedFacts,
-  rotatedSecretId,
-  rotationDates,
-  rotationInterval,
-  secretFacts,
-  withEvents,
-  type SecretFacts,
-} from "../collectors/secrets-rotation.judge.js";
-import { CallTrace } from "../src/aws/trace.js";
-import type { EvidenceItem, Period } from "../src/model.js";
-import { daysOf } from "../src/period.js";
+import { judgeSecret, judgeSecretPeriod, observedFacts, rotatedSecretId, rotationDates, rotationInterval, secretFacts, withEvents, type SecretFacts } from "../collectors/secrets-rotation.judge.js";
+import { CallTrace } from "../src/core/trace.js";
+import type { EvidenceItem, Period } from "../src/core/model.js";
+import { daysOf } from "../src/core/period.js";
 
 const NOW = new Date("2026-04-01T12:00:00Z");
 const POLICY = { maxIntervalDays: 90, graceDays: 3 };

@@ -3,14 +3,8 @@ import { CreateBucketCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client
 import { afterEach, describe, expect, it } from "vitest";
 import collector from "../collectors/tls-in-transit.js";
 import type { AwsClients } from "../src/aws/clients.js";
-import type { ItemDraft } from "../src/model.js";
-import {
-  SEEDED_BUCKETS,
-  allowReadTo,
-  denyInsecureTransport,
-  policyOf,
-  type SeededBucket,
-} from "./fixtures/buckets.js";
+import type { ItemDraft } from "../src/core/model.js";
+import { SEEDED_BUCKETS, allowReadTo, denyInsecureTransport, policyOf, type SeededBucket } from "./fixtures/buckets.js";
 import { testContext, collectAll } from "./support/context.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
 

@@ -1,25 +1,14 @@
-import {
-  GetBucketLocationCommand,
-  GetBucketPolicyCommand,
-  ListBucketsCommand,
-  S3Client,
-  S3ServiceException,
-} from "@aws-sdk/client-s3";
+import { probeTls } from "../src/aws/tls-probe.js";
+import { GetBucketLocationCommand, GetBucketPolicyCommand, ListBucketsCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import tlsInTransit, { probeTargets } from "../collectors/tls-in-transit.js";
-import {
-  judgeBucket,
-  judgeEndpoint,
-  wildcardCoversPrefix,
-  wildcardMatches,
-  type BucketFacts,
-} from "../collectors/tls-in-transit.judge.js";
+import { judgeBucket, judgeEndpoint, wildcardCoversPrefix, wildcardMatches, type BucketFacts } from "../collectors/tls-in-transit.judge.js";
 import type { AwsClients } from "../src/aws/clients.js";
-import type { CollectContext } from "../src/collector.js";
-import { silentLogger } from "../src/log.js";
-import type { ItemDraft } from "../src/model.js";
-import type { TlsProbeResult } from "../src/tls-probe.js";
+import type { CollectContext } from "../src/core/collector.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { ItemDraft } from "../src/core/model.js";
+import type { TlsProbeResult } from "../src/core/tls.js";
 import { allowReadTo, bucketArn, denyInsecureTransport, denyTlsBelow, policyOf } from "./fixtures/buckets.js";
 
 const B = "acme-data";
@@ -369,7 +358,7 @@ describe("endpoint handshakes", () => {
   });
 });
 
-const context = (
+const plainContext = (
   clients: Pick<AwsClients, "s3">,
   overrides: Partial<CollectContext> = {},
 ): CollectContext => ({
@@ -380,6 +369,7 @@ const context = (
   clients: clients as AwsClients,
   now: () => new Date("2026-08-15T12:00:00.000Z"),
   log: silentLogger,
+  probeTls,
   ...overrides,
 });
 
@@ -398,14 +388,9 @@ const awsError = (name: string, status: number) =>
   });
 
 describe("collecting bucket policies (SDK mocked)", () => {
-  const saved = process.env.AWS_ENDPOINT_URL;
-  beforeEach(() => {
-    process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:4566";
-  });
-  afterEach(() => {
-    if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
-    else process.env.AWS_ENDPOINT_URL = saved;
-  });
+  // The SDK is pointed at a plain-HTTP emulator endpoint, so the live probe records it as not applicable.
+  const context = (clients: Pick<AwsClients, "s3">, overrides: Partial<CollectContext> = {}) =>
+    plainContext(clients, { endpoint: "http://127.0.0.1:4566", ...overrides });
 
   it("pages ListBuckets, asks each bucket's region, and turns a denied read into an error item", async () => {
     const regional = new Map<string, S3Client>();
@@ -467,7 +452,7 @@ describe("collecting bucket policies (SDK mocked)", () => {
 
 describe("endpoints to probe", () => {
   it("probes every service the tool calls in every scope region", () => {
-    const targets = probeTargets(context({ s3: () => new S3Client({}) }), undefined);
+    const targets = probeTargets(plainContext({ s3: () => new S3Client({}) }));
     expect(targets.map((target) => target.url.origin)).toContain(
       "https://access-analyzer.eu-west-1.amazonaws.com",
     );
@@ -478,7 +463,7 @@ describe("endpoints to probe", () => {
   });
 
   it("probes only AWS_ENDPOINT_URL when it is set", () => {
-    const targets = probeTargets(context({ s3: () => new S3Client({}) }), "https://localhost:8443");
+    const targets = probeTargets({ ...plainContext({ s3: () => new S3Client({}) }), endpoint: "https://localhost:8443" });
     expect(targets.map((target) => target.url.origin)).toEqual(["https://localhost:8443"]);
   });
 });

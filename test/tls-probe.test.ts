@@ -12,9 +12,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import tlsInTransit from "../collectors/tls-in-transit.js";
 import { judgeEndpoint } from "../collectors/tls-in-transit.judge.js";
 import type { AwsClients } from "../src/aws/clients.js";
-import { silentLogger } from "../src/log.js";
-import type { ItemDraft } from "../src/model.js";
-import { probeTls, TlsProbeError } from "../src/tls-probe.js";
+import { silentLogger } from "../src/cli/log.js";
+import type { ItemDraft } from "../src/core/model.js";
+import { probeTls } from "../src/aws/tls-probe.js";
+import { TlsProbeError } from "../src/core/tls.js";
 
 const HOST = "127.0.0.1";
 let dir: string;
@@ -179,6 +180,8 @@ describe("tls-in-transit probes the endpoint the SDK uses", () => {
       clients: { s3: () => s3 } as unknown as AwsClients,
       now: () => new Date("2026-08-15T12:00:00.000Z"),
       log: silentLogger,
+      probeTls,
+      ...(process.env.AWS_ENDPOINT_URL ? { endpoint: process.env.AWS_ENDPOINT_URL } : {}),
     };
     const items: ItemDraft[] = [];
     for await (const item of tlsInTransit.collect(ctx, { minTlsVersion: "TLSv1.2" })) items.push(item);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage } from "../src/package/model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { VANTA_PROPERTIES, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";

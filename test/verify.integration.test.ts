@@ -7,18 +7,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Manifest } from "../src/manifest.js";
+import type { Manifest } from "../src/integrity/manifest.js";
 import { createS3Client, S3Store } from "../src/store/s3.js";
-import { S3PackageSource } from "../src/verify-s3.js";
-import { LocalPackageSource, verifyPackage, type VerifyReport } from "../src/verify.js";
-import {
-  createEvidenceBucket,
-  fixtureS3,
-  SAMPLE_PACKAGE,
-  signDigestsLikeAws,
-  versionsIn,
-  writeSamplePackage,
-} from "./fixtures/evidence-bucket.js";
+import { S3PackageSource } from "../src/integrity/verify-s3.js";
+import { LocalPackageSource, verifyPackage, type VerifyReport } from "../src/integrity/verify.js";
+import { createEvidenceBucket, fixtureS3, SAMPLE_PACKAGE, signDigestsLikeAws, versionsIn, writeSamplePackage } from "./fixtures/evidence-bucket.js";
 import { CLI, runCli } from "./support/cli.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";

@@ -1,28 +1,17 @@
 // verify on a local package, and manifest signing with KMS semantics (DIGEST over SHA-256 of the canonical manifest).
-import {
-  DescribeKeyCommand,
-  GetPublicKeyCommand,
-  KMSClient,
-  SignCommand,
-  VerifyCommand,
-} from "@aws-sdk/client-kms";
+import { DescribeKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand, VerifyCommand } from "@aws-sdk/client-kms";
 import { mockClient } from "aws-sdk-client-mock";
 import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { appendFile, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError, StoreError } from "../src/errors.js";
-import { canonicalJson, type Manifest } from "../src/manifest.js";
-import { KmsManifestSigner, SIGNATURE_FILE, type ManifestSignature } from "../src/sign.js";
+import { ConfigError, StoreError } from "../src/core/errors.js";
+import { canonicalJson, type Manifest } from "../src/integrity/manifest.js";
+import { KmsManifestSigner, SIGNATURE_FILE, type ManifestSignature } from "../src/integrity/sign.js";
 import { LocalStore } from "../src/store/local.js";
-import { formatReport, LocalPackageSource, verifyPackage } from "../src/verify.js";
-import {
-  SAMPLE_PACKAGE,
-  signP256Digest,
-  signRsaPssDigest,
-  writeSamplePackage,
-} from "./fixtures/evidence-bucket.js";
+import { formatReport, LocalPackageSource, verifyPackage } from "../src/integrity/verify.js";
+import { SAMPLE_PACKAGE, signP256Digest, signRsaPssDigest, writeSamplePackage } from "./fixtures/evidence-bucket.js";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const kms = mockClient(KMSClient);

@@ -12,6 +12,7 @@ import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import type { Clients } from "../core/clients.js";
 import { CallLedger } from "./ledger.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
@@ -55,7 +56,7 @@ export const emulatorEndpoint = (): string | undefined => process.env.AWS_ENDPOI
 export const defaultRegion = (env: NodeJS.ProcessEnv = process.env): string =>
   env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
 
-export class AwsClients {
+export class AwsClients implements Clients {
   readonly ledger: CallLedger;
   private readonly cache = new Map<string, Sendable>();
   private readonly credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();

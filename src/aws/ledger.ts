@@ -1,4 +1,5 @@
 // Counts every attempt the tool sends, by service and operation, so a run can prove what it called.
+import type { CallTally } from "../core/model.js";
 
 export interface CallRecord {
   service: string;
@@ -9,12 +10,6 @@ export interface CallRecord {
   outcome: string;
 }
 
-export interface CallTally {
-  operation: string;
-  calls: number;
-  failures: number;
-  throttles: number;
-}
 
 const THROTTLES = new Set([
   "Throttling",

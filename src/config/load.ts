@@ -1,8 +1,8 @@
 // Reads controls.yaml: size and encoding checked, parsed with positions, validated whole (eemeli/yaml style errors).
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument } from "yaml";
-import { ConfigError } from "../errors.js";
-import { isoDay } from "../period.js";
+import { ConfigError } from "../core/errors.js";
+import { isoDay } from "../core/period.js";
 import { Checker } from "./checker.js";
 import type { ControlsConfig, Problem } from "./types.js";
 import { checkConfig } from "./validate.js";

@@ -1,6 +1,6 @@
 // A collector's `with:` block checked against the parameter schema the collector declares.
 import { isMap, isScalar, isSeq } from "yaml";
-import type { ParamSchema, ParamSpec } from "../collector.js";
+import type { ParamSchema, ParamSpec } from "../core/collector.js";
 import { join, type Checker, type YamlNode } from "./checker.js";
 
 export function checkParams(node: YamlNode, path: string, schema: ParamSchema, checker: Checker) {

@@ -2,8 +2,8 @@
 // SOC2_EVIDENCE_CONFIG environment variable (the YAML itself, or an s3:// URL); else ./controls.yaml.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { defaultRegion, emulatorEndpoint } from "../aws/clients.js";
-import { awsErrorCode } from "../aws/trace.js";
-import { ConfigError, RunError } from "../errors.js";
+import { awsErrorCode } from "../core/trace.js";
+import { ConfigError, RunError } from "../core/errors.js";
 import { loadConfig, MAX_CONFIG_BYTES, parseConfig, type LoadedConfig } from "./load.js";
 
 export const CONFIG_ENV = "SOC2_EVIDENCE_CONFIG";

@@ -1,9 +1,13 @@
 // controls.yaml as the rest of the tool sees it: validated, defaults applied (SPEC section 4).
 
+import type { BoundCollector } from "../core/collector.js";
+
 export interface CollectorUse {
   use: string;
   /** Parameters with the collector's defaults filled in. */
   with: Record<string, unknown>;
+  /** The collector bound to exactly these parameters: the typed plan the runner executes. */
+  collector: BoundCollector;
 }
 
 export interface ControlConfig {

@@ -2,8 +2,8 @@
 import { validate as validCron } from "node-cron";
 import { isScalar, type Document, type YAMLMap } from "yaml";
 import { collectorIds, findCollector } from "../../collectors/index.js";
-import type { ParamSchema } from "../collector.js";
-import { parseDay } from "../period.js";
+import type { ParamSchema } from "../core/collector.js";
+import { parseDay } from "../core/period.js";
 import { Checker, join, suggest, type YamlNode } from "./checker.js";
 import { checkParams } from "./params.js";
 import type { ControlConfig, ControlsConfig, ExceptionConfig, StoreConfig } from "./types.js";
@@ -159,7 +159,7 @@ function checkUse(node: YamlNode, path: string, checker: Checker) {
     return [];
   }
   const params = checkParams(map.get("with", true) as YamlNode, join(path, "with"), collector.params as ParamSchema, checker);
-  return [{ use: id, with: params }];
+  return [{ use: id, with: params, collector: collector.bind(params) }];
 }
 
 function checkExceptions(node: YamlNode, checker: Checker, today: string): ExceptionConfig[] {

@@ -1,14 +1,13 @@
 // Turns a period's history into the package: per-resource period verdicts, coverage, and control status.
-import { findCollector } from "../../collectors/index.js";
-import type { CallTally } from "../aws/ledger.js";
 import type { ControlsConfig } from "../config/types.js";
-import { globToRegExp } from "../exceptions.js";
-import type { ControlStatus, ItemStatus, Period, PeriodVerdict } from "../model.js";
-import type { CallerIdentity } from "../scope.js";
-import type { StoreFacts } from "../store/store.js";
-import { TOOL } from "../version.js";
-import { useKey, type PeriodHistory, type ResourceState } from "./history.js";
-import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem, StatusCounts } from "./model.js";
+import { globToRegExp } from "../config/exceptions.js";
+import type { ControlStatus, ItemStatus, Period, PeriodVerdict } from "../core/model.js";
+import { TOOL } from "../core/version.js";
+import { useKey } from "../core/resource-key.js";
+import type { PeriodHistory, ResourceState } from "./history.js";
+import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem, StatusCounts } from "../core/package-model.js";
+import type { CallTally, CallerIdentity } from "../core/model.js";
+import type { StoreFacts } from "../core/package-model.js";
 
 export interface BuildInput {
   config: ControlsConfig;
@@ -89,17 +88,16 @@ const byResource = (a: PackageItem, b: PackageItem) =>
 
 function packageItem(state: ResourceState, input: BuildInput): PackageItem {
   const { latest } = state;
-  const collector = findCollector(latest.collector);
   const observedDays = input.history.days.filter((_, index) => state.observed[index] === 1);
-  const coveredMask = input.history.covered.get(useKey(latest.collector, latest.controlIds));
+  const coveredMask = input.history.covered.get(useKey(latest.collector, latest.controlIds))?.days;
   const coveredDays = input.history.days.filter((_, index) => coveredMask?.[index] === 1);
-  const params = latest.expected;
-  let period: PeriodVerdict = collector?.period
-    ? collector.period.judge(
+  // Judged with the parameters recorded in the snapshot that produced the latest item, not today's config.
+  const judge = state.latestUse?.period;
+  let period: PeriodVerdict = judge
+    ? judge.judge(
         { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays, periodDays: input.history.days },
         input.period,
         input.through,
-        params as never,
       )
     : dailyVerdict(state, observedDays.length, latest.status);
   // An approved exception covers the resource's history as well as today's state.
@@ -148,10 +146,10 @@ function controlResult(
   const mine = items.filter((item) => item.controlIds.includes(control.id));
   const counts = { ...emptyCounts(), population: mine.length };
   for (const item of mine) counts[item.status] += 1;
-  const masks = control.collectors.map((use) =>
-    [...history.covered.entries()].find(([key]) => key.startsWith(`${use.use}|`) && key.split("|")[1]?.split(",").includes(control.id))?.[1],
+  const uses = control.collectors.map((use) =>
+    [...history.covered.values()].find((coverage) => coverage.collector === use.use && coverage.controlIds.includes(control.id)),
   );
-  const missing = history.days.filter((_, index) => masks.some((mask) => mask?.[index] !== 1));
+  const missing = history.days.filter((_, index) => uses.some((coverage) => coverage?.days[index] !== 1));
   const status: ControlStatus = counts.fail > 0 ? "deficient" : counts.error > 0 || missing.length > 0 ? "incomplete" : "effective";
   const reason =
     status === "deficient"
@@ -167,10 +165,13 @@ function controlResult(
     ...(control.description ? { description: control.description } : {}),
     status,
     reason,
-    collectors: control.collectors.map((use) => {
-      const collector = findCollector(use.use);
-      return { id: use.use, title: collector?.title ?? use.use, params: use.with, permissions: [...(collector?.permissions ?? [])] };
-    }),
+    // The parameters the newest snapshot recorded: what the items were judged against, not today's config.
+    collectors: control.collectors.map((use, index) => ({
+      id: use.use,
+      title: use.collector.collector.title,
+      params: { ...(uses[index]?.params ?? use.with) },
+      permissions: [...use.collector.collector.permissions],
+    })),
     counts,
     coverage: { covered: history.days.length - missing.length, days: history.days.length, missing },
   };

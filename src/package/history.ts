@@ -1,14 +1,19 @@
 // Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
+import { SNAPSHOT_RECORD, snapshotMonthPrefix } from "../core/store-layout.js";
+import type { BoundCollector, RegisteredCollector } from "../core/collector.js";
+import { ownerKey, resourceKey, useKey } from "../core/resource-key.js";
 import { createInterface } from "node:readline";
-import { ENUMERATION_ERROR } from "../evidence.js";
-import { daysOf } from "../period.js";
-import type { EvidenceItem, Period, StoredFile } from "../model.js";
-import type { SnapshotRecord } from "../snapshot.js";
+import { ENUMERATION_ERROR } from "../core/evidence.js";
+import { daysOf } from "../core/period.js";
+import type { EvidenceItem, Period, StoredFile } from "../core/model.js";
 import type { Store } from "../store/store.js";
+import type { SnapshotRecord } from "../core/package-model.js";
 
 export interface ResourceState {
   latest: EvidenceItem;
   latestRunId: string;
+  /** The collector as the latest snapshot ran it: bound to the parameters that snapshot.json records. */
+  latestUse?: BoundCollector;
   /** One byte per period day: 1 when a complete snapshot observed the resource that day. */
   observed: Uint8Array;
   failDays: string[];
@@ -18,20 +23,25 @@ export interface ResourceState {
   lastSeen: string;
 }
 
+export interface UseCoverage {
+  collector: string;
+  controlIds: readonly string[];
+  /** One byte per period day: 1 when a complete snapshot listed this use's every population that day. */
+  days: Uint8Array;
+  /** The parameters the newest snapshot of this use recorded. */
+  params: Readonly<Record<string, unknown>>;
+}
+
 export interface PeriodHistory {
   days: string[];
   snapshots: SnapshotRecord[];
   /** Each snapshot.json as read, so the manifest can hash the records too, not only the items. */
   records: Map<string, StoredFile>;
-  /** Complete snapshots that include each collector use (collector id + control ids), by day index. */
-  covered: Map<string, Uint8Array>;
+  /** Complete snapshots that include each collector use, by day index; keyed by useKey. */
+  covered: Map<string, UseCoverage>;
   resources: Map<string, ResourceState>;
 }
 
-export const useKey = (collector: string, controlIds: readonly string[]) => `${collector}|${[...controlIds].sort().join(",")}`;
-
-const resourceKey = (item: EvidenceItem) =>
-  `${useKey(item.collector, item.controlIds)}|${item.account}|${item.region}|${item.resource.arn}|${item.resource.name}`;
 
 /** Every complete snapshot (snapshot.json present) whose day falls in the period up to `through`. */
 export async function listSnapshots(
@@ -42,9 +52,8 @@ export async function listSnapshots(
   const months = new Set(daysOf(period, through).map((day) => day.slice(0, 7)));
   const found: { record: SnapshotRecord; file: StoredFile }[] = [];
   for (const month of months) {
-    const [year, mm] = month.split("-");
-    for await (const key of store.list(`snapshots/${year}/${mm}/`)) {
-      if (!key.endsWith("/snapshot.json")) continue;
+    for await (const key of store.list(snapshotMonthPrefix(month))) {
+      if (!key.endsWith(`/${SNAPSHOT_RECORD}`)) continue;
       const { body, file } = await store.getFile(key);
       const record = JSON.parse(body.toString("utf8")) as SnapshotRecord;
       if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
@@ -54,8 +63,8 @@ export async function listSnapshots(
 }
 
 export interface HistoryOptions {
-  /** Event dates an item shows (rotations), from the collector's period judge. */
-  datesOf(item: EvidenceItem): string[];
+  /** The registered collector with this id, to bind to the parameters a snapshot recorded. */
+  collector(id: string): RegisteredCollector | undefined;
 }
 
 export async function readHistory(
@@ -69,23 +78,27 @@ export async function readHistory(
   const listed = await listSnapshots(store, period, through);
   const snapshots = listed.map(({ record }) => record);
   const records = new Map(listed.map(({ record, file }) => [record.runId, file]));
-  const covered = new Map<string, Uint8Array>();
+  const covered = new Map<string, UseCoverage>();
   const resources = new Map<string, ResourceState>();
   // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
   // same collector in the same account and region supersedes them, so a clean re-run clears them.
   const enumerationErrors = new Map<string, { region: string; key: string }[]>();
   for (const snapshot of snapshots) {
     const index = dayIndex.get(snapshot.day) as number;
+    const bound = new Map<string, BoundCollector>();
     for (const use of snapshot.collectors) {
-      if (!completePopulation(snapshot, use.id, use.controlIds)) continue;
       const key = useKey(use.id, use.controlIds);
-      const days = covered.get(key) ?? new Uint8Array(dayIndex.size);
-      days[index] = 1;
-      covered.set(key, days);
+      const registered = options.collector(use.id);
+      if (registered) bound.set(key, registered.bind(use.params));
+      if (!completePopulation(snapshot, use.id, use.controlIds)) continue;
+      const coverage = covered.get(key) ?? { collector: use.id, controlIds: use.controlIds, days: new Uint8Array(dayIndex.size), params: use.params };
+      coverage.days[index] = 1;
+      coverage.params = use.params;
+      covered.set(key, coverage);
     }
     for (const population of snapshot.populations) {
       if (!population.paginationComplete) continue;
-      const owner = `${population.collector}|${population.account}`;
+      const owner = ownerKey(population.collector, population.account);
       const standing = enumerationErrors.get(owner) ?? [];
       const cleared = standing.filter((error) => error.region === "all" || error.region === population.region);
       for (const error of cleared) resources.delete(error.key);
@@ -96,9 +109,9 @@ export async function readHistory(
       for await (const line of lines) {
         if (line.trim() === "") continue;
         const item = JSON.parse(line) as EvidenceItem;
-        absorb(resources, item, snapshot, index, dayIndex.size, options);
+        absorb(resources, item, snapshot, index, dayIndex.size, bound.get(useKey(item.collector, item.controlIds)));
         if (item.status === "error" && ENUMERATION_TYPES.has(item.resource.type)) {
-          const owner = `${item.collector}|${item.account}`;
+          const owner = ownerKey(item.collector, item.account);
           enumerationErrors.set(owner, [...(enumerationErrors.get(owner) ?? []), { region: item.region, key: resourceKey(item) }]);
         }
       }
@@ -124,7 +137,7 @@ function absorb(
   snapshot: SnapshotRecord,
   dayIndex: number,
   dayCount: number,
-  options: HistoryOptions,
+  use: BoundCollector | undefined,
 ): void {
   const key = resourceKey(item);
   let state = resources.get(key);
@@ -143,9 +156,11 @@ function absorb(
   }
   state.latest = item;
   state.latestRunId = snapshot.runId;
+  if (use) state.latestUse = use;
+  else delete state.latestUse;
   state.lastSeen = snapshot.day;
   state.observed[dayIndex] = 1;
   if (item.status === "fail" && state.failDays.at(-1) !== snapshot.day) state.failDays.push(snapshot.day);
   if (item.status === "error" && state.errorDays.at(-1) !== snapshot.day) state.errorDays.push(snapshot.day);
-  for (const date of options.datesOf(item)) state.dates.add(date);
+  for (const date of use?.period?.dates(item) ?? []) state.dates.add(date);
 }

@@ -1,4 +1,5 @@
 // Writes a package: renderers into a staging folder, each file to the store, then manifest.json, then latest.json.
+import { latestPointerKey, MANIFEST_FILE, packagePrefix } from "../core/store-layout.js";
 import { createWriteStream } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -6,10 +7,10 @@ import { dirname, join } from "node:path";
 import { once } from "node:events";
 import { renderersFor } from "../../reports/index.js";
 import type { Format, RenderTarget } from "../../reports/renderer.js";
-import type { Manifest, ManifestFile } from "../manifest.js";
-import { SIGNATURE_FILE, signerOf } from "../sign.js";
+import type { Manifest, ManifestFile } from "../integrity/manifest.js";
+import { SIGNATURE_FILE, signerOf } from "../integrity/sign.js";
 import type { Store } from "../store/store.js";
-import type { EvidencePackage } from "./model.js";
+import type { EvidencePackage } from "../core/package-model.js";
 
 export interface WrittenPackage {
   prefix: string;
@@ -17,7 +18,6 @@ export interface WrittenPackage {
   manifest: Manifest;
 }
 
-export const packagePrefix = (periodLabel: string, runId: string) => `packages/${periodLabel}/${runId}/`;
 
 const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
@@ -59,14 +59,14 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       files,
       snapshots: pkg.snapshots.flatMap((snapshot) => snapshot.files),
     };
-    const manifestKey = `${prefix}manifest.json`;
+    const manifestKey = `${prefix}${MANIFEST_FILE}`;
     // Signed before the manifest is stored, so a key that fails leaves no manifest; the signature lands beside it.
     const signature = await signerOf(store)?.sign(manifest);
     await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
     if (signature) await store.put(`${prefix}${SIGNATURE_FILE}`, JSON.stringify(signature, null, 2), "application/json");
     // Only a package whose manifest exists is complete; latest.json then points at it, unless a package generated
     // later was published while this one was uploading.
-    const latestKey = `packages/${pkg.period.label}/latest.json`;
+    const latestKey = latestPointerKey(pkg.period.label);
     if (!(await newerPackageIsLatest(store, latestKey, pkg.generatedAt))) {
       await store.putPointer(
         latestKey,

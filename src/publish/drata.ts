@@ -2,7 +2,7 @@
 // replaced through a custom-data session. Drata has no idempotency keys, so every write is preceded by a lookup:
 // evidence by name, the artifact by its file name (control, period, run), the session by its id (the run id).
 import type { DrataEvidence, DrataManifest } from "../../reports/drata.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../core/log.js";
 import { ApiClient, PublishError } from "./http.js";
 import type { PackageFolder } from "./package-folder.js";
 import type { PublishOutcome } from "./vanta.js";

@@ -1,7 +1,7 @@
 // The HTTP client publish uses: JSON and multipart requests, retries on 429, 5xx and dropped connections with
 // Retry-After honoured, one re-authentication on 401, and errors that never carry a credential.
-import type { Logger } from "../log.js";
-import { TOOL } from "../version.js";
+import type { Logger } from "../core/log.js";
+import { TOOL } from "../core/version.js";
 
 export class PublishError extends Error {
   override name = "PublishError";

@@ -1,8 +1,8 @@
 // A rendered package opened for publishing, from any store: only a complete package (manifest.json present) is
 // published, and every file sent must still match its SHA-256 in the manifest.
 import { createHash } from "node:crypto";
-import { RunError, UsageError } from "../errors.js";
-import type { Manifest } from "../manifest.js";
+import { RunError, UsageError } from "../core/errors.js";
+import type { Manifest } from "../integrity/manifest.js";
 import type { Store } from "../store/store.js";
 
 export interface PackageFolder {

@@ -3,7 +3,7 @@
 // resource sync is a full-state PUT, so sending it again changes nothing.
 import type { VantaDocument, VantaManifest } from "../../reports/vanta.js";
 import { VANTA_DOCUMENT_SCOPES, VANTA_RESOURCE_SCOPES } from "../../reports/vanta.js";
-import type { Logger } from "../log.js";
+import type { Logger } from "../core/log.js";
 import { ApiClient, PublishError } from "./http.js";
 import type { PackageFolder } from "./package-folder.js";
 

@@ -4,10 +4,11 @@ import { createReadStream } from "node:fs";
 import { copyFile, link, mkdir, readdir, readFile, rename, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
-import { StoreError } from "../errors.js";
-import type { StoredFile } from "../model.js";
-import type { ManifestSigner } from "../sign.js";
-import type { Store, StoreFacts } from "./store.js";
+import { StoreError } from "../core/errors.js";
+import type { StoredFile } from "../core/model.js";
+import type { ManifestSigner } from "../integrity/sign.js";
+import type { Store } from "./store.js";
+import type { StoreFacts } from "../core/package-model.js";
 
 export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");

@@ -13,7 +13,7 @@ export interface S3StoreOptions {
 export async function openS3Store(options: S3StoreOptions): Promise<Store> {
   const [{ S3Store, createS3Client }, { manifestSignerFor }] = await Promise.all([
     import("./s3.js"),
-    import("../sign.js"),
+    import("../integrity/sign.js"),
   ]);
   const { signingKey, retainDays } = options.store;
   return new S3Store({

@@ -1,19 +1,7 @@
 // Checks an evidence bucket before anything is written: versioning is required; lock, encryption, public access and TLS are recorded.
-import {
-  GetBucketEncryptionCommand,
-  GetBucketPolicyCommand,
-  GetBucketVersioningCommand,
-  GetObjectLockConfigurationCommand,
-  GetPublicAccessBlockCommand,
-  HeadBucketCommand,
-  type ObjectLockConfiguration,
-  type ObjectLockRetentionMode,
-  type PublicAccessBlockConfiguration,
-  type S3Client,
-} from "@aws-sdk/client-s3";
-import { judgeBucket } from "../../collectors/tls-in-transit.judge.js";
-import { StoreError } from "../errors.js";
-import type { StoreFacts } from "./store.js";
+import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, HeadBucketCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
+import { StoreError } from "../core/errors.js";
+import type { StoreFacts } from "../core/package-model.js";
 
 export interface BucketInspection {
   facts: StoreFacts;
@@ -198,20 +186,7 @@ export async function inspectBucket(
     "bucket policy",
     warnings,
   );
-  if (policy) {
-    const document = policy.value;
-    const verdict = judgeBucket(
-      {
-        bucket,
-        arn: `arn:${partitionOf(home)}:s3:::${bucket}`,
-        region: home,
-        evidenceBucket: true,
-        ...(document ? { policy: document } : {}),
-      },
-      { minTlsVersion: "TLSv1.2" },
-    );
-    facts.tlsEnforced = verdict.status === "pass";
-    if (!facts.tlsEnforced) warnings.push(verdict.reason);
-  }
+  // Recorded as read; whether it enforces TLS is a judgement made above the store (src/run/store-transport.ts).
+  if (policy) facts.bucketPolicy = policy.value ?? null;
   return { facts, ...(lock ? { lock } : {}) };
 }

@@ -1,14 +1,5 @@
 // Large evidence files as multipart uploads: every part carries its SHA-256, and completion is If-None-Match: *.
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-  type CompletedPart,
-  type CompleteMultipartUploadOutput,
-  type CreateMultipartUploadRequest,
-  type S3Client,
-} from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type CompletedPart, type CompleteMultipartUploadOutput, type CreateMultipartUploadRequest, type S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
 

@@ -1,13 +1,5 @@
 // The S3 store: a versioned (ideally Object-Locked) bucket; every object written once, with a SHA-256 checksum S3 checks.
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  paginateListObjectsV2,
-  type ObjectLockRetentionMode,
-  type PutObjectOutput,
-} from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2, type ObjectLockRetentionMode, type PutObjectOutput } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -15,12 +7,13 @@ import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
 import { emulatorEndpoint } from "../aws/clients.js";
-import { StoreError } from "../errors.js";
-import type { StoredFile } from "../model.js";
-import type { ManifestSigner } from "../sign.js";
+import { StoreError } from "../core/errors.js";
+import type { StoredFile } from "../core/model.js";
+import type { ManifestSigner } from "../integrity/sign.js";
 import { inspectBucket, type BucketInspection } from "./preflight.js";
 import { uploadInParts, type PartsUploaded } from "./s3-multipart.js";
-import type { Store, StoreFacts } from "./store.js";
+import type { Store } from "./store.js";
+import type { StoreFacts } from "../core/package-model.js";
 
 const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;

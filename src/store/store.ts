@@ -1,20 +1,9 @@
 // Where evidence lives: a local folder or a versioned S3 bucket, behind one interface that knows nothing of SOC 2.
 import type { Readable } from "node:stream";
-import type { StoredFile } from "../model.js";
-import type { ManifestSigner } from "../sign.js";
+import type { StoredFile } from "../core/model.js";
+import type { ManifestSigner } from "../integrity/sign.js";
+import type { StoreFacts } from "../core/package-model.js";
 
-export interface StoreFacts {
-  kind: "local" | "s3";
-  location: string;
-  bucket?: string;
-  region?: string;
-  versioning?: string;
-  objectLock?: { enabled: boolean; mode?: string; days?: number; years?: number };
-  encryption?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
-  publicAccessBlock?: Record<string, boolean>;
-  tlsEnforced?: boolean;
-  warnings: string[];
-}
 
 export interface Store {
   readonly kind: "local" | "s3";

@@ -1,8 +1,10 @@
 // Runs one collector against the emulator the way the runner does, for integration tests.
 import { AwsClients } from "../../src/aws/clients.js";
-import { defaultsOf, type CollectContext, type Collector, type ParamSchema } from "../../src/collector.js";
-import { silentLogger } from "../../src/log.js";
-import type { ItemDraft } from "../../src/model.js";
+import { probeTls } from "../../src/aws/tls-probe.js";
+import type { CollectContext, RegisteredCollector } from "../../src/core/collector.js";
+import { expectDeclaredCalls } from "./permissions.js";
+import { silentLogger } from "../../src/cli/log.js";
+import type { ItemDraft } from "../../src/core/model.js";
 import { DEFAULT_ACCOUNT, type Emulator } from "./emulator.js";
 
 export interface TestContextOptions {
@@ -44,19 +46,25 @@ export function testContext(
     }),
     now: () => now,
     log: silentLogger,
+    probeTls,
+    ...(emulator.env.AWS_ENDPOINT_URL ? { endpoint: emulator.env.AWS_ENDPOINT_URL } : {}),
     ...(options.evidenceBucket ? { evidenceBucket: options.evidenceBucket } : {}),
     ...(options.period ? { period: options.period } : {}),
   };
 }
 
 /** Collects every item a collector yields, with its default parameters unless given. */
-export async function collectAll<S extends ParamSchema>(
-  collector: Collector<S>,
+export async function collectAll(
+  collector: RegisteredCollector,
   ctx: CollectContext,
-  params: Partial<Record<keyof S, unknown>> = {},
+  params: Readonly<Record<string, unknown>> = {},
 ): Promise<ItemDraft[]> {
   const items: ItemDraft[] = [];
-  for await (const item of collector.collect(ctx, { ...defaultsOf(collector.params), ...params } as never))
-    items.push(item);
+  try {
+    for await (const item of collector.bind(params).collect(ctx)) items.push(item);
+  } finally {
+    // Every integration test that collects checks the calls it saw against the declared permissions.
+    if (ctx.clients instanceof AwsClients) expectDeclaredCalls(collector, ctx.clients.ledger);
+  }
   return items;
 }

@@ -1,30 +1,8 @@
 // Where moto 5.2 differs from AWS (SPEC section 9), the proxy answers as AWS does.
-import {
-  CloudTrailClient,
-  CreateTrailCommand,
-  DescribeTrailsCommand,
-  GetEventSelectorsCommand,
-  GetTrailCommand,
-  PutEventSelectorsCommand,
-} from "@aws-sdk/client-cloudtrail";
-import {
-  CreateKeyCommand,
-  type CreateKeyCommandInput,
-  DescribeKeyCommand,
-  DisableKeyRotationCommand,
-  EnableKeyRotationCommand,
-  GetKeyRotationStatusCommand,
-  KMSClient,
-  ReplicateKeyCommand,
-} from "@aws-sdk/client-kms";
+import { CloudTrailClient, CreateTrailCommand, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailCommand, PutEventSelectorsCommand } from "@aws-sdk/client-cloudtrail";
+import { CreateKeyCommand, type CreateKeyCommandInput, DescribeKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, KMSClient, ReplicateKeyCommand } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  ListSecretsCommand,
-  RotateSecretCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, ListSecretsCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, clientConfig, useEmulator } from "./emulator.js";
 

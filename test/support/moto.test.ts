@@ -1,12 +1,5 @@
 // moto's lifecycle: a clear error when it cannot start, a reset that empties it, and no orphan process ever.
-import {
-  CreateKeyCommand,
-  GetPublicKeyCommand,
-  KMSClient,
-  ListKeysCommand,
-  SignCommand,
-  VerifyCommand,
-} from "@aws-sdk/client-kms";
+import { CreateKeyCommand, GetPublicKeyCommand, KMSClient, ListKeysCommand, SignCommand, VerifyCommand } from "@aws-sdk/client-kms";
 import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -1,30 +1,8 @@
 // The proxy through the real SDK: call recording and attribution, S3 operation names, and response patches.
 import { ListAnalyzersCommand, AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { KMSClient, CreateKeyCommand, ListKeyRotationsCommand, ListKeysCommand } from "@aws-sdk/client-kms";
-import {
-  CompleteMultipartUploadCommand,
-  CreateBucketCommand,
-  CreateMultipartUploadCommand,
-  DeleteObjectCommand,
-  GetBucketEncryptionCommand,
-  GetBucketPolicyCommand,
-  GetBucketVersioningCommand,
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  GetPublicAccessBlockCommand,
-  HeadObjectCommand,
-  ListBucketsCommand,
-  ListObjectVersionsCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  UploadPartCommand,
-} from "@aws-sdk/client-s3";
-import {
-  CreateSecretCommand,
-  ListSecretsCommand,
-  SecretsManagerClient,
-} from "@aws-sdk/client-secrets-manager";
+import { CompleteMultipartUploadCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteObjectCommand, GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, HeadObjectCommand, ListBucketsCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand } from "@aws-sdk/client-s3";
+import { CreateSecretCommand, ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, clientConfig, useEmulator } from "./emulator.js";

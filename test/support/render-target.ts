@@ -1,5 +1,5 @@
 // A RenderTarget that keeps every file in memory, for renderer tests.
-import type { EvidencePackage } from "../../src/package/model.js";
+import type { EvidencePackage } from "../../src/core/package-model.js";
 import type { Renderer, RenderTarget } from "../../reports/renderer.js";
 
 export interface MemoryTarget extends RenderTarget {

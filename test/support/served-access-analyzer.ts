@@ -1,24 +1,8 @@
 // IAM Access Analyzer (restJson1), which moto lacks, served from seeded analyzers, archive rules and findings.
-import type {
-  AnalyzerSummary,
-  ArchiveRuleSummary,
-  Criterion,
-  FindingDetails,
-  FindingSummary,
-  FindingSummaryV2,
-  SortCriteria,
-} from "@aws-sdk/client-accessanalyzer";
+import type { AnalyzerSummary, ArchiveRuleSummary, Criterion, FindingDetails, FindingSummary, FindingSummaryV2, SortCriteria } from "@aws-sdk/client-accessanalyzer";
 import { errorReply, jsonReply, toDate, withWireDates, type Reply } from "./aws-protocol.js";
 import type { CallInfo } from "./proxy-identify.js";
-import {
-  defaultDetails,
-  satisfies,
-  sortBy,
-  statistics,
-  summaryV1,
-  summaryV2,
-  type StoredFinding,
-} from "./served-findings.js";
+import { defaultDetails, satisfies, sortBy, statistics, summaryV1, summaryV2, type StoredFinding } from "./served-findings.js";
 import { paginate } from "./served-paging.js";
 
 type Dated<T, K extends keyof T> = Omit<T, K> & { [P in K]?: Date | string };

@@ -1,15 +1,5 @@
 // Access Analyzer and CloudTrail LookupEvents, served by the proxy from seeds, read through the real SDK clients.
-import {
-  AccessAnalyzerClient,
-  GetFindingV2Command,
-  GetFindingsStatisticsCommand,
-  ListAnalyzersCommand,
-  ListArchiveRulesCommand,
-  ListFindingsCommand,
-  ListFindingsV2Command,
-  paginateListAnalyzers,
-  paginateListFindingsV2,
-} from "@aws-sdk/client-accessanalyzer";
+import { AccessAnalyzerClient, GetFindingV2Command, GetFindingsStatisticsCommand, ListAnalyzersCommand, ListArchiveRulesCommand, ListFindingsCommand, ListFindingsV2Command, paginateListAnalyzers, paginateListFindingsV2 } from "@aws-sdk/client-accessanalyzer";
 import { CloudTrailClient, LookupEventsCommand, paginateLookupEvents } from "@aws-sdk/client-cloudtrail";
 import { beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, clientConfig, useEmulator } from "./emulator.js";

@@ -1,11 +1,5 @@
 // What Access Analyzer does with findings: filter criteria, sorting, the v1/v2 summary shapes and statistics.
-import type {
-  Criterion,
-  FindingDetails,
-  FindingSummary,
-  FindingSummaryV2,
-  SortCriteria,
-} from "@aws-sdk/client-accessanalyzer";
+import type { Criterion, FindingDetails, FindingSummary, FindingSummaryV2, SortCriteria } from "@aws-sdk/client-accessanalyzer";
 
 export type StoredFinding = FindingSummary &
   FindingSummaryV2 & { analyzerArn: string; findingDetails?: FindingDetails[] };

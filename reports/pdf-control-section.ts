@@ -1,0 +1,209 @@
+// One control in a PDF: the criterion, what was checked and how, the counts, every failing, error and excepted
+// resource with its reason, then the passing and not-applicable population in compact tables.
+import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem } from "../src/core/package-model.js";
+import { dayRanges } from "./pdf-calendar.js";
+import { criterionText } from "./pdf-criteria.js";
+import { MUTED, STATUS_COLORS, STATUS_LABELS, style, type PdfWriter } from "./pdf-layout.js";
+import { table, type Cell } from "./pdf-table.js";
+
+export const statusCell = (status: string): Cell => ({
+  text: STATUS_LABELS[status] ?? status,
+  color: STATUS_COLORS[status],
+  bold: true,
+});
+
+const paramsText = (params: Record<string, unknown>) =>
+  Object.keys(params).length === 0
+    ? "defaults"
+    : Object.entries(params)
+        .map(([key, value]) => `${key} = ${JSON.stringify(value)}`)
+        .join(", ");
+
+const instant = (iso: string) => iso.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z");
+
+export function itemsOf(pkg: EvidencePackage, control: ControlResult): PackageItem[] {
+  return pkg.items.filter((item) => item.controlIds.includes(control.id));
+}
+
+function exceptionText(item: PackageItem): string {
+  const exception = item.exception;
+  if (!exception) return "";
+  const ticket = exception.ticket ? `, ticket ${exception.ticket}` : "";
+  return `\nException approved by ${exception.approvedBy}${ticket}, expires ${exception.expires}: ${exception.reason}`;
+}
+
+export function controlSection(
+  writer: PdfWriter,
+  pkg: EvidencePackage,
+  control: ControlResult,
+  items: readonly PackageItem[],
+  level: 1 | 2 = 2,
+): void {
+  writer.heading(`${control.id} ${control.title}`, level);
+  writer.badgeLine(control.status.toUpperCase(), STATUS_COLORS[control.status] ?? MUTED, control.reason);
+
+  const criterion = criterionText(control);
+  writer.fields([
+    ["Criterion", criterion.text],
+    ["Source of the text", criterion.source],
+  ]);
+
+  writer.heading("What was checked and how", 3);
+  for (const collector of control.collectors) {
+    writer.paragraph(`${collector.title} (collector ${collector.id})`, style("Helvetica-Bold", 9), 0, 2);
+    writer.fields(
+      [
+        ["Parameters", paramsText(collector.params)],
+        [
+          "API operations",
+          `${collector.permissions.join(", ")} (read-only; the IAM actions the collector is allowed to call)`,
+        ],
+      ],
+      110,
+      8.5,
+    );
+  }
+
+  writer.heading("Population and results", 3);
+  const { counts, coverage } = control;
+  table(
+    writer,
+    ["Population", "Pass", "Fail", "Excepted", "Not applicable", "Error", "Days covered"].map((header) => ({
+      header,
+      share: 1 / 7,
+      align: "right" as const,
+    })),
+    [
+      [
+        String(counts.population),
+        String(counts.pass),
+        String(counts.fail),
+        String(counts.excepted),
+        String(counts.not_applicable),
+        String(counts.error),
+        `${coverage.covered} of ${coverage.days}`,
+      ],
+    ],
+    { size: 8.5 },
+  );
+  if (coverage.missing.length > 0) {
+    writer.paragraph(
+      `Days of the period without a complete snapshot for this control (${coverage.missing.length}): ${dayRanges(coverage.missing)}.`,
+      style("Helvetica", 8.5, STATUS_COLORS.fail),
+    );
+  }
+
+  const exceptional = items.filter(
+    (item) => item.status === "fail" || item.status === "error" || item.status === "excepted",
+  );
+  writer.heading(`Failing, error and excepted resources (${exceptional.length})`, 3);
+  if (exceptional.length === 0)
+    writer.paragraph(
+      "None: every resource passed or was not applicable.",
+      style("Helvetica-Oblique", 8.5, MUTED),
+    );
+  else {
+    table(
+      writer,
+      [
+        { header: "Resource", share: 0.33 },
+        { header: "Account / region", share: 0.13 },
+        { header: "Status", share: 0.08 },
+        { header: "Reason (latest snapshot and period)", share: 0.28 },
+        { header: "Period verdict", share: 0.18 },
+      ],
+      exceptional.map((item) => [
+        `${item.resource.arn}\n${item.resource.type} - ${item.collector}`,
+        `${item.account}\n${item.region}`,
+        statusCell(item.status),
+        item.reason + exceptionText(item),
+        item.period
+          ? `${STATUS_LABELS[item.period.status] ?? item.period.status}: ${item.period.reason}`
+          : "no period rule (daily verdicts)",
+      ]),
+      { size: 7, caption: `${control.id} failing, error and excepted resources` },
+    );
+  }
+
+  const routine = items.filter((item) => item.status === "pass" || item.status === "not_applicable");
+  writer.heading(`Passing and not applicable resources (${routine.length})`, 3);
+  if (routine.length === 0) writer.paragraph("None.", style("Helvetica-Oblique", 8.5, MUTED));
+  else {
+    table(
+      writer,
+      [
+        { header: "Resource", share: 0.5 },
+        { header: "Account", share: 0.12 },
+        { header: "Region", share: 0.1 },
+        { header: "Status", share: 0.08 },
+        { header: "Collected (UTC)", share: 0.2 },
+      ],
+      routine.map((item) => [
+        item.status === "not_applicable" ? `${item.resource.arn}\n${item.reason}` : item.resource.arn,
+        item.account,
+        item.region,
+        statusCell(item.status),
+        instant(item.source.collectedAt),
+      ]),
+      { size: 6.5, caption: `${control.id} passing and not applicable resources` },
+    );
+  }
+}
+
+/** Every exception in controls.yaml with its approver, ticket, expiry, state and how many items it matched. */
+export function exceptionsTable(writer: PdfWriter, exceptions: readonly ExceptionUse[]): void {
+  if (exceptions.length === 0) {
+    writer.paragraph("No exceptions are configured.", style("Helvetica-Oblique", 8.5, MUTED));
+    return;
+  }
+  table(
+    writer,
+    [
+      { header: "Collector / resource pattern", share: 0.3 },
+      { header: "Reason", share: 0.22 },
+      { header: "Approved by", share: 0.15 },
+      { header: "Ticket", share: 0.08 },
+      { header: "Expires", share: 0.1 },
+      { header: "State", share: 0.07 },
+      { header: "Matched", share: 0.08, align: "right" },
+    ],
+    exceptions.map((exception) => [
+      `${exception.collector}\n${exception.resource}`,
+      exception.reason,
+      exception.approvedBy,
+      exception.ticket ?? "-",
+      exception.expires,
+      statusCell(exception.state),
+      String(exception.matched),
+    ]),
+    { size: 7.5, caption: "Exceptions" },
+  );
+}
+
+/** Snapshot files with their store key, version and SHA-256; `keep` narrows them (a control's collectors). */
+export function snapshotFilesTable(
+  writer: PdfWriter,
+  pkg: EvidencePackage,
+  keep: (key: string) => boolean = () => true,
+): void {
+  table(
+    writer,
+    [
+      { header: "Day / run", share: 0.16 },
+      { header: "File (store key and version)", share: 0.3 },
+      { header: "Bytes", share: 0.07, align: "right" },
+      { header: "SHA-256", share: 0.47 },
+    ],
+    pkg.snapshots.flatMap((snapshot) =>
+      snapshot.files
+        .filter((file) => keep(file.key))
+        .map((file) => [
+          `${snapshot.day}\n${snapshot.runId}`,
+          `${file.key}${file.versionId ? `\nversion ${file.versionId}` : ""}`,
+          String(file.size),
+          file.sha256,
+        ]),
+    ),
+    { size: 6.5, caption: "Snapshot files" },
+  );
+}

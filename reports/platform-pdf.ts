@@ -1,0 +1,75 @@
+// One PDF per control, for the Vanta and Drata uploads: the package's cover facts, the control section, the
+// exceptions of its collectors, its own coverage calendar and the hashes of the snapshot files behind it.
+import { packagePrefix } from "../src/core/store-layout.js";
+import type { ControlResult, EvidencePackage } from "../src/core/package-model.js";
+import { coverageCalendar, dayStates } from "./pdf-calendar.js";
+import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
+import { collect, MUTED, produce, STATUS_COLORS, style } from "./pdf-layout.js";
+import { coverFields, reportWriter } from "./pdf-cover.js";
+
+/** The file name a control's PDF has inside vanta/ and drata/: the control id, made safe for any file system. */
+export const controlFileName = (control: { id: string }) =>
+  `${control.id.replace(/[^A-Za-z0-9._-]+/g, "_")}.pdf`;
+
+export function renderControlPdf(pkg: EvidencePackage, control: ControlResult): Promise<Buffer> {
+  const writer = reportWriter(pkg, `SOC 2 evidence ${control.id}`);
+  const collectors = new Set(control.collectors.map((collector) => collector.id));
+  return produce(
+    writer,
+    () => {
+      writer.newPage();
+      writer.y = 100;
+      writer.paragraph(`SOC 2 evidence: ${control.id} ${control.title}`, style("Helvetica-Bold", 20), 0, 4);
+      writer.paragraph(`${pkg.organization} - ${pkg.period.label}`, style("Helvetica", 13, MUTED), 0, 14);
+      writer.badge(
+        writer.left,
+        writer.y,
+        `${control.id}: ${control.status.toUpperCase()}`,
+        STATUS_COLORS[control.status] ?? MUTED,
+        10,
+      );
+      writer.y += 32;
+      writer.fields(coverFields(pkg, `"Snapshot files and hashes" at the end of this document`), 120, 9);
+      writer.paragraph(
+        `This document is one control of the package; report.pdf covers every control and evidence.json holds every item. Package folder: ${packagePrefix(pkg.period.label, pkg.runId)}.`,
+        style("Helvetica-Oblique", 8.5, MUTED),
+      );
+
+      writer.newPage();
+      controlSection(writer, pkg, control, itemsOf(pkg, control), 1);
+
+      writer.newPage();
+      writer.heading(`Coverage of ${control.id}`, 1);
+      writer.paragraph(
+        `${control.coverage.covered} of ${control.coverage.days} days have a complete snapshot for this control.`,
+        style("Helvetica", 9.5),
+        0,
+        8,
+      );
+      const missing = new Set(control.coverage.missing);
+      coverageCalendar(
+        writer,
+        pkg.period,
+        dayStates(
+          pkg.period,
+          pkg.coverage.days.map((day) => day.day).filter((day) => !missing.has(day)),
+        ),
+      );
+      writer.heading("Exceptions for this control's collectors", 2);
+      exceptionsTable(
+        writer,
+        pkg.exceptions.filter((exception) => collectors.has(exception.collector)),
+      );
+      writer.heading("Snapshot files and hashes", 2);
+      snapshotFilesTable(
+        writer,
+        pkg,
+        (key) =>
+          key.endsWith("/snapshot.json") ||
+          collectors.has(key.slice(key.lastIndexOf("/") + 1).replace(/\.jsonl$/, "")),
+      );
+      writer.finish();
+    },
+    collect,
+  );
+}

@@ -1,0 +1,16 @@
+// The AWS clients a collector is handed (ctx.clients): cached and configured by the application, never built here.
+import type { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+
+export interface Clients {
+  kms(account: string, region: string): KMSClient;
+  secretsManager(account: string, region: string): SecretsManagerClient;
+  cloudTrail(account: string, region: string): CloudTrailClient;
+  accessAnalyzer(account: string, region: string): AccessAnalyzerClient;
+  s3(account: string, region: string): S3Client;
+  elbv2(account: string, region: string): ElasticLoadBalancingV2Client;
+}

@@ -1,0 +1,115 @@
+// The package for a period: what evidence.json holds and every renderer reads (schemas/evidence.schema.json).
+import type { CallerIdentity, CallTally, ControlStatus, EvidenceItem, ItemStatus, Period, PeriodVerdict, Population, StoredFile } from "./model.js";
+import type { TOOL } from "./version.js";
+
+export type StatusCounts = Record<ItemStatus, number>;
+
+export interface PackageItem extends EvidenceItem {
+  /** The verdict of the newest snapshot that observed the resource. */
+  snapshot: { runId: string; status: ItemStatus; reason: string; collectedAt: string };
+  period?: PeriodVerdict;
+  seen: { first: string; last: string; days: number };
+}
+
+export interface ControlResult {
+  id: string;
+  title: string;
+  description?: string;
+  status: ControlStatus;
+  reason: string;
+  collectors: { id: string; title: string; params: Record<string, unknown>; permissions: string[] }[];
+  counts: StatusCounts & { population: number };
+  coverage: { covered: number; days: number; missing: string[] };
+}
+
+export interface ExceptionUse {
+  collector: string;
+  resource: string;
+  reason: string;
+  approvedBy: string;
+  ticket?: string;
+  expires: string;
+  state: "active" | "expired";
+  /** Items of this package the exception applies to (or would, if it had not expired). */
+  matched: number;
+}
+
+export interface CoverageDay {
+  day: string;
+  covered: boolean;
+  runIds: string[];
+}
+
+export interface SnapshotRef {
+  runId: string;
+  day: string;
+  startedAt: string;
+  finishedAt: string;
+  files: StoredFile[];
+}
+
+export interface EvidencePackage {
+  schemaVersion: 1;
+  tool: { name: string; version: string };
+  organization: string;
+  runId: string;
+  generatedAt: string;
+  period: Period & { through: string; days: number };
+  scope: {
+    accounts: string[];
+    regions: string[];
+    skippedAccounts: { account: string; reason: string }[];
+    caller: CallerIdentity;
+  };
+  store: StoreFacts;
+  summary: { status: ControlStatus; controls: Record<ControlStatus, number>; items: StatusCounts };
+  coverage: { days: CoverageDay[]; covered: number; missing: string[] };
+  controls: ControlResult[];
+  items: PackageItem[];
+  populations: Population[];
+  exceptions: ExceptionUse[];
+  snapshots: SnapshotRef[];
+  calls: CallTally[];
+  notes: string[];
+}
+
+export interface StoreFacts {
+  kind: "local" | "s3";
+  location: string;
+  bucket?: string;
+  region?: string;
+  versioning?: string;
+  objectLock?: { enabled: boolean; mode?: string; days?: number; years?: number };
+  encryption?: { algorithm: string; kmsKeyId?: string; bucketKeyEnabled?: boolean };
+  publicAccessBlock?: Record<string, boolean>;
+  /** The S3 bucket policy as read (null: the bucket has none); absent when it could not be read or for a folder. */
+  bucketPolicy?: string | null;
+  tlsEnforced?: boolean;
+  warnings: string[];
+}
+
+/** One process's slice of a run collected by several (`--shard i/n`). */
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+/** snapshot.json: written last in a snapshot's folder, so its presence marks the snapshot complete. */
+export interface SnapshotRecord {
+  runId: string;
+  day: string;
+  startedAt: string;
+  finishedAt: string;
+  complete: true;
+  /** Set on one shard's part of a run collected by several processes (`--shard i/n`). */
+  shard?: Shard;
+  tool: typeof TOOL;
+  caller: CallerIdentity;
+  scope: { accounts: string[]; regions: string[]; skippedAccounts: { account: string; reason: string }[] };
+  collectors: { id: string; params: Record<string, unknown>; controlIds: string[]; file: string }[];
+  populations: Population[];
+  counts: Record<ItemStatus, number>;
+  calls: CallTally[];
+  files: StoredFile[];
+}

@@ -1,0 +1,160 @@
+// The jobs: snapshot now, and package a period from every snapshot of it in the store.
+import { judgeStoreTransport } from "./store-transport.js";
+import { findCollector } from "../../collectors/index.js";
+import type { Format } from "../../reports/renderer.js";
+import { AwsClients, emulatorEndpoint } from "../aws/clients.js";
+import { QuotaLimiter } from "../aws/rate-limiter.js";
+import type { ControlsConfig } from "../config/types.js";
+import { ExceptionBook } from "../config/exceptions.js";
+import type { Logger } from "../core/log.js";
+import type { ControlStatus, ItemStatus, Period } from "../core/model.js";
+import { buildPackage } from "../package/build.js";
+import { readHistory } from "../package/history.js";
+import type { EvidencePackage } from "../core/package-model.js";
+import { writePackage, type WrittenPackage } from "../package/write.js";
+import { isoDay } from "../core/period.js";
+import { planCollectors, planTasks } from "./runner.js";
+import { callerIdentity, resolveAccounts } from "./scope.js";
+import { assembleRun, selectShard } from "./shard.js";
+import { takeSnapshot } from "./snapshot.js";
+import type { Store } from "../store/store.js";
+import type { CallerIdentity } from "../core/model.js";
+import type { Shard, SnapshotRecord, StoreFacts } from "../core/package-model.js";
+
+export interface JobOptions {
+  config: ControlsConfig;
+  store: Store;
+  log: Logger;
+  now: () => Date;
+  accounts?: string[];
+  regions?: string[];
+  controls?: string[];
+  concurrency?: number;
+  /** Share of each AWS quota the tool allows itself (0-1]. */
+  quotaShare?: number;
+  signal?: AbortSignal;
+  /** Collect one slice of a run that several processes share (`--shard i/n --run-id R`). */
+  shard?: Shard;
+  runId?: string;
+}
+
+export interface SnapshotResult {
+  snapshot: SnapshotRecord;
+  storeFacts: StoreFacts;
+  caller: CallerIdentity;
+  calls: ReturnType<AwsClients["ledger"]["summary"]>;
+}
+
+export async function snapshotJob(options: JobOptions, period?: Period): Promise<SnapshotResult> {
+  const { config, store, log } = options;
+  const storeFacts = judgeStoreTransport(await store.preflight());
+  for (const warning of storeFacts.warnings) log.warn("store.warning", { warning });
+  const regions = options.regions ?? config.scope.regions;
+  const home = regions[0] ?? "us-east-1";
+  const caller = await callerIdentity(home);
+  const clients = new AwsClients({
+    callerAccount: caller.account,
+    partition: caller.partition,
+    ...(config.scope.assumeRole ? { assumeRole: config.scope.assumeRole } : {}),
+    limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  clients.ledger.record({ service: "sts", operation: "GetCallerIdentity", account: caller.account, region: home, outcome: "ok" });
+  try {
+    const scope = options.accounts
+      ? { accounts: options.accounts, skipped: [] }
+      : await resolveAccounts(config.scope.accounts, caller, clients, home);
+    const planned = planCollectors(config, options.controls);
+    const allTasks = planTasks(planned, scope.accounts, regions);
+    const tasks = options.shard ? selectShard(allTasks, options.shard) : allTasks;
+    log.info("snapshot.start", { accounts: scope.accounts.length, regions: regions.length, collectors: planned.length, tasks: tasks.length });
+    const today = isoDay(options.now());
+    const exceptions = new ExceptionBook(config.exceptions, today);
+    const snapshot = await takeSnapshot({
+      planned,
+      tasks,
+      store,
+      caller,
+      accounts: scope.accounts,
+      skippedAccounts: scope.skipped,
+      ...(options.runId ? { runId: options.runId } : {}),
+      ...(options.shard ? { shard: options.shard } : {}),
+      run: {
+        clients,
+        callerAccount: caller.account,
+        partition: caller.partition,
+        regions,
+        now: options.now,
+        log,
+        exceptions,
+        concurrency: options.concurrency ?? 16,
+        ...((storeFacts.bucket ?? config.store.bucket) ? { evidenceBucket: storeFacts.bucket ?? config.store.bucket, evidenceBucketAccount: caller.account } : {}),
+        ...(period ? { period } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(emulatorEndpoint() ? { endpoint: emulatorEndpoint() } : {}),
+      },
+    });
+    for (const use of exceptions.usage()) {
+      if (use.matched === 0 && !use.expired) {
+        log.warn("exception.unused", { exception: use.exception.location, resource: use.exception.resource, note: "matched no failing resource in this snapshot" });
+      }
+    }
+    log.info("snapshot.done", { runId: snapshot.runId, ...snapshot.counts });
+    return { snapshot, storeFacts, caller, calls: clients.ledger.summary() };
+  } finally {
+    clients.destroy();
+  }
+}
+
+export interface PackageResult extends SnapshotResult {
+  pkg: EvidencePackage;
+  written: WrittenPackage;
+}
+
+export async function collectJob(options: JobOptions, period: Period, formats: readonly Format[]): Promise<PackageResult> {
+  const result = await snapshotJob(options, period);
+  return { ...result, ...(await packageJob(options, period, formats, result)) };
+}
+
+/** Packages a run whose shards were collected by other processes, once every part has finished. */
+export async function assembleJob(options: JobOptions, period: Period, formats: readonly Format[], runId: string, shards: number) {
+  const storeFacts = judgeStoreTransport(await options.store.preflight());
+  const caller = await callerIdentity(options.regions?.[0] ?? options.config.scope.regions[0] ?? "us-east-1");
+  const snapshot = await assembleRun(options.store, runId, shards);
+  const base: SnapshotResult = { snapshot, storeFacts, caller, calls: snapshot.calls };
+  return { ...base, ...(await packageJob(options, period, formats, base)) };
+}
+
+async function packageJob(options: JobOptions, period: Period, formats: readonly Format[], base: SnapshotResult) {
+  const now = options.now();
+  // The package covers the period up to the snapshot's day, even when packaging finishes after midnight.
+  const today = base.snapshot.day;
+  const through = today < period.end ? today : period.end;
+  const history = await readHistory(options.store, period, through, {
+    collector: findCollector,
+  });
+  const notes: string[] = [];
+  if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
+  const pkg = buildPackage({
+    config: options.config,
+    ...(options.controls ? { controlIds: options.controls } : {}),
+    period,
+    through,
+    history,
+    runId: base.snapshot.runId,
+    now,
+    caller: base.caller,
+    store: base.storeFacts,
+    calls: base.calls,
+    notes,
+  });
+  if (options.signal?.aborted) throw options.signal.reason;
+  const written = await writePackage(pkg, options.store, formats);
+  options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
+  return { pkg, written };
+}
+
+export function exitCodeFor(status: ControlStatus | Record<ItemStatus, number>): number {
+  if (typeof status === "string") return status === "effective" ? 0 : 1;
+  return status.fail > 0 || status.error > 0 ? 1 : 0;
+}

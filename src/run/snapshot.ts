@@ -1,0 +1,87 @@
+// One snapshot: every planned collector run now, streamed to JSON lines, then snapshot.json written last.
+import { PART_RECORD, partPrefix, SNAPSHOT_RECORD, snapshotPrefix } from "../core/store-layout.js";
+import { randomBytes } from "node:crypto";
+import { createWriteStream, type WriteStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import type { EvidenceItem, ItemStatus, StoredFile } from "../core/model.js";
+import { runTasks, type PlannedCollector, type PlannedTask, type RunContext } from "./runner.js";
+import type { Store } from "../store/store.js";
+import { TOOL } from "../core/version.js";
+import { dayOfRun } from "./shard.js";
+import type { CallerIdentity } from "../core/model.js";
+import type { Shard, SnapshotRecord } from "../core/package-model.js";
+
+
+export function newRunId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}-${randomBytes(3).toString("hex")}`;
+}
+
+
+export interface SnapshotInput {
+  planned: PlannedCollector[];
+  tasks: PlannedTask[];
+  run: RunContext;
+  store: Store;
+  caller: CallerIdentity;
+  accounts: string[];
+  skippedAccounts: { account: string; reason: string }[];
+  runId?: string;
+  shard?: Shard;
+}
+
+export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord> {
+  const started = input.run.now();
+  const runId = input.runId ?? newRunId(started);
+  const day = input.shard ? dayOfRun(runId) : started.toISOString().slice(0, 10);
+  const prefix = input.shard ? partPrefix(day, runId, input.shard) : snapshotPrefix(day, runId);
+  const workdir = await mkdtemp(join(tmpdir(), "soc2-evidence-"));
+  const streams = new Map<string, WriteStream>();
+  const counts: Record<ItemStatus, number> = { pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 };
+  try {
+    for (const { collector } of input.planned) {
+      if (!streams.has(collector.id)) streams.set(collector.id, createWriteStream(join(workdir, `${collector.id}.jsonl`)));
+    }
+    const sink = async (item: EvidenceItem) => {
+      counts[item.status] += 1;
+      const stream = streams.get(item.collector) as WriteStream;
+      if (!stream.write(JSON.stringify(item) + "\n")) await once(stream, "drain");
+    };
+    const populations = await runTasks(input.tasks, input.run, sink);
+    await Promise.all([...streams.values()].map((stream) => new Promise((resolve) => stream.end(resolve))));
+    const files: StoredFile[] = [];
+    for (const id of streams.keys()) {
+      files.push(await input.store.putFile(`${prefix}${id}.jsonl`, join(workdir, `${id}.jsonl`), "application/x-ndjson"));
+    }
+    const record: SnapshotRecord = {
+      runId,
+      day,
+      startedAt: started.toISOString(),
+      finishedAt: input.run.now().toISOString(),
+      complete: true,
+      ...(input.shard ? { shard: input.shard } : {}),
+      tool: TOOL,
+      caller: input.caller,
+      scope: { accounts: input.accounts, regions: input.run.regions, skippedAccounts: input.skippedAccounts },
+      collectors: input.planned.map((planned) => ({
+        id: planned.collector.id,
+        params: planned.params,
+        controlIds: planned.controlIds,
+        file: `${prefix}${planned.collector.id}.jsonl`,
+      })),
+      populations: populations.sort((a, b) => `${a.collector}${a.account}${a.region}`.localeCompare(`${b.collector}${b.account}${b.region}`)),
+      counts,
+      calls: input.run.clients.ledger.summary(),
+      files,
+    };
+    // Written last: a snapshot folder without snapshot.json is an abandoned run and is never packaged.
+    const recordName = input.shard ? PART_RECORD : SNAPSHOT_RECORD;
+    await input.store.put(`${prefix}${recordName}`, JSON.stringify(record, null, 2), "application/json");
+    return record;
+  } finally {
+    for (const stream of streams.values()) stream.destroy();
+    await rm(workdir, { recursive: true, force: true });
+  }
+}
