@@ -25,7 +25,11 @@ export const isThrottle = (name: string): boolean => THROTTLES.has(name);
 export class CallLedger {
   private readonly tallies = new Map<string, CallTally>();
 
+  /** onRecord sees every attempt as it is counted (the terminal's live calls/s and throttling line). */
+  constructor(private readonly onRecord?: (call: CallRecord) => void) {}
+
   record(call: CallRecord): void {
+    this.onRecord?.(call);
     const key = `${call.service}:${call.operation}`;
     const tally = this.tallies.get(key) ?? { operation: key, calls: 0, failures: 0, throttles: 0 };
     tally.calls += 1;

@@ -65,6 +65,8 @@ export async function listSnapshots(
 export interface HistoryOptions {
   /** The registered collector with this id, to bind to the parameters a snapshot recorded. */
   collector(id: string): RegisteredCollector | undefined;
+  /** Called after each snapshot is read: done of total. */
+  progress?: (done: number, total: number) => void;
 }
 
 export async function readHistory(
@@ -83,7 +85,8 @@ export async function readHistory(
   // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
   // same collector in the same account and region supersedes them, so a clean re-run clears them.
   const enumerationErrors = new Map<string, { region: string; key: string }[]>();
-  for (const snapshot of snapshots) {
+  for (const [read, snapshot] of snapshots.entries()) {
+    options.progress?.(read, snapshots.length);
     const index = dayIndex.get(snapshot.day) as number;
     const bound = new Map<string, BoundCollector>();
     for (const use of snapshot.collectors) {
@@ -117,6 +120,7 @@ export async function readHistory(
       }
     }
   }
+  options.progress?.(snapshots.length, snapshots.length);
   return { days, snapshots, records, covered, resources };
 }
 

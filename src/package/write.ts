@@ -22,7 +22,13 @@ export interface WrittenPackage {
 const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
-export async function writePackage(pkg: EvidencePackage, store: Store, formats: readonly Format[]): Promise<WrittenPackage> {
+/** progress, when given, hears each format as its rendering starts (done of total formats). */
+export async function writePackage(
+  pkg: EvidencePackage,
+  store: Store,
+  formats: readonly Format[],
+  progress?: (format: string, done: number, total: number) => void,
+): Promise<WrittenPackage> {
   const prefix = packagePrefix(pkg.period.label, pkg.runId);
   const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
   const paths: string[] = [];
@@ -43,7 +49,11 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     },
   };
   try {
-    for (const renderer of renderersFor(formats)) await renderer.render(pkg, target);
+    const renderers = renderersFor(formats);
+    for (const [done, renderer] of renderers.entries()) {
+      progress?.(renderer.format, done, renderers.length);
+      await renderer.render(pkg, target);
+    }
     const files: ManifestFile[] = [];
     for (const path of paths.sort()) {
       files.push({ path, ...(await store.putFile(`${prefix}${path}`, join(staging, path), contentType(path))) });

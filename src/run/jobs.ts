@@ -3,6 +3,7 @@ import { judgeStoreTransport } from "./store-transport.js";
 import { findCollector } from "../../collectors/index.js";
 import type { Format } from "../../reports/renderer.js";
 import { AwsClients, emulatorEndpoint } from "../aws/clients.js";
+import { CallLedger, isThrottle } from "../aws/ledger.js";
 import { QuotaLimiter } from "../aws/rate-limiter.js";
 import type { ControlsConfig } from "../config/types.js";
 import { ExceptionBook } from "../config/exceptions.js";
@@ -57,6 +58,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     partition: caller.partition,
     ...(config.scope.assumeRole ? { assumeRole: config.scope.assumeRole } : {}),
     limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
+    ledger: new CallLedger((call) => log.event("debug", "aws.call", { ...call, throttled: isThrottle(call.outcome) })),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   clients.ledger.record({ service: "sts", operation: "GetCallerIdentity", account: caller.account, region: home, outcome: "ok" });
@@ -132,6 +134,7 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
   const through = today < period.end ? today : period.end;
   const history = await readHistory(options.store, period, through, {
     collector: findCollector,
+    progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
   });
   const notes: string[] = [];
   if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
@@ -149,7 +152,9 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
     notes,
   });
   if (options.signal?.aborted) throw options.signal.reason;
-  const written = await writePackage(pkg, options.store, formats);
+  const written = await writePackage(pkg, options.store, formats, (format, done, total) =>
+    options.log.event("debug", "package.render", { format, done, total }),
+  );
   options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
   return { pkg, written };
 }
