@@ -105,8 +105,8 @@ async function reportPackage(out: string): Promise<void> {
     if (existsSync(path)) say(`  ${file.padEnd(14)} ${path}`);
     else if (file === "report.pdf") say(`  ${file.padEnd(14)} not rendered by this build`);
   }
-  const cli = relative(process.cwd(), CLI);
-  say(`verify it: node ${cli.startsWith("..") ? CLI : cli} verify ${folder}`);
+  // As the installed CLI runs: npx finds the checkout's own bin (npm ci built it), or the global install.
+  say(`verify it: npx soc2-evidence verify ${folder}`);
   const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
     period: { label: string; days: number };
     coverage: { covered: number };

@@ -129,7 +129,8 @@ export class ProgressLine {
   private draw(force: boolean): void {
     const now = this.now();
     if (!force && now - this.lastDraw < REDRAW_MS) return;
-    const width = this.options.columns?.() ?? 80;
+    // A pty without a size (script, some CI runners) reports 0 columns: draw the line whole then.
+    const width = this.options.columns?.() || 200;
     const line = this.text().slice(0, Math.max(10, width - 1));
     if (line === this.shown) return;
     this.lastDraw = now;

@@ -81,7 +81,9 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     await input.store.put(`${prefix}${recordName}`, JSON.stringify(record, null, 2), "application/json");
     return record;
   } finally {
-    for (const stream of streams.values()) stream.destroy();
+    // An abandoned run (SIGTERM, a failed store) leaves writes pending: destroying the stream fails them with
+    // ERR_STREAM_DESTROYED, which unheard would crash the process instead of exiting 3. The files are deleted anyway.
+    for (const stream of streams.values()) stream.on("error", () => {}).destroy();
     await rm(workdir, { recursive: true, force: true });
   }
 }
