@@ -98,6 +98,14 @@ describe("access-analyzer-findings against the emulator", () => {
     expect(items.get("partner")?.observed).toMatchObject({ archiveRule: expect.any(String) });
     expect(emulator().proxy.count("GetFindingV2")).toBe(0);
     expect(emulator().proxy.count("ListFindings")).toBe(1);
+
+    await emulator().reset();
+    seed("us-east-1", {
+      ...typicalEstate(),
+      archiveRules: [archiveRule("external", "sqs", { resourceType: { eq: ["AWS::SQS::Queue"] } })],
+    });
+    await collect("us-east-1");
+    expect(emulator().proxy.count("GetFindingV2")).toBe(0);
   });
 
   it.each([
