@@ -145,6 +145,7 @@ describe("a throttled call", () => {
     const clients = clientsWith(handler, clock, Date.now() - 1);
     const sent = clients.kms("123456789012", "us-east-1").send(new DescribeKeyCommand({ KeyId: "k" }));
     await expect(sent).rejects.toMatchObject({ name: "RunDeadlineExceeded" });
+    expect(handler.attempts, "the first attempt is sent, the retry is not").toBe(1);
     clients.destroy();
   });
 

@@ -29,7 +29,7 @@ export interface ClientOptions {
   /** Attempts for a non-throttling transient error; a throttled call is retried until answered. */
   maxAttempts?: number;
   limiter?: RateLimiter;
-  /** Epoch ms after which no throttled call is retried again: the item then says the deadline stopped it. */
+  /** Epoch ms after which no call is retried again: the item then says the deadline stopped it. */
   deadline?: number;
   /** Tests only: answers requests without a network. */
   requestHandler?: RequestHandler;
@@ -173,6 +173,8 @@ export class AwsClients implements Clients {
   private instrument(client: Sendable, service: string, account: string, region: string): void {
     const { limiter, signal, deadline } = this.options;
     const ledger = this.ledger;
+    // The retry middleware sends the same args object again: seen once means this attempt is a retry.
+    const sent = new WeakSet<object>();
     const add = client.middlewareStack.add as unknown as (
       middleware: unknown,
       options: { step: string; name: string; priority?: string },
@@ -182,7 +184,10 @@ export class AwsClients implements Clients {
         const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
         const call = { service, operation, account, region };
         signal?.throwIfAborted();
-        if (deadline !== undefined && Date.now() >= deadline) throw new RunDeadlineError(call, ledger.throttlesOf(call));
+        const retry = sent.has(args as object);
+        sent.add(args as object);
+        // The deadline stops retries only: a first attempt is always sent, so a call is never lost unthrottled.
+        if (retry && deadline !== undefined && Date.now() >= deadline) throw new RunDeadlineError(call, ledger.throttlesOf(call));
         const report = limiter ? await limiter.take(call) : undefined;
         signal?.throwIfAborted();
         try {
