@@ -173,8 +173,6 @@ export class AwsClients implements Clients {
   private instrument(client: Sendable, service: string, account: string, region: string): void {
     const { limiter, signal, deadline } = this.options;
     const ledger = this.ledger;
-    // The retry middleware sends the same args object again: seen once means this attempt is a retry.
-    const sent = new WeakSet<object>();
     const add = client.middlewareStack.add as unknown as (
       middleware: unknown,
       options: { step: string; name: string; priority?: string },
@@ -184,8 +182,9 @@ export class AwsClients implements Clients {
         const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
         const call = { service, operation, account, region };
         signal?.throwIfAborted();
-        const retry = sent.has(args as object);
-        sent.add(args as object);
+        // The retry middleware numbers each attempt in this header ("attempt=2; max=6").
+        const header = (args as { request?: { headers?: Record<string, string> } }).request?.headers?.["amz-sdk-request"];
+        const retry = !/^attempt=1;/.test(header ?? "attempt=1;");
         // The deadline stops retries only: a first attempt is always sent, so a call is never lost unthrottled.
         if (retry && deadline !== undefined && Date.now() >= deadline) throw new RunDeadlineError(call, ledger.throttlesOf(call));
         const report = limiter ? await limiter.take(call) : undefined;
