@@ -124,10 +124,11 @@ async function* deletionItems(ctx: CollectContext, values: HygieneParams, now: D
     return;
   }
   const covered = coverage.notCoveredBefore ? `; CloudTrail event history covers only from ${start.toISOString().slice(0, 10)}` : "";
+  // The lookup's own item records coverage; each deletion's verdict is its own item, so one can be excepted alone.
   yield {
     resource: summary,
-    status: failing ? "fail" : "pass",
-    reason: `${seen} DeleteSecret event(s) from ${start.toISOString().slice(0, 10)}, ${failing} without a ${values.minRecoveryWindowDays}-day recovery window${covered}`,
+    status: "pass",
+    reason: `DeleteSecret events looked up from ${start.toISOString().slice(0, 10)}: ${seen} deletion(s), ${failing} failing on their own items${covered}`,
     observed: { rule: "deletion", deletions: seen, failing, ...coverage },
     expected,
     source: trace.source(),
