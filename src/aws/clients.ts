@@ -1,7 +1,9 @@
 // One cached, configured SDK client per service x account x region; collectors never build their own.
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -98,6 +100,8 @@ export class AwsClients implements Clients {
   s3 = (account: string, region: string) => this.client(S3Client, "s3", account, region);
   elbv2 = (account: string, region: string) =>
     this.client(ElasticLoadBalancingV2Client, "elasticloadbalancing", account, region);
+  ecs = (account: string, region: string) => this.client(ECSClient, "ecs", account, region);
+  eventBridge = (account: string, region: string) => this.client(EventBridgeClient, "events", account, region);
   sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
   organizations = (account: string, region: string) =>
     this.client(OrganizationsClient, "organizations", account, region);
