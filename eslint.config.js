@@ -31,6 +31,12 @@ export default tseslint.config(
     rules: wall("A renderer imports only src/core (and pdfkit): it never calls AWS or reads the store.", ["../src/*", "!../src/core", "../collectors/*", "@aws-sdk/*"]),
   },
   {
+    // AGPL-3.0: a test oracle only (collectors/iam-evaluation.ts says why); shipped code never imports it.
+    files: ["**/*.ts"],
+    ignores: ["test/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["@cloud-copilot/*"], message: "@cloud-copilot/* is AGPL-3.0: use it in test/ only." }] }] },
+  },
+  {
     files: ["src/store/**/*.ts"],
     rules: wall("The store knows nothing about SOC 2: no collectors, no reports.", ["../../collectors/*", "../../reports/*"]),
   },
