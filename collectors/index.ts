@@ -4,10 +4,12 @@ import accessAnalyzerFindings from "./access-analyzer-findings.js";
 import cloudtrailDataEvents from "./cloudtrail-data-events.js";
 import elbListenerTls from "./elb-listener-tls.js";
 import kmsKeyRotation from "./kms-key-rotation.js";
+import secretsAccessPolicy from "./secrets-access-policy.js";
+import secretsAccessReview from "./secrets-access-review.js";
 import secretsRotation from "./secrets-rotation.js";
 import tlsInTransit from "./tls-in-transit.js";
 
-export const COLLECTORS = [accessAnalyzerFindings, cloudtrailDataEvents, elbListenerTls, kmsKeyRotation, secretsRotation, tlsInTransit] as const satisfies readonly RegisteredCollector[];
+export const COLLECTORS = [accessAnalyzerFindings, cloudtrailDataEvents, elbListenerTls, kmsKeyRotation, secretsAccessPolicy, secretsAccessReview, secretsRotation, tlsInTransit] as const satisfies readonly RegisteredCollector[];
 
 export type CollectorId = (typeof COLLECTORS)[number]["id"];
 

@@ -2,6 +2,8 @@
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { ECSClient } from "@aws-sdk/client-ecs";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -88,6 +90,8 @@ export class AwsClients implements Clients {
   sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
   organizations = (account: string, region: string) =>
     this.client(OrganizationsClient, "organizations", account, region);
+  iam = (account: string, region: string) => this.client(IAMClient, "iam", account, region);
+  ecs = (account: string, region: string) => this.client(ECSClient, "ecs", account, region);
 
   /** Credentials for an account: the caller's own chain, or the scope role assumed from it. */
   credentialsFor(account: string): AwsCredentialIdentityProvider {
