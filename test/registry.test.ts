@@ -14,6 +14,8 @@ const PREFIX_FOR: Record<string, string> = {
   sts: "sts",
   organizations: "organizations",
   "elastic-load-balancing-v2": "elasticloadbalancing",
+  iam: "iam",
+  ecs: "ecs",
 };
 
 /** The IAM actions a source file can call: every `new XCommand(` and `paginateX(` of each imported SDK client. */
