@@ -24,13 +24,16 @@ const row = (principal: string, extra: object) => ({ secret: "s", principal: `ar
 describe("report.pdf access review", () => {
   it("lists the open actions before the per-secret matrix", async () => {
     const pkg = syntheticPackage({ items: 4 });
-    pkg.items.push(
-      reviewItem("prod/db", [
+    const base = pkg.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    pkg.items.push({
+      ...base,
+      ...reviewItem("prod/db", [
         row("role/api", { principalType: "ecs-task-role", taskFamilies: ["api"], didRead: true, reads: 2, lastRead: "2026-08-10T10:00:00Z" }),
         row("role/idle", { action: "revoke: can read but did not in the period" }),
         row("user/alice", { principalType: "user", didRead: true, reads: 1, lastRead: "2026-08-11T10:00:00Z" }),
       ]),
-    );
+    });
     const text = await pdfText(await renderPdf(pkg));
     const section = text.slice(text.lastIndexOf("6 Access review of secrets"));
     const actions = section.indexOf("Open actions");
