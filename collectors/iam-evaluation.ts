@@ -43,13 +43,29 @@ export interface CompiledStatement extends StatementRef {
   notActions?: RegExp[];
   resources?: string[];
   notResources?: string[];
+  /** The resource patterns compiled once; a pattern with ${...} variables stays text, resolved per request. */
+  resourceMatchers?: (RegExp | string)[];
+  notResourceMatchers?: (RegExp | string)[];
   principal?: PrincipalSpec;
   notPrincipal?: PrincipalSpec;
   conditions: Condition[];
 }
 
-/** Condition context, keys lower-cased. */
-export type RequestContext = ReadonlyMap<string, readonly string[]>;
+/** Condition context, keys lower-cased (a Map, or layers of them: only `get` is used). */
+export interface RequestContext {
+  get(key: string): readonly string[] | undefined;
+}
+
+/** Looks a key up in each layer in turn: per-request values over per-principal ones, without copying either. */
+export const layered = (...layers: readonly RequestContext[]): RequestContext => ({
+  get: (key) => {
+    for (const layer of layers) {
+      const found = layer.get(key);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  },
+});
 
 export interface Principal {
   arn: string;
@@ -104,6 +120,8 @@ export const literalPrefix = (pattern: string): string => {
   return at < 0 ? pattern : pattern.slice(0, at);
 };
 
+const matchers = (value: unknown): (RegExp | string)[] => strings(value).map((pattern) => (pattern.includes("${") ? pattern : glob(pattern, false)));
+
 function principalSpec(principal: unknown): PrincipalSpec {
   if (principal === "*") return { any: true, aws: [] };
   const aws = strings((principal as { AWS?: unknown } | undefined)?.AWS);
@@ -136,6 +154,8 @@ export function compilePolicy(document: unknown, policyType: PolicyType, policyI
       notActions: defined("NotAction", (value) => strings(value).map((action) => glob(action, true))),
       resources: defined("Resource", strings),
       notResources: defined("NotResource", strings),
+      resourceMatchers: defined("Resource", matchers),
+      notResourceMatchers: defined("NotResource", matchers),
       principal: defined("Principal", principalSpec),
       notPrincipal: defined("NotPrincipal", principalSpec),
       conditions,
@@ -167,8 +187,9 @@ function substitute(value: string, context: RequestContext): string | undefined 
   return missing ? undefined : out;
 }
 
-function anyResource(patterns: readonly string[], resource: string, context: RequestContext): boolean {
+function anyResource(patterns: readonly (RegExp | string)[], resource: string, context: RequestContext): boolean {
   return patterns.some((pattern) => {
+    if (typeof pattern !== "string") return pattern.test(resource);
     const resolved = substitute(pattern, context);
     return resolved !== undefined && glob(resolved, false).test(resource);
   });
@@ -223,10 +244,10 @@ function conditionHolds(condition: Condition, context: RequestContext, unsupport
 function applies(statement: CompiledStatement, request: EvaluationRequest, unsupported: Set<string>, resourcePolicy: boolean): PrincipalMatch | "identity" {
   if (!coversAction(statement, request.action)) return undefined;
   const { resource, context } = request;
-  if (statement.resources) {
-    if (!anyResource(statement.resources, resource, context)) return undefined;
-  } else if (statement.notResources) {
-    if (anyResource(statement.notResources, resource, context)) return undefined;
+  if (statement.resourceMatchers) {
+    if (!anyResource(statement.resourceMatchers, resource, context)) return undefined;
+  } else if (statement.notResourceMatchers) {
+    if (anyResource(statement.notResourceMatchers, resource, context)) return undefined;
   } else if (!resourcePolicy) return undefined;
   let match: PrincipalMatch | "identity" = "identity";
   if (resourcePolicy) {

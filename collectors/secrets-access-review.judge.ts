@@ -1,7 +1,7 @@
 // The access review, pure: per secret, who can read it (GetSecretValue and kms:Decrypt both allowed) against
 // who did (CloudTrail), one row per (secret, principal), with the action a reviewer takes.
 import type { Verdict } from "../src/core/model.js";
-import { compilePolicy, coversAction, describeRef, evaluate, literalPrefix, type CompiledStatement, type Principal, type RequestContext } from "./iam-evaluation.js";
+import { compilePolicy, coversAction, describeRef, evaluate, layered, literalPrefix, type CompiledStatement, type Principal } from "./iam-evaluation.js";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "./secrets-access-facts.js";
 import { DECRYPT, GET_SECRET_VALUE } from "./secrets-access-policy.judge.js";
 
@@ -61,7 +61,7 @@ export interface PrincipalIndex {
   boundary?: { [GET_SECRET_VALUE]: CompiledStatement[]; [DECRYPT]: CompiledStatement[] };
   /** Literal prefixes of the resources its GetSecretValue allows reach ("" = any). */
   prefixes: string[];
-  context: [string, string[]][];
+  context: Map<string, string[]>;
 }
 
 const ACTIONS = [GET_SECRET_VALUE, DECRYPT] as const;
@@ -85,13 +85,13 @@ export function indexPrincipals(inputs: Pick<ReviewInputs, "principals" | "docum
       identity,
       ...(principal.boundary ? { boundary: byAction(statementsOf(principal.boundary, "boundary")) } : {}),
       prefixes,
-      context: [
+      context: new Map<string, string[]>([
         ["aws:principalarn", [principal.arn]],
         ["aws:principalaccount", [inputs.account]],
         ["aws:principaltype", [principal.type === "role" ? "AssumedRole" : "User"]],
         ...(inputs.organizationId ? ([["aws:principalorgid", [inputs.organizationId]]] as [string, string[]][]) : []),
         ...Object.entries(principal.tags).map(([key, value]): [string, string[]] => [`aws:principaltag/${key.toLowerCase()}`, [value]]),
-      ],
+      ]),
     };
   });
 }
@@ -137,17 +137,18 @@ export function reviewSecret(secret: SecretAccessEntry, index: readonly Principa
   const keyPolicy = key?.policy === undefined ? undefined : compilePolicy(key.policy, "resource", `${secret.keyArn} key policy`);
   const named = namedPrincipals(resource ?? []);
   const scpLevels = inputs.scpLevels ?? [];
-  const secretContext: [string, string[]][] = [
+  const secretContext = new Map<string, string[]>([
     ["aws:resourceaccount", [inputs.account]],
     ["secretsmanager:secretid", [secret.arn]],
     ...Object.entries(secret.tags).map(([tag, value]): [string, string[]] => [`aws:resourcetag/${tag.toLowerCase()}`, [value]]),
-  ];
-  const keyContext: [string, string[]][] = [
+  ]);
+  const keyContext = new Map<string, string[]>([
     ["aws:resourceaccount", [inputs.account]],
     ["kms:viaservice", [`secretsmanager.${secret.region}.amazonaws.com`]],
     ["kms:calleraccount", [inputs.account]],
     ["kms:encryptioncontext:secretarn", [secret.arn]],
-  ];
+  ]);
+  const scpFor = Object.fromEntries(ACTIONS.map((action) => [action, scpLevels.map((level) => level.filter((statement) => coversAction(statement, action)))]));
   const reads = readsOf(secret, inputs.reads);
   const rows: ReviewRow[] = [];
   const seen = new Set<string>();
@@ -156,10 +157,10 @@ export function reviewSecret(secret: SecretAccessEntry, index: readonly Principa
     const candidate = named.any || named.named.has(arn) || entry.prefixes.some((prefix) => secret.arn.startsWith(prefix)) || reads.has(arn);
     if (!candidate) continue;
     const who: Principal = { arn, account: inputs.account };
-    const ask = (action: typeof GET_SECRET_VALUE | typeof DECRYPT, target: string, context: [string, string[]][], policy?: CompiledStatement[]) =>
+    const ask = (action: typeof GET_SECRET_VALUE | typeof DECRYPT, target: string, context: Map<string, string[]>, policy?: CompiledStatement[]) =>
       evaluate(
-        { principal: who, action, resource: target, resourceAccount: inputs.account, context: new Map([...entry.context, ...context]) as RequestContext },
-        { identity: entry.identity[action], ...(entry.boundary ? { boundary: entry.boundary[action] } : {}), scpLevels: scpLevels.map((level) => level.filter((statement) => coversAction(statement, action))), ...(policy ? { resource: policy } : {}) },
+        { principal: who, action, resource: target, resourceAccount: inputs.account, context: layered(context, entry.context) },
+        { identity: entry.identity[action], ...(entry.boundary ? { boundary: entry.boundary[action] } : {}), scpLevels: scpFor[action] ?? [], ...(policy ? { resource: policy } : {}) },
       );
     const read = ask(GET_SECRET_VALUE, secret.arn, secretContext, resource);
     const decrypt = read.allowed ? ask(DECRYPT, secret.keyArn, keyContext, keyPolicy) : undefined;
