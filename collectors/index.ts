@@ -5,6 +5,8 @@ import cloudtrailDataEvents from "./cloudtrail-data-events.js";
 import ecsTaskSecrets from "./ecs-task-secrets.js";
 import elbListenerTls from "./elb-listener-tls.js";
 import kmsKeyRotation from "./kms-key-rotation.js";
+import secretsAccessPolicy from "./secrets-access-policy.js";
+import secretsAccessReview from "./secrets-access-review.js";
 import secretsEncryption from "./secrets-encryption.js";
 import secretsHygiene from "./secrets-hygiene.js";
 import secretsMonitoring from "./secrets-monitoring.js";
@@ -17,6 +19,8 @@ export const COLLECTORS = [
   ecsTaskSecrets,
   elbListenerTls,
   kmsKeyRotation,
+  secretsAccessPolicy,
+  secretsAccessReview,
   secretsEncryption,
   secretsHygiene,
   secretsMonitoring,

@@ -2,6 +2,7 @@
 // an observation per item, a finding per control, and the snapshot files in back-matter with their SHA-256.
 // evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when this
 // renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
+import { ACCESS_REVIEW_COLLECTOR, ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
 import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
 import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
@@ -57,6 +58,17 @@ function findingFor(control: ControlResult, observations: string[], uuid: (name:
   };
 }
 
+/** The access review of one secret in brief: who can read, who did, and the open actions (the rows are in the CSV). */
+function reviewProps(item: PackageItem): Json[] {
+  if (item.collector !== ACCESS_REVIEW_COLLECTOR) return [];
+  const rows = reviewRowsOf(item);
+  return [
+    ...prop("review-can-read", String(rows.filter((row) => row.canRead).length)),
+    ...prop("review-did-read", String(rows.filter((row) => row.didRead).length)),
+    ...prop("review-open-actions", String(rows.filter((row) => row.action).length)),
+  ];
+}
+
 function observationFor(
   item: PackageItem,
   uuid: (name: string) => string,
@@ -81,6 +93,7 @@ function observationFor(
       ...prop("exception-ticket", exception?.ticket),
       ...prop("exception-approved-by", exception?.approvedBy),
       ...prop("exception-expires", exception?.expires),
+      ...reviewProps(item),
     ],
     methods: ["TEST"],
     types: ["control-objective"],
@@ -107,6 +120,9 @@ function observationFor(
         description:
           "evidence.json: this item with its observed facts, expected parameters and source API calls and request ids.",
       },
+      ...(item.collector === ACCESS_REVIEW_COLLECTOR
+        ? [{ href: `../${ACCESS_REVIEW_FILE}`, description: `${ACCESS_REVIEW_FILE}: one row per principal that can or did read this secret, for the reviewer's decision.` }]
+        : []),
     ],
     collected: item.source.collectedAt,
     ...(item.period ? { remarks: `Period verdict ${item.period.status}: ${item.period.reason}` } : {}),

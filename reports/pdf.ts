@@ -1,6 +1,7 @@
 // report.pdf: the auditor's reading copy of the package (cover, contents, summary, coverage calendar, one section
 // per control, exceptions, population completeness, snapshot hashes). Built-in Helvetica only; streamed to the target.
 import type { EvidencePackage } from "../src/core/package-model.js";
+import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
 import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable, statusCell } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
@@ -193,6 +194,7 @@ export function layoutReport(writer: PdfWriter, pkg: EvidencePackage): void {
   );
   exceptionsTable(writer, pkg.exceptions);
   populations(writer, pkg);
+  accessReviewSection(writer, pkg);
   appendix(writer, pkg);
   writer.finish();
 }

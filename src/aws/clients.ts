@@ -4,6 +4,7 @@ import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -105,6 +106,7 @@ export class AwsClients implements Clients {
   sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
   organizations = (account: string, region: string) =>
     this.client(OrganizationsClient, "organizations", account, region);
+  iam = (account: string, region: string) => this.client(IAMClient, "iam", account, region);
 
   /** Credentials for an account: the caller's own chain, or the scope role assumed from it. */
   credentialsFor(account: string): AwsCredentialIdentityProvider {

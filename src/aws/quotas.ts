@@ -93,7 +93,16 @@ export const QUOTAS: Record<string, Record<string, Quota>> = {
   organizations: {
     ListAccounts: { perSecond: 8, bucket: "ListAccounts", global: true, source: "Organizations quotas" },
     DescribeOrganization: { perSecond: 8, bucket: "Describe", global: true, source: "Organizations quotas" },
+    ListParents: { perSecond: 5, bucket: "ListParents", global: true, source: "Organizations quotas (ListParents 5/8)" },
+    // Not published (awsdocs/aws-organizations-docs#39 asked for them); kept at the ListParents rate.
+    ListPoliciesForTarget: { perSecond: 5, bucket: "policies", global: true, source: "assumed: Organizations publishes no rate" },
+    DescribePolicy: { perSecond: 5, bucket: "policies", global: true, source: "assumed: Organizations publishes no rate" },
   },
+  iam: {
+    // IAM publishes no per-API rate; throttling is seen in practice (aws-samples/bulk-policy-migrator-scripts-for-account-cost-billing-consoles#19).
+    GetAccountAuthorizationDetails: { perSecond: 2, bucket: "GetAccountAuthorizationDetails", global: true, source: "assumed: IAM publishes no TPS" },
+  },
+
 };
 
 export function quotaFor(service: string, operation: string): Quota | undefined {

@@ -19,7 +19,7 @@ export interface WrittenPackage {
 }
 
 
-const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf" };
+const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
 /** progress, when given, hears each format as its rendering starts (done of total formats). */
