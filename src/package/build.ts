@@ -95,7 +95,15 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
   const judge = state.latestUse?.period;
   let period: PeriodVerdict = judge
     ? judge.judge(
-        { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays, periodDays: input.history.days },
+        {
+          latest,
+          first: state.first,
+          dates: [...state.dates].sort(),
+          daysObserved: observedDays,
+          daysCovered: coveredDays,
+          periodDays: input.history.days,
+          failDays: state.failDays,
+        },
         input.period,
         input.through,
       )
