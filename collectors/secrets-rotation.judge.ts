@@ -180,10 +180,26 @@ export function judgeSecretPeriod(
   const facts = history.latest.observed as Partial<SecretFacts>;
   return judgeRotationHistory(history, period, through, {
     origin: facts.createdDate,
+    visibleFrom: secretVisibility(history.first, history.latest),
     allowedDays: params.maxIntervalDays + params.graceDays,
     rotationDisabled: facts.rotationEnabled === false,
     ...(history.latest.status === "not_applicable" ? { notApplicable: history.latest.reason } : {}),
   });
+}
+
+/**
+ * From when the secret's rotation history is visible, per source, as the first snapshot of the period saw it.
+ * "snapshots": the store's snapshots from the first one; its LastRotatedDate says no rotation came after that date,
+ * and a LastRotatedDate absent says the secret never rotated ("null if the secret hasn't ever rotated",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_SecretListEntry.html), so its whole life is
+ * visible. "cloudtrail": LookupEvents covers the 90 days before each call
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
+ */
+export function secretVisibility(first: EvidenceItem, latest: EvidenceItem): Record<string, string> {
+  const seen = first.observed as Partial<SecretFacts>;
+  const snapshots = seen.lastRotatedDate ?? seen.createdDate ?? first.source.collectedAt;
+  const since = [first, latest].map((item) => (item.observed as Partial<SecretFacts>).rotationEventsSince).find((date) => typeof date === "string");
+  return { snapshots, ...(since ? { cloudtrail: since } : {}) };
 }
 
 /** What evidence records for a secret: the facts plus the interval the verdict used. */

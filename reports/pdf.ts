@@ -3,7 +3,7 @@
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
-import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable, statusCell } from "./pdf-control-section.js";
+import { controlSection, controlStatusCell, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
 import { collect, MUTED, produce, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { table } from "./pdf-table.js";
@@ -34,7 +34,7 @@ function summary(writer: PdfWriter, pkg: EvidencePackage): void {
     pkg.controls.map((control) => [
       { text: control.id, bold: true },
       control.title,
-      statusCell(control.status),
+      controlStatusCell(control),
       String(control.counts.population),
       String(control.counts.pass),
       String(control.counts.fail),

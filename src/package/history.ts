@@ -11,6 +11,8 @@ import type { SnapshotRecord } from "../core/package-model.js";
 
 export interface ResourceState {
   latest: EvidenceItem;
+  /** The item of the first snapshot in the period that saw the resource. */
+  first: EvidenceItem;
   latestRunId: string;
   /** The collector as the latest snapshot ran it: bound to the parameters that snapshot.json records. */
   latestUse?: BoundCollector;
@@ -148,6 +150,7 @@ function absorb(
   if (!state) {
     state = {
       latest: item,
+      first: item,
       latestRunId: snapshot.runId,
       observed: new Uint8Array(dayCount),
       failDays: [],
