@@ -19,7 +19,7 @@ export interface DrataEvidence {
   file: string;
   sha256: string;
   size: number;
-  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through DRATA_CONTROL_CODES. */
+  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through controls.yaml platforms.drata (or DRATA_CONTROL_CODES). */
   controlCodes: string[];
   upload: {
     method: "POST";
@@ -73,7 +73,7 @@ export interface DrataManifest {
 const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "evidence[].record.controlIds",
-    note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves codes from DRATA_CONTROL_CODES with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",
+    note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves the codes of controls.yaml platforms.drata (DRATA_CONTROL_CODES overrides) with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",
   },
   {
     field: "evidence[].record.renewalDate",
