@@ -32,6 +32,7 @@ export interface SecretFacts {
   lastRotatedDate?: string;
   nextRotationDate?: string;
   createdDate?: string;
+  tags?: Record<string, string>;
   /** RotationSucceeded dates from CloudTrail (last 90 days), when LookupEvents could be read. */
   rotationEvents?: string[];
   rotationEventsUnavailable?: string;
@@ -61,6 +62,8 @@ export function secretFacts(entry: SecretListEntry, region: string): SecretFacts
     lastRotatedDate: entry.LastRotatedDate?.toISOString(),
     nextRotationDate: entry.NextRotationDate?.toISOString(),
     createdDate: entry.CreatedDate?.toISOString(),
+    // Tag names and values only (never the secret's value): the Vanta secret resource's owner comes from one.
+    ...(entry.Tags?.length ? { tags: Object.fromEntries(entry.Tags.map((tag) => [String(tag.Key), String(tag.Value ?? "")])) } : {}),
   };
 }
 
