@@ -2,14 +2,17 @@
 // Usage: tsx scripts/demo.ts [--out DIR]   (default ./evidence; the CLI must be built: npm run build)
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { parseDocument } from "yaml";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.js";
 import { parsePeriod } from "../src/core/period.js";
 import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
-import { startEmulator, type Emulator } from "../test/support/emulator.js";
+import { signDigestsLikeAws } from "../test/fixtures/evidence-bucket.js";
+import { clientConfig, startEmulator, type Emulator } from "../test/support/emulator.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/src/cli.js");
@@ -58,11 +61,17 @@ async function main(): Promise<number> {
     `seeded: accounts ${estate.accounts.join(", ")} x regions ${estate.regions.join(", ")}, ` +
       `${estate.expected.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
-  const args = ["collect", "--period", "current", "--config", CONFIG, "--out", out];
+  const config = await signingConfig(emulator, out);
+  const args = ["collect", "--period", "current", "--config", config, "--out", out];
   say(`\n$ soc2-evidence ${args.join(" ")}\n`);
   const code = await runCli(args, emulator.env);
   say();
-  await reportPackage(out);
+  const folder = await reportPackage(out);
+  if (folder) {
+    say(`\n$ soc2-evidence verify --require-signature ${folder}\n`);
+    const verified = await runCli(["verify", "--require-signature", folder], emulator.env);
+    if (verified !== 0) return verified;
+  }
   if (code === 1) {
     // The CLI's exit 1 is the demo's success: the estate is built to have deficient controls. npm would show it as
     // a failed script, so the demo itself exits 0 once the package is written.
@@ -70,6 +79,21 @@ async function main(): Promise<number> {
     return 0;
   }
   return code;
+}
+
+/** The acme config with store.signingKey set to an ECC_NIST_P256 key made in the emulator: the demo signs, as a deployment does. */
+async function signingConfig(emulator: Emulator, out: string): Promise<string> {
+  signDigestsLikeAws(emulator);
+  const kms = new KMSClient(clientConfig(emulator));
+  const key = await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Description: "demo manifest signing" }));
+  kms.destroy();
+  const document = parseDocument(await readFile(CONFIG, "utf8"));
+  document.setIn(["store", "signingKey"], key.KeyMetadata?.Arn);
+  await mkdir(out, { recursive: true });
+  const path = join(out, "controls.signed.yaml");
+  await writeFile(path, document.toString());
+  say(`signing key (emulator): ${key.KeyMetadata?.Arn}`);
+  return path;
 }
 
 /** Runs the built CLI with the emulator's environment, its output streamed straight through. */
@@ -89,7 +113,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<number> {
 }
 
 /** Where the package is: latest.json for the period points at its manifest. */
-async function reportPackage(out: string): Promise<void> {
+async function reportPackage(out: string): Promise<string | undefined> {
   const { config } = await loadConfig(CONFIG, new Date());
   const period = parsePeriod("current", new Date());
   const latest = join(out, config.store.prefix, "packages", period.label, "latest.json");
@@ -106,7 +130,7 @@ async function reportPackage(out: string): Promise<void> {
     else if (file === "report.pdf") say(`  ${file.padEnd(14)} not rendered by this build`);
   }
   const cli = relative(process.cwd(), CLI);
-  say(`verify it: node ${cli.startsWith("..") ? CLI : cli} verify ${folder}`);
+  say(`verify it: node ${cli.startsWith("..") ? CLI : cli} verify --require-signature ${folder}`);
   const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
     period: { label: string; days: number };
     coverage: { covered: number };
@@ -116,6 +140,7 @@ async function reportPackage(out: string): Promise<void> {
       `${pkg.period.label} to date have a snapshot and the rest of the quarter shows as gaps. A deployment ` +
       "snapshots every day (soc2-evidence schedule, or the ECS task in deploy/).",
   );
+  return folder;
 }
 
 async function run(): Promise<number> {
