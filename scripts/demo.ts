@@ -4,7 +4,9 @@
 // the built CLI once, today, to take today's snapshot and write the package.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { parseDocument } from "yaml";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -15,7 +17,8 @@ import { snapshotJob } from "../src/run/jobs.js";
 import { storeFrom } from "../src/cli/options.js";
 import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
 import { FAILING_SECRET, PAUSED_KEY_ALIAS, quarterStory, tellQuarter, type QuarterStory } from "../test/fixtures/acme-quarter.js";
-import { startEmulator, type Emulator } from "../test/support/emulator.js";
+import { signDigestsLikeAws } from "../test/fixtures/evidence-bucket.js";
+import { clientConfig, startEmulator, type Emulator } from "../test/support/emulator.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/src/cli.js");
@@ -84,11 +87,17 @@ async function main(): Promise<number> {
   simulated = undefined;
   say(`simulated ${snapshots} daily snapshots in ${((Date.now() - simulatedFrom) / 1000).toFixed(1)}s`);
   // The package is written in this one step: today's snapshot and the package, by the built CLI.
-  const args = ["collect", "--period", periodArg, "--config", CONFIG, "--out", out];
+  const config = await signingConfig(emulator, out);
+  const args = ["collect", "--period", periodArg, "--config", config, "--out", out];
   say(`\n$ soc2-evidence ${args.join(" ")}\n`);
   const code = await runCli(args, emulator.env);
   say();
-  await reportPackage(out, period.label);
+  const folder = await reportPackage(out, period.label);
+  if (folder) {
+    say(`\n$ soc2-evidence verify --require-signature ${folder}\n`);
+    const verified = await runCli(["verify", "--require-signature", folder], emulator.env);
+    if (verified !== 0) return verified;
+  }
   if (code === 1) {
     // The CLI's exit 1 is the demo's success: the estate is built to have deficient controls. npm would show it as
     // a failed script, so the demo itself exits 0 once the package is written.
@@ -132,6 +141,21 @@ async function simulateDays(story: QuarterStory, out: string, env: Record<string
   }
 }
 
+/** The acme config with store.signingKey set to an ECC_NIST_P256 key made in the emulator: the demo signs, as a deployment does. */
+async function signingConfig(emulator: Emulator, out: string): Promise<string> {
+  signDigestsLikeAws(emulator);
+  const kms = new KMSClient(clientConfig(emulator));
+  const key = await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Description: "demo manifest signing" }));
+  kms.destroy();
+  const document = parseDocument(await readFile(CONFIG, "utf8"));
+  document.setIn(["store", "signingKey"], key.KeyMetadata?.Arn);
+  await mkdir(out, { recursive: true });
+  const path = join(out, "controls.signed.yaml");
+  await writeFile(path, document.toString());
+  say(`signing key (emulator): ${key.KeyMetadata?.Arn}`);
+  return path;
+}
+
 /** Runs the built CLI with the emulator's environment, its output streamed straight through. */
 function runCli(args: string[], env: Record<string, string>): Promise<number> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
@@ -149,7 +173,7 @@ function runCli(args: string[], env: Record<string, string>): Promise<number> {
 }
 
 /** Where the package is: latest.json for the period points at its manifest. */
-async function reportPackage(out: string, label: string): Promise<void> {
+async function reportPackage(out: string, label: string): Promise<string | undefined> {
   const { config } = await loadConfig(CONFIG, new Date());
   const latest = join(out, config.store.prefix, "packages", label, "latest.json");
   if (!existsSync(latest)) {
@@ -165,7 +189,7 @@ async function reportPackage(out: string, label: string): Promise<void> {
     else if (file === "report.pdf") say(`  ${file.padEnd(14)} not rendered by this build`);
   }
   // As the installed CLI runs: npx finds the checkout's own bin (npm ci built it), or the global install.
-  say(`verify it: npx soc2-evidence verify ${folder}`);
+  say(`verify it: npx soc2-evidence verify --require-signature ${folder}`);
   const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
     period: { label: string; days: number };
     coverage: { covered: number };
@@ -175,6 +199,7 @@ async function reportPackage(out: string, label: string): Promise<void> {
   const periodOnly = pkg.items.filter((item) => item.period?.status === "fail" && item.snapshot.status === "pass");
   say(`failed for the period though today passes (${periodOnly.length}):`);
   for (const item of periodOnly) say(`  ${item.resource.name ?? item.resource.arn}: ${item.period?.reason}`);
+  return folder;
 }
 
 async function run(): Promise<number> {

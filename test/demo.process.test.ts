@@ -78,6 +78,9 @@ describe("npm run demo", () => {
       files: { path: string }[];
     };
     expect(manifest.files.map((file) => file.path)).toContain("evidence.json");
+    // Signed with the demo's emulator key, and verified with the signature required.
+    expect(existsSync(join(folder as string, "manifest.sig.json"))).toBe(true);
+    expect(run.stdout).toMatch(/signature: valid \(ECDSA_SHA_256, key arn:aws:kms:/);
     const pkg = JSON.parse(await readFile(join(folder as string, "evidence.json"), "utf8")) as {
       scope: { accounts: string[]; regions: string[] };
       period: { days: number };

@@ -93,7 +93,7 @@ describe("task definition verdicts", () => {
 describe("the period rule", () => {
   const item = (day: string, count: number): EvidenceItem =>
     ({ status: count ? "fail" : "pass", reason: "r", observed: { plaintextCredentialCount: count }, source: { service: "ecs", operations: [], requestIds: [], collectedAt: `${day}T06:00:00.000Z` } }) as unknown as EvidenceItem;
-  const history = (latest: EvidenceItem, dates: string[]): ResourceHistory => ({ latest, dates, daysObserved: ["2026-10-01", "2026-10-02"], daysCovered: [], periodDays: [] });
+  const history = (latest: EvidenceItem, dates: string[]): ResourceHistory => ({ latest, first: latest, failDays: [], dates, daysObserved: ["2026-10-01", "2026-10-02"], daysCovered: [], periodDays: [] });
   const PERIOD = { label: "Q4", start: "2026-10-01", end: "2026-12-31" };
 
   it.each([
