@@ -164,8 +164,8 @@ describe("a period package", () => {
     const pkg = await packageThrough("2026-07-01");
     const written = await writePackage(pkg, store, ["json"]);
     const manifest = JSON.parse(await readFile(join(folder, written.manifestKey), "utf8"));
-    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["evidence.json"]);
-    expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["access-review.csv", "evidence.json"]);
+    expect(manifest.files[1].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.snapshots.map((file: { key: string }) => file.key.split("/").at(-1))).toEqual(["scripted-check.jsonl", "snapshot.json"]);
     const latest = JSON.parse(await readFile(join(folder, "packages", PERIOD.label, "latest.json"), "utf8"));
     expect(latest).toMatchObject({ runId: "run-1", manifest: written.manifestKey });
