@@ -166,12 +166,24 @@ function lastRotation(facts: SecretFacts): string | undefined {
   return dates.sort().at(-1);
 }
 
-export function rotationDates(item: EvidenceItem): string[] {
+/**
+ * The rotations an item shows: its LastRotatedDate and RotationSucceeded events, and, when NextRotationDate moved
+ * forward since the snapshot before while LastRotatedDate did not show the rotation, one on the day this snapshot saw
+ * it (Secrets Manager moves NextRotationDate when a rotation succeeds; a daily snapshot dates it to the day, after
+ * CloudTrail has let the event go).
+ */
+export function rotationDates(item: EvidenceItem, previous?: EvidenceItem): string[] {
   const { lastRotatedDate, rotationEvents } = item.observed;
-  return [
+  const dates = [
     ...(typeof lastRotatedDate === "string" ? [lastRotatedDate] : []),
-    ...(Array.isArray(rotationEvents) ? rotationEvents.filter((date) => typeof date === "string") : []),
+    ...(Array.isArray(rotationEvents) ? rotationEvents.filter((date): date is string => typeof date === "string") : []),
   ];
+  const before = previous?.observed.nextRotationDate;
+  const now = item.observed.nextRotationDate;
+  const moved = typeof before === "string" && typeof now === "string" && now > before;
+  const shown = typeof before === "string" && dates.some((date) => date > (previous?.source.collectedAt ?? before));
+  if (moved && !shown) dates.push(item.source.collectedAt);
+  return dates;
 }
 
 export function judgeSecretPeriod(

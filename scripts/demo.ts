@@ -16,7 +16,7 @@ import { addDays, daysOf, parsePeriod } from "../src/core/period.js";
 import { snapshotJob } from "../src/run/jobs.js";
 import { storeFrom } from "../src/cli/options.js";
 import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
-import { FAILING_SECRET, PAUSED_KEY_ALIAS, quarterStory, tellQuarter, type QuarterStory } from "../test/fixtures/acme-quarter.js";
+import { FAILING_SECRET, findingOnDay, PAUSED_KEY_ALIAS, QUARTER_FINDING, quarterStory, tellQuarter, type QuarterStory } from "../test/fixtures/acme-quarter.js";
 import { signDigestsLikeAws } from "../test/fixtures/evidence-bucket.js";
 import { clientConfig, startEmulator, type Emulator } from "../test/support/emulator.js";
 
@@ -83,8 +83,9 @@ async function main(): Promise<number> {
   );
   tellStory(story);
   const simulatedFrom = Date.now();
-  const snapshots = await simulateDays(story, out, emulator.env, (at) => (simulated = at));
+  const snapshots = await simulateDays(story, out, emulator, (at) => (simulated = at));
   simulated = undefined;
+  findingOnDay(emulator, story, today);
   say(`simulated ${snapshots} daily snapshots in ${((Date.now() - simulatedFrom) / 1000).toFixed(1)}s`);
   // The package is written in this one step: today's snapshot and the package, by the built CLI.
   const config = await signingConfig(emulator, out);
@@ -114,12 +115,13 @@ function tellStory(story: QuarterStory): void {
   say(`  the scheduler is down:               ${span(story.schedulerDown)} (no snapshot)`);
   say(`  ${FAILING_SECRET}'s rotation Lambda fails from ${story.rotationFailsFrom.toISOString().slice(0, 10)}`);
   say(`  ${PAUSED_KEY_ALIAS} has automatic rotation off: ${span(story.keyRotationOff)}`);
+  say(`  ${QUARTER_FINDING.resource} is public (Access Analyzer finding ${QUARTER_FINDING.id}): ${span(story.findingOpen)}, then resolved`);
 }
 
 /** One snapshot a day before today, at 06:00 UTC, in this process, the fixtures answering as of that day. */
-async function simulateDays(story: QuarterStory, out: string, env: Record<string, string>, setClock: (at: Date) => void): Promise<number> {
+async function simulateDays(story: QuarterStory, out: string, emulator: Emulator, setClock: (at: Date) => void): Promise<number> {
   const saved = { ...process.env };
-  Object.assign(process.env, env);
+  Object.assign(process.env, emulator.env);
   delete process.env.AWS_PROFILE;
   try {
     const loaded = await loadConfig(CONFIG, new Date());
@@ -129,6 +131,7 @@ async function simulateDays(story: QuarterStory, out: string, env: Record<string
     const down = new Set(story.schedulerDown);
     let taken = 0;
     for (const day of story.days.slice(0, -1)) {
+      findingOnDay(emulator, story, day);
       if (down.has(day)) continue;
       const at = new Date(`${day}T06:00:00.000Z`);
       setClock(at);

@@ -7,6 +7,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { daysOf, parsePeriod } from "../src/core/period.js";
+import { QUARTER_FINDING, quarterStory } from "./fixtures/acme-quarter.js";
 import { CLI } from "./support/cli.js";
 
 const DEMO = resolve("scripts/demo.ts");
@@ -64,6 +66,7 @@ afterEach(async () => {
 describe("npm run demo", () => {
   it("writes a deficient package from the acme estate, exits 0 and leaves no emulator running", async () => {
     expect(existsSync(CLI), "the demo runs the built CLI: npm run build").toBe(true);
+    const started = new Date();
     const run = await runDemo(cwd);
     expect(run.code, run.stdout).toBe(0);
     expect(run.stdout).toContain(
@@ -85,11 +88,24 @@ describe("npm run demo", () => {
       scope: { accounts: string[]; regions: string[] };
       period: { days: number };
       coverage: { covered: number };
-      items: { snapshot: { status: string }; period?: { status: string } }[];
+      items: {
+        resource: { arn: string };
+        snapshot: { status: string };
+        period?: { status: string; observed?: { failDays?: string[] } };
+      }[];
     };
     // A complete snapshot on at least 80% of the quarter's days so far, and a period failure today alone would pass.
     expect(pkg.coverage.covered / pkg.period.days).toBeGreaterThanOrEqual(0.8);
     expect(pkg.items.some((item) => item.period?.status === "fail" && item.snapshot.status === "pass")).toBe(true);
+    // The finding opened and resolved mid-quarter: today it passes, the period fails on exactly the days it was open.
+    const today = started.toISOString().slice(0, 10);
+    const story = quarterStory(daysOf(parsePeriod("current", started), today));
+    const down = new Set(story.schedulerDown);
+    if (story.findingOpen.length > 0) {
+      const item = pkg.items.find((entry) => entry.resource.arn === QUARTER_FINDING.resource);
+      expect(item?.snapshot.status).toBe("pass");
+      expect(item?.period).toMatchObject({ status: "fail", observed: { failDays: story.findingOpen.filter((day) => !down.has(day)) } });
+    }
     expect(pkg.scope).toMatchObject({
       accounts: ["123456789012", "210987654321"],
       regions: ["us-east-1", "us-east-2"],

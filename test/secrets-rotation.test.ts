@@ -419,4 +419,28 @@ describe("period", () => {
     expect(dates.sort()).toEqual(["2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]);
     expect(rotationDates(item({ errorCode: "AccessDeniedException" }))).toEqual([]);
   });
+
+  const seenOn = (collectedAt: string, observed: Record<string, unknown>): EvidenceItem => {
+    const base = item(observed);
+    return { ...base, source: { ...base.source, collectedAt } };
+  };
+  it.each([
+    ["NextRotationDate moved forward, nothing else shows it", { nextRotationDate: "2026-04-01T00:00:00Z" }, ["2026-03-02T06:00:00Z"]],
+    ["NextRotationDate unchanged", { nextRotationDate: "2026-03-02T00:00:00Z" }, []],
+    ["NextRotationDate moved back (a shorter schedule, not a rotation)", { nextRotationDate: "2026-02-20T00:00:00Z" }, []],
+    [
+      "LastRotatedDate already shows the rotation",
+      { nextRotationDate: "2026-04-01T00:00:00Z", lastRotatedDate: "2026-03-01T23:00:00Z" },
+      ["2026-03-01T23:00:00Z"],
+    ],
+    ["no NextRotationDate today (rotation switched off)", {}, []],
+  ])("dates a rotation between two snapshots when %s", (_case, today, expected) => {
+    const yesterday = seenOn("2026-03-01T06:00:00Z", { nextRotationDate: "2026-03-02T00:00:00Z", lastRotatedDate: "2026-02-01T00:00:00Z" });
+    const dates = rotationDates(seenOn("2026-03-02T06:00:00Z", today), yesterday);
+    expect(dates).toEqual(expected);
+  });
+
+  it("dates nothing from NextRotationDate without a snapshot before", () => {
+    expect(rotationDates(seenOn("2026-03-02T06:00:00Z", { nextRotationDate: "2026-04-01T00:00:00Z" }))).toEqual([]);
+  });
 });

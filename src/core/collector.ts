@@ -66,8 +66,11 @@ export interface ResourceHistory {
 }
 
 export interface PeriodJudge<P> {
-  /** Event dates this item shows (for example every rotation it lists). */
-  dates(item: EvidenceItem): string[];
+  /**
+   * Event dates this item shows (for example every rotation it lists); `previous` is the same resource in the
+   * snapshot before, so a change between two snapshots can date an event no API lists any more.
+   */
+  dates(item: EvidenceItem, previous?: EvidenceItem): string[];
   judge(history: ResourceHistory, period: Period, through: string, params: P): PeriodVerdict;
 }
 
@@ -100,7 +103,7 @@ export interface BoundCollector {
   readonly params: Readonly<Record<string, unknown>>;
   collect(ctx: CollectContext): AsyncIterable<ItemDraft>;
   readonly period?: {
-    dates(item: EvidenceItem): string[];
+    dates(item: EvidenceItem, previous?: EvidenceItem): string[];
     judge(history: ResourceHistory, period: Period, through: string): PeriodVerdict;
   };
 }
@@ -120,7 +123,7 @@ export function defineCollector<S extends ParamSchema>(collector: Collector<S>):
       params,
       collect: (ctx) => collector.collect(ctx, params),
       ...(judge
-        ? { period: { dates: (item) => judge.dates(item), judge: (history, period, through) => judge.judge(history, period, through, params) } }
+        ? { period: { dates: (item, previous) => judge.dates(item, previous), judge: (history, period, through) => judge.judge(history, period, through, params) } }
         : {}),
     };
   };

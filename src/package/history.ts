@@ -147,6 +147,7 @@ function absorb(
 ): void {
   const key = resourceKey(item);
   let state = resources.get(key);
+  const previous = state?.latest;
   if (!state) {
     state = {
       latest: item,
@@ -169,5 +170,5 @@ function absorb(
   state.observed[dayIndex] = 1;
   if (item.status === "fail" && state.failDays.at(-1) !== snapshot.day) state.failDays.push(snapshot.day);
   if (item.status === "error" && state.errorDays.at(-1) !== snapshot.day) state.errorDays.push(snapshot.day);
-  for (const date of use?.period?.dates(item) ?? []) state.dates.add(date);
+  for (const date of use?.period?.dates(item, previous) ?? []) state.dates.add(date);
 }

@@ -49,6 +49,8 @@ export class TestProxy {
       this.accessAnalyzer.seed(account, region, seed),
     cloudTrailEvents: (account: string, region: string, events: SeedEvent[]) =>
       this.lookupEvents.seed(account, region, events),
+    updateFinding: (account: string, region: string, id: string, change: { status: string; updatedAt: Date }) =>
+      this.accessAnalyzer.update(account, region, id, change),
   };
 
   private constructor(

@@ -95,6 +95,13 @@ export class AccessAnalyzerService {
     }
   }
 
+  /** A finding changing state, as Access Analyzer changes it when a policy is fixed (status, updatedAt). */
+  update(account: string, region: string, id: string, change: { status: string; updatedAt: Date }): void {
+    const found = this.scope(account, region).findings.find((finding) => finding.id === id);
+    if (!found) throw new Error(`no served finding ${id} in ${account}/${region}`);
+    Object.assign(found, { status: change.status, updatedAt: change.updatedAt, analyzedAt: change.updatedAt });
+  }
+
   reset(): void {
     this.scopes.clear();
   }
