@@ -1,37 +1,10 @@
 // The access review, pure: per secret, who can read it (GetSecretValue and kms:Decrypt both allowed) against
 // who did (CloudTrail), one row per (secret, principal), with the action a reviewer takes.
+import type { PrincipalType, ReadTally, ReviewRow } from "../src/core/access-review.js";
 import type { Verdict } from "../src/core/model.js";
 import { compilePolicy, coversAction, describeRef, evaluate, layered, literalPrefix, type CompiledStatement, type Principal } from "./iam-evaluation.js";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "./secrets-access-facts.js";
 import { DECRYPT, GET_SECRET_VALUE } from "./secrets-access-policy.judge.js";
-
-export type PrincipalType = "role" | "user" | "ecs-task-role" | "ecs-execution-role" | "external-account" | "unknown";
-
-/** GetSecretValue events of one principal on one secret in the CloudTrail window. */
-export interface ReadTally {
-  count: number;
-  last: string;
-  regions: string[];
-  sourceIps: string[];
-}
-
-export interface ReviewRow {
-  secret: string;
-  principal: string;
-  principalType: PrincipalType;
-  /** ECS task definition families that use the role, when it is a task or execution role. */
-  taskFamilies?: string[];
-  canRead: boolean;
-  didRead: boolean;
-  reads: number;
-  lastRead?: string;
-  grantedBy: string[];
-  sourceRegions: string[];
-  sourceIps: string[];
-  action: string;
-  /** A note on what could not be evaluated for this row. */
-  note?: string;
-}
 
 export interface ReviewInputs {
   account: string;

@@ -2,12 +2,13 @@
 // region or a non-production account; the rows are the quarterly access review (access-review.csv, report.pdf).
 import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
 import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, paginateListPoliciesForTarget } from "@aws-sdk/client-organizations";
+import { ACCESS_REVIEW_COLLECTOR, type ReadTally } from "../src/core/access-review.js";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
 import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
-import { authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
-import { indexPrincipals, judgeReview, reviewSecret, type ReadTally } from "./secrets-access-review.judge.js";
+import { ACCESS_FACTS_PERMISSIONS, authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
+import { indexPrincipals, judgeReview, reviewSecret } from "./secrets-access-review.judge.js";
 import { tallyRead } from "./secret-reads.js";
 
 const params = {
@@ -17,19 +18,14 @@ const params = {
 } as const;
 
 export default defineCollector({
-  id: "secrets-access-review",
+  id: ACCESS_REVIEW_COLLECTOR,
   title: "Quarterly access review: who can read each secret against who did",
   docsUrl: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html",
   criteria: ["CC6.2", "CC6.3"],
   service: "iam",
   scope: "account",
   permissions: [
-    "iam:GetAccountAuthorizationDetails",
-    "secretsmanager:ListSecrets",
-    "secretsmanager:GetResourcePolicy",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "organizations:DescribeOrganization",
+    ...ACCESS_FACTS_PERMISSIONS,
     "organizations:ListParents",
     "organizations:ListPoliciesForTarget",
     "organizations:DescribePolicy",

@@ -1,28 +1,11 @@
 // access-review.csv: the quarterly access review for the reviewer to mark keep/revoke and sign; one row per
 // (secret, principal) from secrets-access-review items. RFC 4180 quoting; cells that a spreadsheet would run as a
 // formula (starting with = + - @, or a tab or carriage return) get a leading apostrophe (OWASP "CSV Injection").
+import { ACCESS_REVIEW_COLLECTOR, type ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import type { Renderer } from "./renderer.js";
 
-export const ACCESS_REVIEW_COLLECTOR = "secrets-access-review";
 export const ACCESS_REVIEW_FILE = "access-review.csv";
-
-/** One review row as secrets-access-review records it in `observed.review`. */
-export interface AccessReviewRow {
-  secret: string;
-  principal: string;
-  principalType: string;
-  taskFamilies?: string[];
-  canRead: boolean;
-  didRead: boolean;
-  reads: number;
-  lastRead?: string;
-  grantedBy: string[];
-  sourceRegions: string[];
-  sourceIps: string[];
-  action: string;
-  note?: string;
-}
 
 const COLUMNS = ["account", "secret", "principal", "principal_type", "task_families", "can_read", "did_read", "reads", "last_read", "source_regions", "source_ips", "granted_by", "action", "exception", "note", "decision", "reviewer"] as const;
 
@@ -32,19 +15,26 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const reviewRowsOf = (item: EvidenceItem): AccessReviewRow[] => (Array.isArray(item.observed.review) ? (item.observed.review as AccessReviewRow[]) : []);
+export const reviewRowsOf = (item: EvidenceItem): ReviewRow[] => (Array.isArray(item.observed.review) ? (item.observed.review as ReviewRow[]) : []);
 
-export const reviewItems = (items: readonly EvidenceItem[]): EvidenceItem[] => items.filter((item) => item.collector === ACCESS_REVIEW_COLLECTOR && item.controlIds.length > 0);
+/** The review items, once per (account, secret): a secret reviewed under several controls appears once, the first wins. */
+export function reviewItems(items: readonly EvidenceItem[]): EvidenceItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = `${item.account}|${item.resource.arn}`;
+    if (item.collector !== ACCESS_REVIEW_COLLECTOR || item.controlIds.length === 0 || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
-/** Secrets reviewed under several controls appear once: the first item per (account, secret) wins. */
+/** The exception covering an item's open actions, as the CSV and the PDF name it ("" when there is none). */
+export const exceptionLabel = (item: EvidenceItem): string => (item.exception ? `${item.exception.approvedBy} until ${item.exception.expires}` : "");
+
 function* reviewCsv(items: readonly EvidenceItem[]): Generator<string> {
   yield `${COLUMNS.join(",")}\r\n`;
-  const seen = new Set<string>();
   for (const item of reviewItems(items)) {
-    const key = `${item.account}|${item.resource.arn}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const exception = item.exception ? `${item.exception.approvedBy} until ${item.exception.expires}` : "";
+    const exception = exceptionLabel(item);
     for (const row of reviewRowsOf(item)) {
       const cells = [item.account, row.secret, row.principal, row.principalType, (row.taskFamilies ?? []).join(" "), row.canRead ? "yes" : "no", row.didRead ? "yes" : "no", String(row.reads), row.lastRead ?? "", row.sourceRegions.join(" "), row.sourceIps.join(" "), row.grantedBy.join("; "), row.action, row.action ? exception : "", row.note ?? "", "", ""];
       yield `${cells.map(csvCell).join(",")}\r\n`;

@@ -1,7 +1,8 @@
 import type { Event } from "@aws-sdk/client-cloudtrail";
 import { describe, expect, it } from "vitest";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "../collectors/secrets-access-facts.js";
-import { indexPrincipals, judgeReview, reviewSecret, type ReadTally, type ReviewInputs } from "../collectors/secrets-access-review.judge.js";
+import type { ReadTally } from "../src/core/access-review.js";
+import { indexPrincipals, judgeReview, reviewSecret, type ReviewInputs } from "../collectors/secrets-access-review.judge.js";
 import { tallyRead } from "../collectors/secret-reads.js";
 
 const A = "111111111111";
