@@ -143,7 +143,7 @@ function namedPrincipals(statements: CompiledStatement[]): { any: boolean; named
 /** Keys a secret may be named by in an event: full ARN, ARN without the random suffix, or name. */
 export const secretKeys = (secret: Pick<SecretAccessEntry, "arn" | "name">): string[] => [secret.arn, secret.arn.replace(/-[A-Za-z0-9]{6}$/, ""), secret.name];
 
-function readsOf(secret: SecretAccessEntry, reads: ReviewInputs["reads"]): Map<string, ReadTally> {
+export function readsOf(secret: Pick<SecretAccessEntry, "arn" | "name">, reads: ReviewInputs["reads"]): Map<string, ReadTally> {
   const merged = new Map<string, ReadTally>();
   for (const key of new Set(secretKeys(secret))) {
     for (const [principal, tally] of reads.get(key) ?? []) {
@@ -159,7 +159,7 @@ function readsOf(secret: SecretAccessEntry, reads: ReviewInputs["reads"]): Map<s
   return merged;
 }
 
-const isProduction = (secret: SecretAccessEntry, environment: string): boolean =>
+export const isProduction = (secret: Pick<SecretAccessEntry, "name" | "tags">, environment: string): boolean =>
   secret.name.split("/")[0] === environment || secret.tags.environment === environment || secret.tags.Environment === environment;
 
 const keyPolicies = new WeakMap<KeyEntry, CompiledStatement[]>();
@@ -283,15 +283,7 @@ function principalType(principal: IamPrincipal, ecsUse: ReviewInputs["ecsUse"]):
 function row(secret: SecretAccessEntry, principal: string, principalType: PrincipalType, canRead: boolean, tally: ReadTally | undefined, grantedBy: string[], params: ReviewParams, inputs: ReviewInputs, note?: string): ReviewRow {
   const ecs = inputs.ecsUse.get(principal);
   const families = ecs ? [...new Set([...ecs.task, ...ecs.execution])].sort() : [];
-  const actions: string[] = [];
-  if (canRead && !tally) actions.push("revoke: can read but did not in the period");
-  if (tally && !canRead) actions.push("investigate: read without a grant the tool can see");
-  const unexpected = (tally?.regions ?? []).filter((region) => !params.expectedRegions.includes(region));
-  if (unexpected.length) actions.push(`investigate: read from unexpected region ${unexpected.join(", ")}`);
-  const readerAccount = principal.split(":")[4] ?? "";
-  if (tally && isProduction(secret, params.productionEnvironment) && params.nonProductionAccounts.includes(readerAccount)) {
-    actions.push(`investigate: production secret read from non-production account ${readerAccount}`);
-  }
+  const action = reviewAction(principal, canRead, tally, isProduction(secret, params.productionEnvironment), params);
   return {
     secret: secret.arn,
     principal,
@@ -304,9 +296,23 @@ function row(secret: SecretAccessEntry, principal: string, principalType: Princi
     grantedBy,
     sourceRegions: tally?.regions ?? [],
     sourceIps: tally?.sourceIps ?? [],
-    action: actions.join("; "),
+    action,
     ...(note ? { note } : {}),
   };
+}
+
+/** What the reviewer does about one row ("" when nothing): revoke an unused grant, investigate an odd read. */
+export function reviewAction(principal: string, canRead: boolean, tally: Pick<ReadTally, "regions"> | undefined, production: boolean, params: ReviewParams): string {
+  const actions: string[] = [];
+  if (canRead && !tally) actions.push("revoke: can read but did not in the period");
+  if (tally && !canRead) actions.push("investigate: read without a grant the tool can see");
+  const unexpected = (tally?.regions ?? []).filter((region) => !params.expectedRegions.includes(region));
+  if (unexpected.length) actions.push(`investigate: read from unexpected region ${unexpected.join(", ")}`);
+  const readerAccount = principal.split(":")[4] ?? "";
+  if (tally && production && params.nonProductionAccounts.includes(readerAccount)) {
+    actions.push(`investigate: production secret read from non-production account ${readerAccount}`);
+  }
+  return actions.join("; ");
 }
 
 /** A secret passes the review when no row needs an action; exceptions (approver, expiry) cover the rest. */

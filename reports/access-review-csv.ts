@@ -1,13 +1,13 @@
 // access-review.csv: the quarterly access review for the reviewer to mark keep/revoke and sign; one row per
 // (secret, principal) from secrets-access-review items. RFC 4180 quoting; cells that a spreadsheet would run as a
 // formula (starting with = + - @, or a tab or carriage return) get a leading apostrophe (OWASP "CSV Injection").
-import { ACCESS_REVIEW_COLLECTOR, type ReviewRow } from "../src/core/access-review.js";
+import { ACCESS_REVIEW_COLLECTOR, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import type { Renderer } from "./renderer.js";
 
 export const ACCESS_REVIEW_FILE = "access-review.csv";
 
-const COLUMNS = ["account", "secret", "principal", "principal_type", "task_families", "can_read", "did_read", "reads", "last_read", "source_regions", "source_ips", "granted_by", "action", "exception", "note", "decision", "reviewer"] as const;
+const COLUMNS = ["account", "secret", "principal", "principal_type", "task_families", "can_read", "did_read", "reads", "last_read", "source_regions", "source_ips", "granted_by", "reads_from_snapshots", "action", "exception", "note", "decision", "reviewer"] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; formula starts neutralised first. */
 export function csvCell(value: string): string {
@@ -15,7 +15,19 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const reviewRowsOf = (item: EvidenceItem): ReviewRow[] => (Array.isArray(item.observed.review) ? (item.observed.review as ReviewRow[]) : []);
+/** The period review when the package judged one (reads from earlier snapshots added), else the snapshot's rows. */
+export function reviewRowsOf(item: EvidenceItem): ReviewRow[] {
+  const rows = item.period?.observed.review ?? item.observed.review;
+  return Array.isArray(rows) ? (rows as ReviewRow[]) : [];
+}
+
+/** Which days' reads came from CloudTrail and which from earlier snapshots, as one sentence ("" without a period review). */
+export function readSourcesText(item: EvidenceItem): string {
+  const sources = item.period?.observed.readSources as ReadSources | undefined;
+  if (!sources) return "";
+  const earlier = sources.snapshotDays.length ? `earlier snapshots for ${sources.snapshotDays.join(", ")}` : "no earlier snapshot added reads";
+  return `Reads: CloudTrail event history ${sources.cloudTrail.from} to ${sources.cloudTrail.to}; ${earlier}.`;
+}
 
 /** The review items, once per (account, secret): a secret reviewed under several controls appears once, the first wins. */
 export function reviewItems(items: readonly EvidenceItem[]): EvidenceItem[] {
@@ -36,7 +48,7 @@ function* reviewCsv(items: readonly EvidenceItem[]): Generator<string> {
   for (const item of reviewItems(items)) {
     const exception = exceptionLabel(item);
     for (const row of reviewRowsOf(item)) {
-      const cells = [item.account, row.secret, row.principal, row.principalType, (row.taskFamilies ?? []).join(" "), row.canRead ? "yes" : "no", row.didRead ? "yes" : "no", String(row.reads), row.lastRead ?? "", row.sourceRegions.join(" "), row.sourceIps.join(" "), row.grantedBy.join("; "), row.action, row.action ? exception : "", row.note ?? "", "", ""];
+      const cells = [item.account, row.secret, row.principal, row.principalType, (row.taskFamilies ?? []).join(" "), row.canRead ? "yes" : "no", row.didRead ? "yes" : "no", String(row.reads), row.lastRead ?? "", row.sourceRegions.join(" "), row.sourceIps.join(" "), row.grantedBy.join("; "), (row.snapshotReadDays ?? []).join(" "), row.action, row.action ? exception : "", row.note ?? "", "", ""];
       yield `${cells.map(csvCell).join(",")}\r\n`;
     }
   }

@@ -1,7 +1,7 @@
 // The access review section of report.pdf: the open actions first, then per secret a compact can/did matrix.
 import type { EvidencePackage } from "../src/core/package-model.js";
 import type { ReviewRow } from "../src/core/access-review.js";
-import { exceptionLabel, reviewItems, reviewRowsOf } from "./access-review-csv.js";
+import { exceptionLabel, readSourcesText, reviewItems, reviewRowsOf } from "./access-review-csv.js";
 import { STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { columns, titledTable, type Cell } from "./pdf-table.js";
 
@@ -14,7 +14,7 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
   writer.newPage();
   writer.heading("6 Access review of secrets", 1);
   writer.paragraph(
-    "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events, within its 90-day event history). The reviewer marks keep or revoke in access-review.csv and signs it.",
+    "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events within its 90-day event history, and for earlier days of the period what earlier snapshots recorded). The reviewer marks keep or revoke in access-review.csv and signs it.",
     style("Helvetica", 9),
   );
   const open = items.flatMap((item) => reviewRowsOf(item).filter((row) => row.action).map((row) => ({ item, row })));
@@ -34,7 +34,7 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
       {
         text: `${item.resource.name} (${item.account}, ${item.region})`,
         level: 3,
-        ...(notRead.length ? { note: `Could not read: ${notRead.join("; ")}.` } : {}),
+        note: [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", readSourcesText(item)].filter(Boolean).join(" "),
         empty: "Nobody can read it and nobody did.",
         emptyStyle: style("Helvetica", 8.5),
       },

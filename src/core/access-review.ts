@@ -30,4 +30,19 @@ export interface ReviewRow {
   action: string;
   /** A note on what could not be evaluated for this row. */
   note?: string;
+  /** Days whose reads come from earlier snapshots, CloudTrail no longer holding them (the period review only). */
+  snapshotReadDays?: string[];
+}
+
+/** One principal's reads of one secret on one day (UTC), as a snapshot's CloudTrail window showed them. */
+export interface DayRead extends ReadTally {
+  day: string;
+  principal: string;
+}
+
+/** Where the period review's reads come from: CloudTrail's window in the latest snapshot, earlier snapshots before. */
+export interface ReadSources {
+  cloudTrail: { from: string; to: string };
+  /** Days (YYYY-MM-DD) on which earlier snapshots recorded reads the latest CloudTrail window no longer holds. */
+  snapshotDays: string[];
 }
