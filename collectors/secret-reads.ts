@@ -1,6 +1,6 @@
 // One CloudTrail GetSecretValue record into the tally of reads per secret id and principal (pure).
 import type { Event } from "@aws-sdk/client-cloudtrail";
-import type { ReadTally } from "./secrets-access-review.judge.js";
+import type { ReadTally } from "../src/core/access-review.js";
 
 interface ReadRecord {
   awsRegion?: string;

@@ -8,6 +8,17 @@ import type { CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
 
+/** The calls of authorizationDetails, secretsWithPolicies and keysInUse, plus DescribeOrganization (both collectors
+ * read the organization): every collector built on these facts declares them. */
+export const ACCESS_FACTS_PERMISSIONS = [
+  "iam:GetAccountAuthorizationDetails",
+  "secretsmanager:ListSecrets",
+  "secretsmanager:GetResourcePolicy",
+  "kms:DescribeKey",
+  "kms:GetKeyPolicy",
+  "organizations:DescribeOrganization",
+] as const;
+
 /** GetResourcePolicy shares 50 RPS with Put/Delete/ValidateResourcePolicy (src/aws/quotas.ts): stay well under. */
 const RESOURCE_POLICY_CONCURRENCY = 8;
 

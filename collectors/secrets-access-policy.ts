@@ -4,7 +4,7 @@ import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/clie
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft } from "../src/core/model.js";
-import { authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
+import { ACCESS_FACTS_PERMISSIONS, authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
 import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
 
 const params = {
@@ -32,15 +32,7 @@ export default defineCollector({
   criteria: ["CC6.3"],
   service: "iam",
   scope: "account",
-  permissions: [
-    "iam:GetAccountAuthorizationDetails",
-    "secretsmanager:ListSecrets",
-    "secretsmanager:GetResourcePolicy",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "organizations:DescribeOrganization",
-    "organizations:ListAccounts",
-  ],
+  permissions: [...ACCESS_FACTS_PERMISSIONS, "organizations:ListAccounts"],
   params,
   async *collect(ctx, { trustedAccounts }) {
     const trace = new CallTrace("iam", ctx.now);

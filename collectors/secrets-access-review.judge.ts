@@ -1,37 +1,10 @@
 // The access review, pure: per secret, who can read it (GetSecretValue and kms:Decrypt both allowed) against
 // who did (CloudTrail), one row per (secret, principal), with the action a reviewer takes.
+import type { PrincipalType, ReadTally, ReviewRow } from "../src/core/access-review.js";
 import type { Verdict } from "../src/core/model.js";
 import { compilePolicy, coversAction, describeRef, evaluate, layered, literalPrefix, type CompiledStatement, type Principal } from "./iam-evaluation.js";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "./secrets-access-facts.js";
 import { DECRYPT, GET_SECRET_VALUE } from "./secrets-access-policy.judge.js";
-
-export type PrincipalType = "role" | "user" | "ecs-task-role" | "ecs-execution-role" | "external-account" | "unknown";
-
-/** GetSecretValue events of one principal on one secret in the CloudTrail window. */
-export interface ReadTally {
-  count: number;
-  last: string;
-  regions: string[];
-  sourceIps: string[];
-}
-
-export interface ReviewRow {
-  secret: string;
-  principal: string;
-  principalType: PrincipalType;
-  /** ECS task definition families that use the role, when it is a task or execution role. */
-  taskFamilies?: string[];
-  canRead: boolean;
-  didRead: boolean;
-  reads: number;
-  lastRead?: string;
-  grantedBy: string[];
-  sourceRegions: string[];
-  sourceIps: string[];
-  action: string;
-  /** A note on what could not be evaluated for this row. */
-  note?: string;
-}
 
 export interface ReviewInputs {
   account: string;
@@ -54,19 +27,69 @@ export interface ReviewParams {
   nonProductionAccounts: readonly string[];
 }
 
-/** Per principal, once: its statements that can matter for each action, and its request context. */
+/** Per principal, once: its request context (the statements are its class's). */
 export interface PrincipalIndex {
   principal: IamPrincipal;
-  identity: { [GET_SECRET_VALUE]: CompiledStatement[]; [DECRYPT]: CompiledStatement[] };
-  boundary?: { [GET_SECRET_VALUE]: CompiledStatement[]; [DECRYPT]: CompiledStatement[] };
+  context: Map<string, string[]>;
+}
+
+type ByAction = { [GET_SECRET_VALUE]: CompiledStatement[]; [DECRYPT]: CompiledStatement[] };
+
+/**
+ * Principals that evaluate alike: the same action-relevant identity and boundary statements (the same compiled
+ * objects, so the same policy ids in `grantedBy`), the same principal type, and the same values of every
+ * principal context key those statements reference. A decision for one member holds for every member unless the
+ * secret's resource policy, the key policy or an SCP looks at the principal: reviewSecret adds those to the memo key.
+ */
+export interface PrincipalClass {
+  id: number;
+  identity: ByAction;
+  boundary?: ByAction;
   /** Literal prefixes of the resources its GetSecretValue allows reach ("" = any). */
   prefixes: string[];
-  context: Map<string, string[]>;
+  members: PrincipalIndex[];
+}
+
+export interface ReviewIndex {
+  classes: PrincipalClass[];
+  byArn: Map<string, { entry: PrincipalIndex; principalClass: PrincipalClass }>;
 }
 
 const ACTIONS = [GET_SECRET_VALUE, DECRYPT] as const;
 
-export function indexPrincipals(inputs: Pick<ReviewInputs, "principals" | "documents" | "account" | "organizationId">): PrincipalIndex[] {
+/** Keys whose value comes from the principal, not the request: these split a class. */
+const principalKey = (key: string): boolean => key.startsWith("aws:principal") || key === "aws:username" || key === "aws:userid";
+
+/** The condition context keys statements read: condition keys and ${...} variables in resources and values. */
+function contextKeysOf(statements: Iterable<CompiledStatement>): string[] {
+  const keys = new Set<string>();
+  const variables = (text: string) => {
+    for (const found of text.matchAll(/\$\{([^}]+)\}/g)) keys.add((found[1] as string).toLowerCase());
+  };
+  for (const statement of statements) {
+    for (const condition of statement.conditions) {
+      keys.add(condition.key);
+      condition.values.forEach(variables);
+    }
+    [...(statement.resources ?? []), ...(statement.notResources ?? [])].forEach(variables);
+  }
+  return [...keys].filter(principalKey).sort();
+}
+
+const statementIds = new WeakMap<CompiledStatement, number>();
+let nextStatementId = 0;
+const idOf = (statement: CompiledStatement): number => {
+  let id = statementIds.get(statement);
+  if (id === undefined) {
+    id = nextStatementId++;
+    statementIds.set(statement, id);
+  }
+  return id;
+};
+
+const valuesKey = (keys: readonly string[], context: ReadonlyMap<string, string[]>): string => JSON.stringify(keys.map((key) => context.get(key) ?? null));
+
+export function indexPrincipals(inputs: Pick<ReviewInputs, "principals" | "documents" | "account" | "organizationId">): ReviewIndex {
   const compiled = new Map<string, CompiledStatement[]>();
   const statementsOf = (id: string, type: "identity" | "boundary") => {
     const key = `${type}|${id}`;
@@ -75,25 +98,34 @@ export function indexPrincipals(inputs: Pick<ReviewInputs, "principals" | "docum
     return found;
   };
   const byAction = (statements: CompiledStatement[]) =>
-    Object.fromEntries(ACTIONS.map((action) => [action, statements.filter((statement) => coversAction(statement, action))])) as PrincipalIndex["identity"];
-  return inputs.principals.map((principal) => {
+    Object.fromEntries(ACTIONS.map((action) => [action, statements.filter((statement) => coversAction(statement, action))])) as ByAction;
+  const classes = new Map<string, PrincipalClass>();
+  const byArn: ReviewIndex["byArn"] = new Map();
+  for (const principal of inputs.principals) {
     const identity = byAction(principal.policies.flatMap((id) => statementsOf(id, "identity")));
-    const allows = identity[GET_SECRET_VALUE].filter((statement) => statement.effect === "Allow");
-    const prefixes = allows.flatMap((statement) => (statement.notResources ? [""] : (statement.resources ?? []).map(literalPrefix)));
-    return {
-      principal,
-      identity,
-      ...(principal.boundary ? { boundary: byAction(statementsOf(principal.boundary, "boundary")) } : {}),
-      prefixes,
-      context: new Map<string, string[]>([
-        ["aws:principalarn", [principal.arn]],
-        ["aws:principalaccount", [inputs.account]],
-        ["aws:principaltype", [principal.type === "role" ? "AssumedRole" : "User"]],
-        ...(inputs.organizationId ? ([["aws:principalorgid", [inputs.organizationId]]] as [string, string[]][]) : []),
-        ...Object.entries(principal.tags).map(([key, value]): [string, string[]] => [`aws:principaltag/${key.toLowerCase()}`, [value]]),
-      ]),
-    };
-  });
+    const boundary = principal.boundary ? byAction(statementsOf(principal.boundary, "boundary")) : undefined;
+    const context = new Map<string, string[]>([
+      ["aws:principalarn", [principal.arn]],
+      ["aws:principalaccount", [inputs.account]],
+      ["aws:principaltype", [principal.type === "role" ? "AssumedRole" : "User"]],
+      ...(inputs.organizationId ? ([["aws:principalorgid", [inputs.organizationId]]] as [string, string[]][]) : []),
+      ...Object.entries(principal.tags).map(([key, value]): [string, string[]] => [`aws:principaltag/${key.toLowerCase()}`, [value]]),
+    ]);
+    const relevant = [...ACTIONS.flatMap((action) => identity[action]), ...(boundary ? ACTIONS.flatMap((action) => boundary[action]) : [])];
+    const ids = ACTIONS.map((action) => identity[action].map(idOf).join(",")).join("/");
+    const boundaryIds = boundary ? ACTIONS.map((action) => boundary[action].map(idOf).join(",")).join("/") : "none";
+    const key = `${principal.type}|${ids}|${boundaryIds}|${valuesKey(contextKeysOf(relevant), context)}`;
+    let principalClass = classes.get(key);
+    if (!principalClass) {
+      const prefixes = identity[GET_SECRET_VALUE].filter((statement) => statement.effect === "Allow").flatMap((statement) => (statement.notResources ? [""] : (statement.resources ?? []).map(literalPrefix)));
+      principalClass = { id: classes.size, identity, ...(boundary ? { boundary } : {}), prefixes, members: [] };
+      classes.set(key, principalClass);
+    }
+    const entry = { principal, context };
+    principalClass.members.push(entry);
+    byArn.set(principal.arn, { entry, principalClass });
+  }
+  return { classes: [...classes.values()], byArn };
 }
 
 /** Names a resource policy gives (ARNs, accounts); "*" when it reaches everyone. */
@@ -111,7 +143,7 @@ function namedPrincipals(statements: CompiledStatement[]): { any: boolean; named
 /** Keys a secret may be named by in an event: full ARN, ARN without the random suffix, or name. */
 export const secretKeys = (secret: Pick<SecretAccessEntry, "arn" | "name">): string[] => [secret.arn, secret.arn.replace(/-[A-Za-z0-9]{6}$/, ""), secret.name];
 
-function readsOf(secret: SecretAccessEntry, reads: ReviewInputs["reads"]): Map<string, ReadTally> {
+export function readsOf(secret: Pick<SecretAccessEntry, "arn" | "name">, reads: ReviewInputs["reads"]): Map<string, ReadTally> {
   const merged = new Map<string, ReadTally>();
   for (const key of new Set(secretKeys(secret))) {
     for (const [principal, tally] of reads.get(key) ?? []) {
@@ -127,14 +159,41 @@ function readsOf(secret: SecretAccessEntry, reads: ReviewInputs["reads"]): Map<s
   return merged;
 }
 
-const isProduction = (secret: SecretAccessEntry, environment: string): boolean =>
+export const isProduction = (secret: Pick<SecretAccessEntry, "name" | "tags">, environment: string): boolean =>
   secret.name.split("/")[0] === environment || secret.tags.environment === environment || secret.tags.Environment === environment;
 
-/** Rows for one secret, sorted by principal: candidates come from the prefix index and the resource policy. */
-export function reviewSecret(secret: SecretAccessEntry, index: readonly PrincipalIndex[], inputs: ReviewInputs, params: ReviewParams): ReviewRow[] {
-  const key = inputs.keys.get(secret.keyArn);
+const keyPolicies = new WeakMap<KeyEntry, CompiledStatement[]>();
+function compiledKeyPolicy(key: KeyEntry | undefined, keyArn: string): CompiledStatement[] | undefined {
+  if (key?.policy === undefined) return undefined;
+  let found = keyPolicies.get(key);
+  if (!found) keyPolicies.set(key, (found = compilePolicy(key.policy, "resource", `${keyArn} key policy`)));
+  return found;
+}
+
+/** Every ARN a resource or key policy names, in Principal or NotPrincipal, Allow or Deny. */
+const mentionedArns = (statements: readonly CompiledStatement[]): Set<string> =>
+  new Set(statements.flatMap((statement) => [...(statement.principal?.aws ?? []), ...(statement.notPrincipal?.aws ?? [])]));
+
+interface Outcome {
+  canRead: boolean;
+  grantedBy: string[];
+  note?: string;
+}
+
+export interface ReviewOptions {
+  /** Reuse a decision across the members of a principal class (default); false evaluates every principal. */
+  memoise?: boolean;
+}
+
+/**
+ * Rows for one secret, sorted by principal. Candidates come from the classes' resource prefixes and the resource
+ * policy; each decision is evaluated once per (principal class, what this secret's resource policy, key policy
+ * and SCPs can tell apart within it: the principal ARN when they name it, the principal keys they read).
+ */
+export function reviewSecret(secret: SecretAccessEntry, index: ReviewIndex, inputs: ReviewInputs, params: ReviewParams, options: ReviewOptions = {}): ReviewRow[] {
+  const memoise = options.memoise ?? true;
   const resource = secret.resourcePolicy === undefined ? undefined : compilePolicy(secret.resourcePolicy, "resource", `${secret.arn} resource policy`);
-  const keyPolicy = key?.policy === undefined ? undefined : compilePolicy(key.policy, "resource", `${secret.keyArn} key policy`);
+  const keyPolicy = compiledKeyPolicy(inputs.keys.get(secret.keyArn), secret.keyArn);
   const named = namedPrincipals(resource ?? []);
   const scpLevels = inputs.scpLevels ?? [];
   const secretContext = new Map<string, string[]>([
@@ -149,28 +208,56 @@ export function reviewSecret(secret: SecretAccessEntry, index: readonly Principa
     ["kms:encryptioncontext:secretarn", [secret.arn]],
   ]);
   const scpFor = Object.fromEntries(ACTIONS.map((action) => [action, scpLevels.map((level) => level.filter((statement) => coversAction(statement, action)))]));
+  const outside = [...(resource ?? []), ...(keyPolicy ?? []), ...scpLevels.flat()];
+  const splitKeys = contextKeysOf(outside);
+  const mentioned = mentionedArns([...(resource ?? []), ...(keyPolicy ?? [])]);
   const reads = readsOf(secret, inputs.reads);
   const rows: ReviewRow[] = [];
   const seen = new Set<string>();
-  for (const entry of index) {
+  const memo = new Map<string, Outcome>();
+  const decide = (entry: PrincipalIndex, principalClass: PrincipalClass): Outcome => {
     const arn = entry.principal.arn;
-    const candidate = named.any || named.named.has(arn) || entry.prefixes.some((prefix) => secret.arn.startsWith(prefix)) || reads.has(arn);
-    if (!candidate) continue;
+    const memoKey = memoise ? `${principalClass.id}|${mentioned.has(arn) ? arn : ""}|${valuesKey(splitKeys, entry.context)}` : "";
+    const known = memoise ? memo.get(memoKey) : undefined;
+    if (known) return known;
     const who: Principal = { arn, account: inputs.account };
     const ask = (action: typeof GET_SECRET_VALUE | typeof DECRYPT, target: string, context: Map<string, string[]>, policy?: CompiledStatement[]) =>
       evaluate(
         { principal: who, action, resource: target, resourceAccount: inputs.account, context: layered(context, entry.context) },
-        { identity: entry.identity[action], ...(entry.boundary ? { boundary: entry.boundary[action] } : {}), scpLevels: scpFor[action] ?? [], ...(policy ? { resource: policy } : {}) },
+        { identity: principalClass.identity[action], ...(principalClass.boundary ? { boundary: principalClass.boundary[action] } : {}), scpLevels: scpFor[action] ?? [], ...(policy ? { resource: policy } : {}) },
       );
     const read = ask(GET_SECRET_VALUE, secret.arn, secretContext, resource);
     const decrypt = read.allowed ? ask(DECRYPT, secret.keyArn, keyContext, keyPolicy) : undefined;
     const canRead = read.allowed && !!decrypt?.allowed;
+    const unsupported = [...new Set([...read.unsupported, ...(decrypt?.unsupported ?? [])])];
+    const outcome: Outcome = {
+      canRead,
+      grantedBy: canRead ? [...read.grants, ...(decrypt?.grants ?? [])].map(describeRef) : [],
+      ...(unsupported.length ? { note: `conditions not evaluated (taken as met): ${unsupported.join(", ")}` } : {}),
+    };
+    if (memoise) memo.set(memoKey, outcome);
+    return outcome;
+  };
+  const consider = (entry: PrincipalIndex, principalClass: PrincipalClass) => {
+    const arn = entry.principal.arn;
+    if (seen.has(arn)) return;
+    const outcome = decide(entry, principalClass);
     const tally = reads.get(arn);
-    if (!canRead && !tally) continue;
+    if (!outcome.canRead && !tally) return;
     seen.add(arn);
-    const grantedBy = canRead ? [...read.grants, ...(decrypt?.grants ?? [])].map(describeRef) : [];
-    const unsupported = [...read.unsupported, ...(decrypt?.unsupported ?? [])];
-    rows.push(row(secret, arn, principalType(entry.principal, inputs.ecsUse), canRead, tally, grantedBy, params, inputs, unsupported.length ? `conditions not evaluated (taken as met): ${[...new Set(unsupported)].join(", ")}` : undefined));
+    rows.push(row(secret, arn, principalType(entry.principal, inputs.ecsUse), outcome.canRead, tally, outcome.grantedBy, params, inputs, outcome.note));
+  };
+  // Whole classes whose identity statements can reach this secret (or every class, when the policy names "*").
+  const whole = new Set<PrincipalClass>();
+  for (const principalClass of index.classes) {
+    if (!named.any && !principalClass.prefixes.some((prefix) => secret.arn.startsWith(prefix))) continue;
+    whole.add(principalClass);
+    for (const entry of principalClass.members) consider(entry, principalClass);
+  }
+  // Single principals the resource policy names, or that CloudTrail saw reading.
+  for (const arn of [...named.named, ...reads.keys()]) {
+    const found = index.byArn.get(arn);
+    if (found && !whole.has(found.principalClass)) consider(found.entry, found.principalClass);
   }
   // Other accounts named by the resource policy: their identity side is not in this account's evidence.
   for (const external of named.named) {
@@ -196,15 +283,7 @@ function principalType(principal: IamPrincipal, ecsUse: ReviewInputs["ecsUse"]):
 function row(secret: SecretAccessEntry, principal: string, principalType: PrincipalType, canRead: boolean, tally: ReadTally | undefined, grantedBy: string[], params: ReviewParams, inputs: ReviewInputs, note?: string): ReviewRow {
   const ecs = inputs.ecsUse.get(principal);
   const families = ecs ? [...new Set([...ecs.task, ...ecs.execution])].sort() : [];
-  const actions: string[] = [];
-  if (canRead && !tally) actions.push("revoke: can read but did not in the period");
-  if (tally && !canRead) actions.push("investigate: read without a grant the tool can see");
-  const unexpected = (tally?.regions ?? []).filter((region) => !params.expectedRegions.includes(region));
-  if (unexpected.length) actions.push(`investigate: read from unexpected region ${unexpected.join(", ")}`);
-  const readerAccount = principal.split(":")[4] ?? "";
-  if (tally && isProduction(secret, params.productionEnvironment) && params.nonProductionAccounts.includes(readerAccount)) {
-    actions.push(`investigate: production secret read from non-production account ${readerAccount}`);
-  }
+  const action = reviewAction(principal, canRead, tally, isProduction(secret, params.productionEnvironment), params);
   return {
     secret: secret.arn,
     principal,
@@ -217,9 +296,23 @@ function row(secret: SecretAccessEntry, principal: string, principalType: Princi
     grantedBy,
     sourceRegions: tally?.regions ?? [],
     sourceIps: tally?.sourceIps ?? [],
-    action: actions.join("; "),
+    action,
     ...(note ? { note } : {}),
   };
+}
+
+/** What the reviewer does about one row ("" when nothing): revoke an unused grant, investigate an odd read. */
+export function reviewAction(principal: string, canRead: boolean, tally: Pick<ReadTally, "regions"> | undefined, production: boolean, params: ReviewParams): string {
+  const actions: string[] = [];
+  if (canRead && !tally) actions.push("revoke: can read but did not in the period");
+  if (tally && !canRead) actions.push("investigate: read without a grant the tool can see");
+  const unexpected = (tally?.regions ?? []).filter((region) => !params.expectedRegions.includes(region));
+  if (unexpected.length) actions.push(`investigate: read from unexpected region ${unexpected.join(", ")}`);
+  const readerAccount = principal.split(":")[4] ?? "";
+  if (tally && production && params.nonProductionAccounts.includes(readerAccount)) {
+    actions.push(`investigate: production secret read from non-production account ${readerAccount}`);
+  }
+  return actions.join("; ");
 }
 
 /** A secret passes the review when no row needs an action; exceptions (approver, expiry) cover the rest. */

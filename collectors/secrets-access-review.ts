@@ -1,35 +1,61 @@
 // Passes a secret when everyone who can read it did, everyone who did could, and no read came from an unexpected
 // region or a non-production account; the rows are the quarterly access review (access-review.csv, report.pdf).
 import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
-import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, paginateListPoliciesForTarget } from "@aws-sdk/client-organizations";
+import {
+  DescribeOrganizationCommand,
+  DescribePolicyCommand,
+  ListParentsCommand,
+  paginateListPoliciesForTarget,
+} from "@aws-sdk/client-organizations";
+import { ACCESS_REVIEW_COLLECTOR, type DayRead, type ReadTally } from "../src/core/access-review.js";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
 import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
-import { authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
-import { indexPrincipals, judgeReview, reviewSecret, type ReadTally } from "./secrets-access-review.judge.js";
+import {
+  ACCESS_FACTS_PERMISSIONS,
+  authorizationDetails,
+  keysInUse,
+  secretsWithPolicies,
+} from "./secrets-access-facts.js";
+import {
+  indexPrincipals,
+  isProduction,
+  judgeReview,
+  readsOf,
+  reviewSecret,
+} from "./secrets-access-review.judge.js";
+import { judgeReviewPeriod, reviewReadDates } from "./secrets-access-review.period.js";
 import { tallyRead } from "./secret-reads.js";
 
 const params = {
-  expectedRegions: { type: "string[]", default: [], description: "Regions reads may come from; empty means the scope regions." },
-  productionEnvironment: { type: "string", default: "prod", description: "First name segment or `environment` tag value that marks a production secret." },
-  nonProductionAccounts: { type: "string[]", default: [], description: "Accounts that must not read production secrets." },
+  expectedRegions: {
+    type: "string[]",
+    default: [],
+    description: "Regions reads may come from; empty means the scope regions.",
+  },
+  productionEnvironment: {
+    type: "string",
+    default: "prod",
+    description: "First name segment or `environment` tag value that marks a production secret.",
+  },
+  nonProductionAccounts: {
+    type: "string[]",
+    default: [],
+    description: "Accounts that must not read production secrets.",
+  },
 } as const;
 
 export default defineCollector({
-  id: "secrets-access-review",
+  id: ACCESS_REVIEW_COLLECTOR,
   title: "Quarterly access review: who can read each secret against who did",
-  docsUrl: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html",
+  docsUrl:
+    "https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html",
   criteria: ["CC6.2", "CC6.3"],
   service: "iam",
   scope: "account",
   permissions: [
-    "iam:GetAccountAuthorizationDetails",
-    "secretsmanager:ListSecrets",
-    "secretsmanager:GetResourcePolicy",
-    "kms:DescribeKey",
-    "kms:GetKeyPolicy",
-    "organizations:DescribeOrganization",
+    ...ACCESS_FACTS_PERMISSIONS,
     "organizations:ListParents",
     "organizations:ListPoliciesForTarget",
     "organizations:DescribePolicy",
@@ -45,33 +71,93 @@ export default defineCollector({
     const keys = await keysInUse(ctx, secrets, trace);
     const organization = await serviceControlPolicies(ctx, trace);
     const ecsUse = await ecsRoles(ctx, trace);
-    const { reads, window, unavailable } = await secretReads(ctx, trace);
+    const { reads, byDay, window, unavailable } = await secretReads(ctx, trace);
     const notRead = [
-      ...(organization.scpLevels ? [] : [`service control policies (${organization.error}): not applied, so access may be over-reported`]),
-      ...unavailable.map((region) => `CloudTrail in ${region.region} (${region.code}): reads there are missing`),
+      ...(organization.scpLevels
+        ? []
+        : [`service control policies (${organization.error}): not applied, so access may be over-reported`]),
+      ...unavailable.map(
+        (region) => `CloudTrail in ${region.region} (${region.code}): reads there are missing`,
+      ),
       ...ecsUse.unavailable.map((region) => `ECS task definitions in ${region.region} (${region.code})`),
     ];
-    const inputs = { account: ctx.account, ...organization, principals: details.principals, documents: details.documents, keys, ecsUse: ecsUse.roles, reads };
+    const inputs = {
+      account: ctx.account,
+      ...organization,
+      principals: details.principals,
+      documents: details.documents,
+      keys,
+      ecsUse: ecsUse.roles,
+      reads,
+    };
     const index = indexPrincipals(inputs);
-    const reviewParams = { expectedRegions: expectedRegions.length ? expectedRegions : ctx.regions, productionEnvironment, nonProductionAccounts };
+    const reviewParams = {
+      expectedRegions: expectedRegions.length ? expectedRegions : ctx.regions,
+      productionEnvironment,
+      nonProductionAccounts,
+    };
     for (const secret of secrets) {
       const review = reviewSecret(secret, index, inputs, reviewParams);
       const key = keys.get(secret.keyArn);
-      const unreadable = [...notRead, ...(secret.resourcePolicyError ? [`resource policy (${secret.resourcePolicyError})`] : []), ...(key?.policyError ? [`key policy of ${secret.keyArn} (${key.policyError})`] : [])];
+      const unreadable = [
+        ...notRead,
+        ...(secret.resourcePolicyError ? [`resource policy (${secret.resourcePolicyError})`] : []),
+        ...(key?.policyError ? [`key policy of ${secret.keyArn} (${key.policyError})`] : []),
+      ];
       yield {
         resource: { arn: secret.arn, type: "AWS::SecretsManager::Secret", name: secret.name },
         region: secret.region,
         ...judgeReview(review),
-        observed: { keyArn: secret.keyArn, readWindow: window, readWindowNote: `CloudTrail event history keeps ${EVENT_HISTORY_DAYS} days`, evaluated: ["identity policies", "permission boundaries", "resource policy", "key policy", ...(organization.scpLevels ? ["service control policies"] : [])], notRead: unreadable, review },
-        expected: { everyReaderGranted: true, everyGrantUsed: true, expectedRegions: reviewParams.expectedRegions },
+        observed: {
+          keyArn: secret.keyArn,
+          readWindow: window,
+          readWindowNote: `CloudTrail event history keeps ${EVENT_HISTORY_DAYS} days; the period review adds the reads earlier snapshots recorded for days before it`,
+          production: isProduction(secret, productionEnvironment),
+          readsByDay: [...byDay]
+            .sort(([left], [right]) => left.localeCompare(right))
+            .flatMap(([day, dayReads]) =>
+              [...readsOf(secret, dayReads)].map(([principal, tally]): DayRead => ({
+                day,
+                principal,
+                ...tally,
+              })),
+            ),
+          evaluated: [
+            "identity policies",
+            "permission boundaries",
+            "resource policy",
+            "key policy",
+            ...(organization.scpLevels ? ["service control policies"] : []),
+          ],
+          notRead: unreadable,
+          review,
+        },
+        expected: {
+          everyReaderGranted: true,
+          everyGrantUsed: true,
+          expectedRegions: reviewParams.expectedRegions,
+        },
         source: trace.source(),
       };
     }
   },
+  // Reads before CloudTrail's window come from the snapshots that still held them (secrets-access-review.period.ts).
+  period: {
+    dates: reviewReadDates,
+    judge: (history, period, through, { expectedRegions, productionEnvironment, nonProductionAccounts }) =>
+      judgeReviewPeriod(history, period, through, {
+        expectedRegions,
+        productionEnvironment,
+        nonProductionAccounts,
+      }),
+  },
 });
 
 /** SCPs from the account up to the root, one level each; unreadable outside the management or delegated account. */
-async function serviceControlPolicies(ctx: CollectContext, trace: CallTrace): Promise<{ organizationId?: string; scpLevels?: CompiledStatement[][]; error?: string }> {
+async function serviceControlPolicies(
+  ctx: CollectContext,
+  trace: CallTrace,
+): Promise<{ organizationId?: string; scpLevels?: CompiledStatement[][]; error?: string }> {
   const client = ctx.clients.organizations(ctx.account, "us-east-1");
   try {
     const described = await client.send(new DescribeOrganizationCommand({}));
@@ -80,7 +166,10 @@ async function serviceControlPolicies(ctx: CollectContext, trace: CallTrace): Pr
     let target = ctx.account;
     for (let depth = 0; depth < 7 && target; depth += 1) {
       const level: CompiledStatement[] = [];
-      for await (const page of paginateListPoliciesForTarget({ client }, { TargetId: target, Filter: "SERVICE_CONTROL_POLICY" })) {
+      for await (const page of paginateListPoliciesForTarget(
+        { client },
+        { TargetId: target, Filter: "SERVICE_CONTROL_POLICY" },
+      )) {
         trace.record("ListPoliciesForTarget", page);
         for (const summary of page.Policies ?? []) {
           const policy = await client.send(new DescribePolicyCommand({ PolicyId: summary.Id }));
@@ -94,7 +183,10 @@ async function serviceControlPolicies(ctx: CollectContext, trace: CallTrace): Pr
       trace.record("ListParents", parents);
       target = parents.Parents?.[0]?.Id ?? "";
     }
-    return { ...(described.Organization?.Id ? { organizationId: described.Organization.Id } : {}), scpLevels: levels };
+    return {
+      ...(described.Organization?.Id ? { organizationId: described.Organization.Id } : {}),
+      scpLevels: levels,
+    };
   } catch (error) {
     trace.record(undefined, error);
     return { error: awsErrorCode(error) };
@@ -138,15 +230,23 @@ async function secretReads(ctx: CollectContext, trace: CallTrace) {
   const periodStart = ctx.period ? Date.parse(`${ctx.period.start}T00:00:00Z`) : historyStart;
   const start = new Date(Math.max(historyStart, periodStart));
   const reads = new Map<string, Map<string, ReadTally>>();
+  const byDay = new Map<string, Map<string, Map<string, ReadTally>>>();
   const unavailable: { region: string; code: string }[] = [];
   for (const region of ctx.regions) {
     try {
       const client = ctx.clients.cloudTrail(ctx.account, region);
-      for await (const { event } of eventsNamed(client, "GetSecretValue", { start, end }, (page) => trace.record("LookupEvents", page))) tallyRead(reads, event);
+      for await (const { event } of eventsNamed(client, "GetSecretValue", { start, end }, (page) =>
+        trace.record("LookupEvents", page),
+      )) {
+        tallyRead(reads, event);
+        const day = event.EventTime?.toISOString().slice(0, 10) ?? "";
+        if (!byDay.has(day)) byDay.set(day, new Map());
+        tallyRead(byDay.get(day) as Map<string, Map<string, ReadTally>>, event);
+      }
     } catch (error) {
       trace.record(undefined, error);
       unavailable.push({ region, code: awsErrorCode(error) });
     }
   }
-  return { reads, window: { start: start.toISOString(), end: end.toISOString() }, unavailable };
+  return { reads, byDay, window: { start: start.toISOString(), end: end.toISOString() }, unavailable };
 }

@@ -1,30 +1,13 @@
 // access-review.csv: the quarterly access review for the reviewer to mark keep/revoke and sign; one row per
 // (secret, principal) from secrets-access-review items. RFC 4180 quoting; cells that a spreadsheet would run as a
 // formula (starting with = + - @, or a tab or carriage return) get a leading apostrophe (OWASP "CSV Injection").
+import { ACCESS_REVIEW_COLLECTOR, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import type { Renderer } from "./renderer.js";
 
-export const ACCESS_REVIEW_COLLECTOR = "secrets-access-review";
 export const ACCESS_REVIEW_FILE = "access-review.csv";
 
-/** One review row as secrets-access-review records it in `observed.review`. */
-export interface AccessReviewRow {
-  secret: string;
-  principal: string;
-  principalType: string;
-  taskFamilies?: string[];
-  canRead: boolean;
-  didRead: boolean;
-  reads: number;
-  lastRead?: string;
-  grantedBy: string[];
-  sourceRegions: string[];
-  sourceIps: string[];
-  action: string;
-  note?: string;
-}
-
-const COLUMNS = ["account", "secret", "principal", "principal_type", "task_families", "can_read", "did_read", "reads", "last_read", "source_regions", "source_ips", "granted_by", "action", "exception", "note", "decision", "reviewer"] as const;
+const COLUMNS = ["account", "secret", "principal", "principal_type", "task_families", "can_read", "did_read", "reads", "last_read", "source_regions", "source_ips", "granted_by", "reads_from_snapshots", "action", "exception", "note", "decision", "reviewer"] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break; formula starts neutralised first. */
 export function csvCell(value: string): string {
@@ -32,21 +15,40 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-export const reviewRowsOf = (item: EvidenceItem): AccessReviewRow[] => (Array.isArray(item.observed.review) ? (item.observed.review as AccessReviewRow[]) : []);
+/** The period review when the package judged one (reads from earlier snapshots added), else the snapshot's rows. */
+export function reviewRowsOf(item: EvidenceItem): ReviewRow[] {
+  const rows = item.period?.observed.review ?? item.observed.review;
+  return Array.isArray(rows) ? (rows as ReviewRow[]) : [];
+}
 
-export const reviewItems = (items: readonly EvidenceItem[]): EvidenceItem[] => items.filter((item) => item.collector === ACCESS_REVIEW_COLLECTOR && item.controlIds.length > 0);
+/** Which days' reads came from CloudTrail and which from earlier snapshots, as one sentence ("" without a period review). */
+export function readSourcesText(item: EvidenceItem): string {
+  const sources = item.period?.observed.readSources as ReadSources | undefined;
+  if (!sources) return "";
+  const earlier = sources.snapshotDays.length ? `earlier snapshots for ${sources.snapshotDays.join(", ")}` : "no earlier snapshot added reads";
+  return `Reads: CloudTrail event history ${sources.cloudTrail.from} to ${sources.cloudTrail.to}; ${earlier}.`;
+}
 
-/** Secrets reviewed under several controls appear once: the first item per (account, secret) wins. */
+/** The review items, once per (account, secret): a secret reviewed under several controls appears once, the first wins. */
+export function reviewItems(items: readonly EvidenceItem[]): EvidenceItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const key = `${item.account}|${item.resource.arn}`;
+    if (item.collector !== ACCESS_REVIEW_COLLECTOR || item.controlIds.length === 0 || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The exception covering an item's open actions, as the CSV and the PDF name it ("" when there is none). */
+export const exceptionLabel = (item: EvidenceItem): string => (item.exception ? `${item.exception.approvedBy} until ${item.exception.expires}` : "");
+
 function* reviewCsv(items: readonly EvidenceItem[]): Generator<string> {
   yield `${COLUMNS.join(",")}\r\n`;
-  const seen = new Set<string>();
   for (const item of reviewItems(items)) {
-    const key = `${item.account}|${item.resource.arn}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const exception = item.exception ? `${item.exception.approvedBy} until ${item.exception.expires}` : "";
+    const exception = exceptionLabel(item);
     for (const row of reviewRowsOf(item)) {
-      const cells = [item.account, row.secret, row.principal, row.principalType, (row.taskFamilies ?? []).join(" "), row.canRead ? "yes" : "no", row.didRead ? "yes" : "no", String(row.reads), row.lastRead ?? "", row.sourceRegions.join(" "), row.sourceIps.join(" "), row.grantedBy.join("; "), row.action, row.action ? exception : "", row.note ?? "", "", ""];
+      const cells = [item.account, row.secret, row.principal, row.principalType, (row.taskFamilies ?? []).join(" "), row.canRead ? "yes" : "no", row.didRead ? "yes" : "no", String(row.reads), row.lastRead ?? "", row.sourceRegions.join(" "), row.sourceIps.join(" "), row.grantedBy.join("; "), (row.snapshotReadDays ?? []).join(" "), row.action, row.action ? exception : "", row.note ?? "", "", ""];
       yield `${cells.map(csvCell).join(",")}\r\n`;
     }
   }

@@ -3,7 +3,8 @@
 // observation per item, a finding per control, and in back-matter the plan and catalog and snapshot files with their
 // SHA-256. evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when
 // this renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
-import { ACCESS_REVIEW_COLLECTOR, ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
+import { ACCESS_REVIEW_COLLECTOR } from "../src/core/access-review.js";
+import { ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
 import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
 import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";

@@ -4,7 +4,7 @@ import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem } from "
 import { dayRanges } from "./pdf-calendar.js";
 import { criterionText } from "./pdf-criteria.js";
 import { MUTED, STATUS_COLORS, STATUS_LABELS, style, type PdfWriter } from "./pdf-layout.js";
-import { table, type Cell } from "./pdf-table.js";
+import { columns, table, titledTable, type Cell } from "./pdf-table.js";
 
 /** A control's statuses as one label: "deficient, incomplete" when both hold. */
 export const controlStatusLabel = (control: Pick<ControlResult, "status" | "statuses">): string =>
@@ -106,58 +106,52 @@ export function controlSection(
   const exceptional = items.filter(
     (item) => item.status === "fail" || item.status === "error" || item.status === "excepted",
   );
-  writer.heading(`Failing, error and excepted resources (${exceptional.length})`, 3);
-  if (exceptional.length === 0)
-    writer.paragraph(
-      "None: every resource passed or was not applicable.",
-      style("Helvetica-Oblique", 8.5, MUTED),
-    );
-  else {
-    table(
-      writer,
-      [
-        { header: "Resource", share: 0.33 },
-        { header: "Account / region", share: 0.13 },
-        { header: "Status", share: 0.08 },
-        { header: "Reason (latest snapshot and period)", share: 0.28 },
-        { header: "Period verdict", share: 0.18 },
-      ],
-      exceptional.map((item) => [
-        `${item.resource.arn}\n${item.resource.type} - ${item.collector}`,
-        `${item.account}\n${item.region}`,
-        statusCell(item.status),
-        item.reason + exceptionText(item),
-        item.period
-          ? `${STATUS_LABELS[item.period.status] ?? item.period.status}: ${item.period.reason}`
-          : "no period rule (daily verdicts)",
-      ]),
-      { size: 7, caption: `${control.id} failing, error and excepted resources` },
-    );
-  }
+  titledTable(
+    writer,
+    {
+      text: `Failing, error and excepted resources (${exceptional.length})`,
+      level: 3,
+      empty: "None: every resource passed or was not applicable.",
+    },
+    columns(
+      ["Resource", 0.33],
+      ["Account / region", 0.13],
+      ["Status", 0.08],
+      ["Reason (latest snapshot and period)", 0.28],
+      ["Period verdict", 0.18],
+    ),
+    exceptional.map((item) => [
+      `${item.resource.arn}\n${item.resource.type} - ${item.collector}`,
+      `${item.account}\n${item.region}`,
+      statusCell(item.status),
+      item.reason + exceptionText(item),
+      item.period
+        ? `${STATUS_LABELS[item.period.status] ?? item.period.status}: ${item.period.reason}`
+        : "no period rule (daily verdicts)",
+    ]),
+    { size: 7, caption: `${control.id} failing, error and excepted resources` },
+  );
 
   const routine = items.filter((item) => item.status === "pass" || item.status === "not_applicable");
-  writer.heading(`Passing and not applicable resources (${routine.length})`, 3);
-  if (routine.length === 0) writer.paragraph("None.", style("Helvetica-Oblique", 8.5, MUTED));
-  else {
-    table(
-      writer,
-      [
-        { header: "Resource", share: 0.5 },
-        { header: "Account", share: 0.12 },
-        { header: "Region", share: 0.1 },
-        { header: "Status", share: 0.08 },
-        { header: "Collected (UTC)", share: 0.2 },
-      ],
-      routine.map((item) => [
-        item.status === "not_applicable" ? `${item.resource.arn}\n${item.reason}` : item.resource.arn,
-        item.account,
-        item.region,
-        statusCell(item.status),
-        instant(item.source.collectedAt),
-      ]),
-      { size: 6.5, caption: `${control.id} passing and not applicable resources` },
-    );
-  }
+  titledTable(
+    writer,
+    { text: `Passing and not applicable resources (${routine.length})`, level: 3, empty: "None." },
+    columns(
+      ["Resource", 0.5],
+      ["Account", 0.12],
+      ["Region", 0.1],
+      ["Status", 0.08],
+      ["Collected (UTC)", 0.2],
+    ),
+    routine.map((item) => [
+      item.status === "not_applicable" ? `${item.resource.arn}\n${item.reason}` : item.resource.arn,
+      item.account,
+      item.region,
+      statusCell(item.status),
+      instant(item.source.collectedAt),
+    ]),
+    { size: 6.5, caption: `${control.id} passing and not applicable resources` },
+  );
 }
 
 /** Every exception in controls.yaml with its approver, ticket, expiry, state and how many items it matched. */

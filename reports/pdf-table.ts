@@ -1,7 +1,7 @@
 // Tables that break across pages: the header row repeats on every page, rows taller than the space left continue
 // on the next page line by line, and every cell wraps inside its own width.
 import { INK, MUTED, RULE, style, type PdfWriter } from "./pdf-layout.js";
-import type { FontName, Rgb } from "./pdf-text.js";
+import type { FontName, Rgb, TextStyle } from "./pdf-text.js";
 
 export interface Column {
   header: string;
@@ -20,6 +20,24 @@ export interface TableOptions {
   size?: number;
   /** Printed above the header again on each continuation page. */
   caption?: string;
+}
+
+/** Columns from [header, share] or [header, share, align] tuples: one line per table instead of one per column. */
+export const columns = (...specs: readonly (readonly [string, number, ("left" | "right")?])[]): Column[] =>
+  specs.map(([header, share, align]) => ({ header, share, ...(align ? { align } : {}) }));
+
+/** A heading (and a note under it), then the table, or the `empty` text in its place when there are no rows. */
+export function titledTable(
+  writer: PdfWriter,
+  heading: { text: string; level: 1 | 2 | 3; note?: string; empty: string; emptyStyle?: TextStyle },
+  tableColumns: readonly Column[],
+  rows: readonly (readonly (string | Cell)[])[],
+  options: TableOptions = {},
+): void {
+  writer.heading(heading.text, heading.level);
+  if (heading.note) writer.paragraph(heading.note, style("Helvetica-Oblique", 7.5, MUTED));
+  if (rows.length === 0) writer.paragraph(heading.empty, heading.emptyStyle ?? style("Helvetica-Oblique", 8.5, MUTED));
+  else table(writer, tableColumns, rows, options);
 }
 
 const PAD_X = 3;

@@ -45,10 +45,10 @@ describe("access-review.csv", () => {
       },
     });
     const lines = (written["access-review.csv"] ?? "").split("\r\n");
-    expect(lines[0]).toBe("account,secret,principal,principal_type,task_families,can_read,did_read,reads,last_read,source_regions,source_ips,granted_by,action,exception,note,decision,reviewer");
+    expect(lines[0]).toBe("account,secret,principal,principal_type,task_families,can_read,did_read,reads,last_read,source_regions,source_ips,granted_by,reads_from_snapshots,action,exception,note,decision,reviewer");
     expect(lines.slice(1)).toEqual([
-      "111111111111,arn:s,arn:aws:iam::111111111111:role/idle,role,,yes,no,0,,,,p#ReadProd; k#1,revoke: can read but did not in the period,,,,",
-      "111111111111,arn:s,arn:aws:iam::111111111111:role/api,ecs-task-role,api,yes,yes,2,2026-11-21T10:00:00.000Z,us-east-1,10.0.0.1,p#ReadProd,,,,,",
+      "111111111111,arn:s,arn:aws:iam::111111111111:role/idle,role,,yes,no,0,,,,p#ReadProd; k#1,,revoke: can read but did not in the period,,,,",
+      "111111111111,arn:s,arn:aws:iam::111111111111:role/api,ecs-task-role,api,yes,yes,2,2026-11-21T10:00:00.000Z,us-east-1,10.0.0.1,p#ReadProd,,,,,,",
       "",
     ]);
   });

@@ -45,4 +45,16 @@ describe("report.pdf access review", () => {
     expect(section.slice(matrix)).toMatch(/role\/api[\s\S]*ecs-task-role \(api\)[\s\S]*role\/idle[\s\S]*user\/alice/);
     expect(section.slice(matrix)).toContain("Could not read: service control policies");
   });
+
+  it("shows the period review: an earlier snapshot's read clears the action, and the note names each source's days", async () => {
+    const pkg = syntheticPackage({ items: 4 });
+    const base = pkg.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    const item = reviewItem("prod/db", [row("role/idle", { action: "revoke: can read but did not in the period" })]);
+    const review = [row("role/idle", { didRead: true, reads: 1, lastRead: "2026-07-02T09:00:00Z", snapshotReadDays: ["2026-07-02"] })];
+    pkg.items.push({ ...base, ...item, period: { status: "pass", reason: "no action open", observed: { review, readSources: { cloudTrail: { from: "2026-07-05", to: "2026-08-15" }, snapshotDays: ["2026-07-02"] } } } });
+    const section = (await pdfText(await renderPdf(pkg))).split("6 Access review of secrets").at(-1) ?? "";
+    expect(section).toContain("None: every grant was used and every read was granted.");
+    expect(section.replace(/\s+/g, " ")).toContain("Reads: CloudTrail event history 2026-07-05 to 2026-08-15; earlier snapshots for 2026-07-02.");
+  });
 });

@@ -1,8 +1,10 @@
 import type { Event } from "@aws-sdk/client-cloudtrail";
 import { describe, expect, it } from "vitest";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "../collectors/secrets-access-facts.js";
-import { indexPrincipals, judgeReview, reviewSecret, type ReadTally, type ReviewInputs } from "../collectors/secrets-access-review.judge.js";
+import type { ReadTally } from "../src/core/access-review.js";
+import { indexPrincipals, judgeReview, reviewSecret, type ReviewInputs } from "../collectors/secrets-access-review.judge.js";
 import { tallyRead } from "../collectors/secret-reads.js";
+import { accessReviewEstate } from "../bench/access-review-estate.js";
 
 const A = "111111111111";
 const KEY = `arn:aws:kms:us-east-1:${A}:key/k1`;
@@ -83,5 +85,27 @@ describe("reviewSecret", () => {
   it("passes when every grant was used and every read granted", () => {
     const rows = review([event(`arn:aws:iam::${A}:role/api`, "us-east-1", "2026-11-20T10:00:00Z"), event(`arn:aws:iam::${A}:role/idle`, "us-east-1", "2026-11-20T10:00:00Z"), event(`arn:aws:iam::${A}:user/alice`, "us-east-1", "2026-11-20T10:00:00Z", false)]);
     expect(judgeReview(rows).status).toBe("pass");
+  });
+});
+
+describe("reviewSecret memoisation", () => {
+  it("gives row for row the same review as evaluating every principal, on an estate whose policies split classes", () => {
+    const { inputs, secretList } = accessReviewEstate(400, 140, true);
+    const reads = new Map<string, Map<string, ReadTally>>();
+    // Reads by a granted role, an ungranted one, and one the resource policy's Deny on aws:PrincipalArn stops.
+    for (const [s, r] of [[0, 5], [1, 7], [2, 399], [3, 3]] as const) {
+      const secret = secretList[s] as SecretAccessEntry;
+      reads.set(secret.arn, new Map([[`arn:aws:iam::${inputs.account}:role/r${r}`, { count: 1, last: "2026-11-20T10:00:00.000Z", regions: ["us-east-1"], sourceIps: ["10.0.0.1"] }]]));
+    }
+    const all = { ...inputs, reads };
+    const index = indexPrincipals(all);
+    expect(index.classes.length).toBeLessThan(all.principals.length / 3);
+    let rows = 0;
+    for (const secret of secretList) {
+      const memoised = reviewSecret(secret, index, all, PARAMS);
+      expect(memoised, secret.arn).toEqual(reviewSecret(secret, index, all, PARAMS, { memoise: false }));
+      rows += memoised.length;
+    }
+    expect(rows).toBeGreaterThan(1000);
   });
 });
