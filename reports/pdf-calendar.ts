@@ -1,5 +1,6 @@
 // The day-by-day coverage calendar: one month grid per month of the period; covered days green, days without a
-// complete snapshot red and hatched, days still to come grey. Gaps are shown, never filled.
+// complete snapshot red and hatched, days still to come grey. Gaps are shown, never filled. Each row of months is a
+// Figure whose alt text says the same in words (the days covered, the gap days, the days still to come).
 import { INK, MUTED, style, type PdfWriter } from "./pdf-layout.js";
 import type { Rgb } from "./pdf-text.js";
 
@@ -80,7 +81,19 @@ export function coverageCalendar(
   for (let row = 0; row < months.length; row += PER_ROW) {
     writer.ensure(blockHeight + 10);
     const top = writer.y;
-    months.slice(row, row + PER_ROW).forEach(({ year, month }, column) => {
+    const shown = months.slice(row, row + PER_ROW);
+    const bbox: [number, number, number, number] = [
+      writer.left,
+      top,
+      writer.left + shown.length * blockWidth + (shown.length - 1) * GAP,
+      top + blockHeight,
+    ];
+    writer.tags.figure(calendarAlt(shown, stateOf), bbox, () => drawMonths(shown));
+    writer.y = top + blockHeight + 10;
+  }
+  function drawMonths(shown: readonly { year: number; month: number }[]): void {
+    const top = writer.y;
+    shown.forEach(({ year, month }, column) => {
       const left = writer.left + column * (blockWidth + GAP);
       writer.type.text(left, top, `${MONTHS[month]} ${year}`, style("Helvetica-Bold", 9.5));
       WEEKDAYS.forEach((name, index) =>
@@ -95,9 +108,29 @@ export function coverageCalendar(
         dayCell(writer, x, y, cellWidth, String(date.getUTCDate()), stateOf(iso(date)));
       }
     });
-    writer.y = top + blockHeight + 10;
   }
   legend(writer, cellWidth);
+}
+
+/** The calendar rows' alt text: what a sighted reader takes from the colours. */
+export function calendarAlt(
+  months: readonly { year: number; month: number }[],
+  stateOf: (day: string) => DayState,
+): string {
+  const days: Record<DayState, string[]> = { covered: [], missing: [], future: [], outside: [] };
+  for (const { year, month } of months)
+    for (let date = new Date(Date.UTC(year, month, 1)); date.getUTCMonth() === month; date = new Date(date.getTime() + 86_400_000))
+      days[stateOf(iso(date))].push(iso(date));
+  const first = months[0] as { year: number; month: number };
+  const last = months.at(-1) as { year: number; month: number };
+  const span =
+    months.length === 1 ? `${MONTHS[first.month]} ${first.year}` : `${MONTHS[first.month]} ${first.year} to ${MONTHS[last.month]} ${last.year}`;
+  const inPeriod = days.covered.length + days.missing.length + days.future.length;
+  return [
+    `Coverage calendar, ${span}: ${days.covered.length} of the ${inPeriod} days of the period shown have a complete snapshot`,
+    days.missing.length > 0 ? `no complete snapshot on ${dayRanges(days.missing)}` : "no gaps",
+    ...(days.future.length > 0 ? [`${days.future.length} days are after the evidence date`] : []),
+  ].join("; ") + ".";
 }
 
 function dayCell(
@@ -133,16 +166,20 @@ function dayCell(
 
 function legend(writer: PdfWriter, cellWidth: number): void {
   writer.ensure(20);
-  let x = writer.left;
-  const entries: [DayState, string][] = [
-    ["covered", "complete snapshot"],
-    ["missing", "no complete snapshot (gap)"],
-    ["future", "after the evidence date"],
+  const entries: [DayState, string, string][] = [
+    ["covered", "complete snapshot", "green"],
+    ["missing", "no complete snapshot (gap)", "red, hatched"],
+    ["future", "after the evidence date", "grey"],
   ];
-  for (const [state, label] of entries) {
-    dayCell(writer, x, writer.y, Math.min(cellWidth, 22), "", state);
-    writer.type.text(x + 26, writer.y + 4, label, style("Helvetica", 8));
-    x += 26 + writer.type.width(label, "Helvetica", 8) + 18;
-  }
+  const alt = `Legend: ${entries.map(([, label, colour]) => `${colour}, ${label}`).join("; ")}.`;
+  const top = writer.y;
+  writer.tags.figure(alt, [writer.left, top, writer.right, top + CELL_HEIGHT], () => {
+    let x = writer.left;
+    for (const [state, label] of entries) {
+      dayCell(writer, x, top, Math.min(cellWidth, 22), "", state);
+      writer.type.text(x + 26, top + 4, label, style("Helvetica", 8));
+      x += 26 + writer.type.width(label, "Helvetica", 8) + 18;
+    }
+  });
   writer.y += CELL_HEIGHT + 8;
 }

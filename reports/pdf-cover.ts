@@ -76,7 +76,7 @@ export function coverFields(pkg: EvidencePackage, hashesAt?: string): [string, s
 export function cover(writer: PdfWriter, pkg: EvidencePackage): void {
   writer.newPage();
   writer.y = 120;
-  writer.paragraph("SOC 2 Type II evidence package", style("Helvetica-Bold", 24), 0, 4);
+  writer.paragraph("SOC 2 Type II evidence package", style("Helvetica-Bold", 24), 0, 4, "Title");
   writer.paragraph(`${pkg.organization} - ${pkg.period.label}`, style("Helvetica", 15, MUTED), 0, 18);
   const { controls } = pkg.summary;
   writer.badgeLine(

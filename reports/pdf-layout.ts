@@ -1,6 +1,7 @@
 // Page furniture for the PDFs: Letter pages, a running header, headings that feed the table of contents and outline,
 // wrapped paragraphs that break across pages, and "page X of Y" footers written once every page exists.
 import PDFDocument from "pdfkit";
+import { Tagger, type Node } from "./pdf-tags.js";
 import { Typesetter, type FontName, type Rgb, type TextStyle } from "./pdf-text.js";
 
 export const INK: Rgb = [0.12, 0.13, 0.15];
@@ -76,9 +77,49 @@ function escapeInfoForXmp(doc: Document): void {
 
 type Document = InstanceType<typeof PDFDocument>;
 
+/**
+ * pdfkit pushes every object to its output stream in three chunks, each converted byte by byte; a tagged 20,000-row
+ * table has ~120,000 structure elements, so those pushes cost more than the layout. This collects the text chunks
+ * and pushes them in 64 KB Buffers (latin1 is pdfkit's own one-byte-per-char encoding), keeping `_offset`, which the
+ * cross-reference table is built from, exact.
+ */
+function batchOutput(doc: Document): void {
+  const target = doc as unknown as {
+    _offset: number;
+    _write(data: string | Uint8Array): void;
+    push(chunk: Buffer | null): boolean;
+  };
+  const push = target.push.bind(target);
+  let pending: string[] = [];
+  let size = 0;
+  const drain = () => {
+    if (pending.length === 0) return;
+    push(Buffer.from(pending.join(""), "latin1"));
+    pending = [];
+    size = 0;
+  };
+  target._write = (data) => {
+    if (typeof data === "string") {
+      pending.push(data, "\n");
+      size += data.length + 1;
+      target._offset += data.length + 1;
+      if (size >= 65_536) drain();
+    } else {
+      drain();
+      push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+      target._offset += data.byteLength;
+    }
+  };
+  target.push = (chunk) => {
+    if (chunk === null) drain();
+    return push(chunk);
+  };
+}
+
 export class PdfWriter {
   readonly doc: Document;
   readonly type: Typesetter;
+  readonly tags: Tagger;
   readonly left = 50;
   readonly right = 562;
   readonly top = 58;
@@ -87,10 +128,14 @@ export class PdfWriter {
   readonly toc: TocEntry[] = [];
   private tocPages: number[] = [];
   private pageIndex = -1;
+  /** The contents' structure (TOC, with its heading), placed in reading order by reserveContents(), filled by finish(). */
+  private contents: { heading: Node; toc: Node } | undefined;
+  /** The last heading's structure level: H levels never skip one (a level-3 heading after an H1 is an H2). */
+  private headingLevel = 0;
 
   constructor(private readonly options: WriterOptions) {
-    // PDF/A-2b identification (XMP pdfaid 2/B, sRGB output intent) with embedded fonts; not tagged, so not level A
-    // and not PDF/UA (README "PDFs" says what was checked).
+    // PDF/A-2b identification (XMP pdfaid 2/B, sRGB output intent) with embedded fonts, tagged (pdf-tags.ts); level A
+    // and PDF/UA are not claimed, since no validator here can confirm them (README "PDFs" says what was checked).
     this.doc = new PDFDocument({
       size: "LETTER",
       margin: 0,
@@ -99,6 +144,7 @@ export class PdfWriter {
       compress: true,
       pdfVersion: "1.7",
       subset: "PDF/A-2b",
+      tagged: true,
       lang: "en-US",
       displayTitle: true,
       info: {
@@ -111,12 +157,14 @@ export class PdfWriter {
       },
     });
     escapeInfoForXmp(this.doc);
+    batchOutput(this.doc);
     this.doc.appendXML(`
         <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
             <dc:identifier>${xml(options.identifier)}</dc:identifier>
             <dc:coverage>${xml(options.coverage)}</dc:coverage>
         </rdf:Description>`);
     this.type = new Typesetter(this.doc);
+    this.tags = new Tagger(this.doc, this.type);
   }
 
   get width(): number {
@@ -128,14 +176,19 @@ export class PdfWriter {
   }
 
   newPage(): void {
+    this.tags.pause();
     this.type.flush();
     this.doc.addPage();
     this.pageIndex += 1;
     this.y = this.top;
     if (this.pageIndex > 0) {
-      this.type.text(this.left, 30, this.options.runningHeader, style("Helvetica", 7, MUTED));
-      this.doc.moveTo(this.left, 42).lineTo(this.right, 42).lineWidth(0.5).strokeColor(rgbHex(RULE)).stroke();
+      this.tags.pagination(
+        () => this.type.text(this.left, 30, this.options.runningHeader, style("Helvetica", 7, MUTED)),
+        "Top",
+      );
+      this.rule(42);
     }
+    this.tags.resume();
   }
 
   /** Starts a new page unless `height` more points fit on this one; true when it broke the page. */
@@ -156,6 +209,14 @@ export class PdfWriter {
       this.newPage();
       this.tocPages.push(this.pageIndex);
     }
+    const heading = this.tags.node(this.structureHeading(1));
+    this.contents = { heading, toc: this.tags.node("TOC") };
+  }
+
+  /** The structure type of a heading drawn at `level`: one below the last heading at most. */
+  private structureHeading(level: number): string {
+    this.headingLevel = Math.min(level, this.headingLevel + 1);
+    return `H${this.headingLevel}`;
   }
 
   heading(text: string, level: 1 | 2 | 3, toc = level < 3): void {
@@ -167,77 +228,111 @@ export class PdfWriter {
       this.toc.push({ title: text, level: level as 1 | 2, page: this.page, anchor });
       this.doc.outline.addItem(text);
     }
-    for (const line of this.type.wrap(text, this.width, "Helvetica-Bold", size)) {
-      this.type.text(this.left, this.y, line, style("Helvetica-Bold", size));
-      this.y += size * 1.25;
-    }
+    this.tags.text(this.structureHeading(level), () => {
+      for (const line of this.type.wrap(text, this.width, "Helvetica-Bold", size)) {
+        this.type.text(this.left, this.y, line, style("Helvetica-Bold", size));
+        this.y += size * 1.25;
+      }
+    });
     this.y += level === 1 ? 8 : 5;
   }
 
-  /** Wrapped text from the left margin (plus indent), breaking pages between lines. */
-  paragraph(text: string, textStyle: TextStyle = style("Helvetica", 9), indent = 0, after = 5): void {
+  /** Wrapped text from the left margin (plus indent), breaking pages between lines; a P, or a document title's H1. */
+  paragraph(
+    text: string,
+    textStyle: TextStyle = style("Helvetica", 9),
+    indent = 0,
+    after = 5,
+    role: "P" | "Title" = "P",
+  ): void {
     const lineHeight = textStyle.size * 1.3;
-    for (const line of this.type.wrap(text, this.width - indent, textStyle.font, textStyle.size)) {
-      this.ensure(lineHeight);
-      this.type.text(this.left + indent, this.y, line, textStyle);
-      this.y += lineHeight;
-    }
+    this.tags.text(role === "Title" ? this.structureHeading(1) : "P", () => {
+      for (const line of this.type.wrap(text, this.width - indent, textStyle.font, textStyle.size)) {
+        this.ensure(lineHeight);
+        this.type.text(this.left + indent, this.y, line, textStyle);
+        this.y += lineHeight;
+      }
+    });
     this.y += after;
   }
 
-  /** Label/value pairs in two columns; values wrap under themselves. */
+  /** Label/value pairs in two columns; values wrap under themselves. Tagged as a table whose labels head the rows. */
   fields(rows: readonly (readonly [string, string])[], labelWidth = 120, size = 9): void {
     const lineHeight = size * 1.3;
+    const table = this.tags.node("Table");
     for (const [label, value] of rows) {
       const lines = this.type.wrap(value, this.width - labelWidth, "Helvetica", size);
       this.ensure(Math.min(lines.length, 3) * lineHeight);
-      this.type.text(this.left, this.y, label, style("Helvetica-Bold", size));
-      for (const line of lines) {
-        this.ensure(lineHeight);
-        this.type.text(this.left + labelWidth, this.y, line, style("Helvetica", size));
-        this.y += lineHeight;
-      }
+      const row = this.tags.node("TR", table);
+      this.tags.text(
+        "TH",
+        () => this.type.text(this.left, this.y, label, style("Helvetica-Bold", size)),
+        row,
+        { scope: "Row" },
+      );
+      this.tags.text(
+        "TD",
+        () => {
+          for (const line of lines) {
+            this.ensure(lineHeight);
+            this.type.text(this.left + labelWidth, this.y, line, style("Helvetica", size));
+            this.y += lineHeight;
+          }
+        },
+        row,
+      );
+      this.tags.end(row);
       this.y += 2;
     }
+    this.tags.end(table);
     this.y += 4;
   }
 
-  /** A filled label, e.g. a status, with its text centred; returns its width. */
-  badge(x: number, y: number, text: string, color: Rgb, size = 8): number {
+  /** A filled label, e.g. a status, with its text centred; returns its width. The text is a P unless `inline`. */
+  badge(x: number, y: number, text: string, color: Rgb, size = 8, inline = false): number {
     const width = this.type.width(text, "Helvetica-Bold", size) + 10;
-    this.doc.roundedRect(x, y, width, size + 6, 2).fill(rgbHex(color));
-    this.type.text(x + 5, y + 3, text, style("Helvetica-Bold", size, [1, 1, 1]));
+    this.tags.decoration(() => this.doc.roundedRect(x, y, width, size + 6, 2).fill(rgbHex(color)));
+    const label = () => this.type.text(x + 5, y + 3, text, style("Helvetica-Bold", size, [1, 1, 1]));
+    if (inline) label();
+    else this.tags.text("P", label);
     return width;
   }
 
   /** A status badge with a note beside it that wraps in the space left. */
   badgeLine(label: string, color: Rgb, note: string, size = 9): void {
     this.ensure(size + 14);
-    const width = this.badge(this.left, this.y, label, color, size - 0.5);
+    const width = this.type.width(label, "Helvetica-Bold", size - 0.5) + 10;
     const lines = this.type.wrap(note, this.width - width - 8, "Helvetica", size);
-    lines.forEach((line, index) =>
-      this.type.text(this.left + width + 8, this.y + 3 + index * size * 1.3, line, style("Helvetica", size)),
-    );
+    this.tags.text("P", () => {
+      this.badge(this.left, this.y, label, color, size - 0.5, true);
+      lines.forEach((line, index) =>
+        this.type.text(this.left + width + 8, this.y + 3 + index * size * 1.3, line, style("Helvetica", size)),
+      );
+    });
     this.y += Math.max(size + 12, lines.length * size * 1.3 + 6) + 8;
   }
 
+  /** A filled rectangle, untagged: callers draw it inside a Figure or as a decoration. */
   fillRect(x: number, y: number, width: number, height: number, color: Rgb): void {
     this.doc.rect(x, y, width, height).fill(rgbHex(color));
   }
 
   rule(y = this.y, color: Rgb = RULE): void {
-    this.doc.moveTo(this.left, y).lineTo(this.right, y).lineWidth(0.5).strokeColor(rgbHex(color)).stroke();
+    this.tags.decoration(() =>
+      this.doc.moveTo(this.left, y).lineTo(this.right, y).lineWidth(0.5).strokeColor(rgbHex(color)).stroke(),
+    );
   }
 
   /** Writes the table of contents into the reserved pages and "page X of Y" on every page, then ends the document. */
   finish(): void {
     this.type.flush();
     const total = this.doc.bufferedPageRange().count;
+    const contents = this.contents;
     this.tocPages.forEach((pageIndex, index) => {
       this.doc.switchToPage(pageIndex);
       let y = this.top;
-      if (index === 0) {
-        this.type.text(this.left, y, "Contents", style("Helvetica-Bold", 16));
+      if (index === 0 && contents) {
+        this.tags.mark(contents.heading, () => this.type.text(this.left, y, "Contents", style("Helvetica-Bold", 16)));
         y += 30;
       }
       for (const entry of this.toc.slice(index * 44, (index + 1) * 44)) {
@@ -245,9 +340,7 @@ export class PdfWriter {
         const font: FontName = entry.level === 1 ? "Helvetica-Bold" : "Helvetica";
         const number = String(entry.page);
         const title = this.type.wrap(entry.title, this.width - indent - 40, font, 9.5)[0] ?? "";
-        this.type.text(this.left + indent, y, title, style(font, 9.5));
         const numberWidth = this.type.width(number, font, 9.5);
-        this.type.text(this.right - numberWidth, y, number, style(font, 9.5));
         const dotsFrom = this.left + indent + this.type.width(title, font, 9.5) + 6;
         const dots = ".".repeat(
           Math.max(
@@ -255,20 +348,36 @@ export class PdfWriter {
             Math.floor((this.right - numberWidth - 6 - dotsFrom) / this.type.width(".", "Helvetica", 9.5)),
           ),
         );
-        this.type.text(dotsFrom, y, dots, style("Helvetica", 9.5, MUTED));
-        this.doc.goTo(this.left, y - 2, this.width, 14, entry.anchor);
+        const item = this.tags.node("TOCI", contents?.toc);
+        const link = this.tags.node("Link", item);
+        this.tags.mark(link, () => {
+          this.type.text(this.left + indent, y, title, style(font, 9.5));
+          this.type.text(this.right - numberWidth, y, number, style(font, 9.5));
+        });
+        this.tags.pagination(() => this.type.text(dotsFrom, y, dots, style("Helvetica", 9.5, MUTED)), undefined, "Layout");
+        // The link annotation joins the structure as the Link's object reference; /Contents is its accessible name.
+        this.doc.goTo(this.left, y - 2, this.width, 14, entry.anchor, {
+          structParent: link.element,
+          // pdfkit writes a JS string as a PDF name; a String object is written as a PDF text string.
+          Contents: new String(`${entry.title}, page ${number}`),
+        } as unknown as PDFKit.Mixins.AnnotationOption);
+        this.tags.end(link);
+        this.tags.end(item);
         y += 14.5;
       }
       this.type.flush();
     });
+    if (contents) {
+      this.tags.end(contents.heading);
+      this.tags.end(contents.toc);
+    }
     for (let index = 0; index < total; index += 1) {
       this.doc.switchToPage(index);
       const label = `page ${index + 1} of ${total}`;
-      this.type.text(
-        this.right - this.type.width(label, "Helvetica", 7.5),
-        760,
-        label,
-        style("Helvetica", 7.5, MUTED),
+      this.tags.pagination(
+        () =>
+          this.type.text(this.right - this.type.width(label, "Helvetica", 7.5), 760, label, style("Helvetica", 7.5, MUTED)),
+        "Bottom",
       );
       this.type.flush();
     }

@@ -1,6 +1,9 @@
 // Tables that break across pages: the header row repeats on every page, rows taller than the space left continue
-// on the next page line by line, and every cell wraps inside its own width.
+// on the next page line by line, and every cell wraps inside its own width. Tagged as Table > TR > TH (column scope)
+// and TD; a row split over two pages keeps its cells, each with one marked-content sequence per page; the repeated
+// header, the "(continued)" caption, fills and rules are artifacts.
 import { INK, MUTED, RULE, style, type PdfWriter } from "./pdf-layout.js";
+import type { Node } from "./pdf-tags.js";
 import type { FontName, Rgb, TextStyle } from "./pdf-text.js";
 
 export interface Column {
@@ -18,7 +21,7 @@ export interface Cell {
 
 export interface TableOptions {
   size?: number;
-  /** Printed above the header again on each continuation page. */
+  /** Printed above the header again on each continuation page; also the Table element's title (/T). */
   caption?: string;
 }
 
@@ -71,33 +74,38 @@ export function table(
   );
   const headerHeight = Math.max(...headerLines.map((lines) => lines.length)) * lineHeight + 2 * PAD_Y;
 
+  const tags = writer.tags;
+  const drawHeader = (index: number) =>
+    drawLines(
+      writer,
+      layout[index] as Layout,
+      headerLines[index] as string[],
+      writer.y + PAD_Y,
+      lineHeight,
+      size,
+      "Helvetica-Bold",
+      INK,
+    );
   const header = (continued: boolean) => {
     if (continued && options.caption) {
-      writer.type.text(
-        writer.left,
-        writer.y,
-        `${options.caption} (continued)`,
-        style("Helvetica-Oblique", size, MUTED),
+      const caption = `${options.caption} (continued)`;
+      tags.pagination(() =>
+        writer.type.text(writer.left, writer.y, caption, style("Helvetica-Oblique", size, MUTED)),
       );
       writer.y += lineHeight + 2;
     }
-    writer.fillRect(writer.left, writer.y, writer.width, headerHeight, HEADER_FILL);
-    headerLines.forEach((lines, index) =>
-      drawLines(
-        writer,
-        layout[index] as Layout,
-        lines,
-        writer.y + PAD_Y,
-        lineHeight,
-        size,
-        "Helvetica-Bold",
-        INK,
-      ),
-    );
+    tags.decoration(() => writer.fillRect(writer.left, writer.y, writer.width, headerHeight, HEADER_FILL));
+    if (continued) tags.pagination(() => columns.forEach((_, index) => drawHeader(index)));
+    else {
+      const row = tags.node("TR", tableNode);
+      columns.forEach((_, index) => tags.text("TH", () => drawHeader(index), row, { scope: "Column" }));
+      tags.end(row);
+    }
     writer.y += headerHeight;
   };
 
   writer.ensure(headerHeight + lineHeight * 2 + 2 * PAD_Y + (options.caption ? lineHeight : 0));
+  const tableNode = tags.node("Table", undefined, options.caption ? { title: options.caption } : {});
   header(false);
   let count = 0;
   for (const row of rows) {
@@ -111,6 +119,8 @@ export function table(
       ),
     );
     const total = Math.max(1, ...lines.map((cellLines) => cellLines.length));
+    const rowNode = tags.node("TR", tableNode);
+    const cellNodes = cells.map(() => tags.node("TD", rowNode));
     let from = 0;
     while (from < total) {
       let room = Math.floor((writer.bottom - writer.y - 2 * PAD_Y) / lineHeight);
@@ -122,18 +132,21 @@ export function table(
       }
       const take = Math.min(room, total - from);
       const height = take * lineHeight + 2 * PAD_Y;
-      if (count % 2 === 1) writer.fillRect(writer.left, writer.y, writer.width, height, ZEBRA_FILL);
+      if (count % 2 === 1)
+        tags.decoration(() => writer.fillRect(writer.left, writer.y, writer.width, height, ZEBRA_FILL));
       cells.forEach((cell, index) => {
         const slice = (lines[index] as string[]).slice(from, from + take);
-        drawLines(
-          writer,
-          layout[index] as Layout,
-          slice,
-          writer.y + PAD_Y,
-          lineHeight,
-          size,
-          cell.bold ? "Helvetica-Bold" : "Helvetica",
-          cell.color ?? INK,
+        tags.mark(cellNodes[index] as Node, () =>
+          drawLines(
+            writer,
+            layout[index] as Layout,
+            slice,
+            writer.y + PAD_Y,
+            lineHeight,
+            size,
+            cell.bold ? "Helvetica-Bold" : "Helvetica",
+            cell.color ?? INK,
+          ),
         );
       });
       writer.y += height;
@@ -143,10 +156,13 @@ export function table(
         header(true);
       }
     }
+    for (const cellNode of cellNodes) tags.end(cellNode);
+    tags.end(rowNode);
     count += 1;
     // Flushing per row keeps each page's text batch small; the text lands on the page the row is on.
     if (count % 40 === 0) writer.type.flush();
   }
+  tags.end(tableNode);
   writer.rule(writer.y, RULE);
   writer.y += 8;
   return count;

@@ -185,6 +185,29 @@ export class Typesetter {
     this.ops.push(`1 0 0 1 ${x.toFixed(2)} ${baseline.toFixed(2)} Tm <${hex}> Tj`);
   }
 
+  /** Queues a raw content operator (a marked-content BDC or EMC) between the text around it. */
+  raw(operator: string): void {
+    this.ops.push(operator);
+  }
+
+  /**
+   * Runs `write` (pdfkit's markStructureContent or endMarkedContent) with the content it adds queued into this batch,
+   * so a structure element's marks land around its own text without a flush per table cell.
+   */
+  queue<T>(write: () => T): T {
+    const doc = this.doc as unknown as { addContent(data: string): unknown };
+    const direct = doc.addContent;
+    doc.addContent = (data: string) => {
+      this.ops.push(data);
+      return this.doc;
+    };
+    try {
+      return write();
+    } finally {
+      doc.addContent = direct;
+    }
+  }
+
   /** Writes the queued text to the current page; call before changing pages. */
   flush(): void {
     if (this.ops.length === 0) return;

@@ -1,5 +1,5 @@
 // report.pdf: the auditor's reading copy of the package (cover, contents, summary, coverage calendar, one section
-// per control, exceptions, population completeness, snapshot hashes). Built-in Helvetica only; streamed to the target.
+// per control, exceptions, population completeness, snapshot hashes). Embedded Arimo, tagged; streamed to the target.
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";

@@ -19,7 +19,7 @@ export function renderControlPdf(pkg: EvidencePackage, control: ControlResult): 
     () => {
       writer.newPage();
       writer.y = 100;
-      writer.paragraph(`SOC 2 evidence: ${control.id} ${control.title}`, style("Helvetica-Bold", 20), 0, 4);
+      writer.paragraph(`SOC 2 evidence: ${control.id} ${control.title}`, style("Helvetica-Bold", 20), 0, 4, "Title");
       writer.paragraph(`${pkg.organization} - ${pkg.period.label}`, style("Helvetica", 13, MUTED), 0, 14);
       writer.badge(
         writer.left,

@@ -112,7 +112,7 @@ describe("task role policy", () => {
     });
     expect(statementFor(policy, "s3:ListBucket")).toMatchObject({
       Resource: "arn:aws:s3:::acme-evidence",
-      Condition: { StringLikeIfExists: { "s3:prefix": ["soc2/packages/*", "soc2/snapshots/*"] } },
+      Condition: { StringLike: { "s3:prefix": ["soc2/packages/*", "soc2/snapshots/*"] } },
     });
     for (const action of [
       "s3:GetBucketVersioning",

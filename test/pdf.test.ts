@@ -10,6 +10,7 @@ import { dayRanges } from "../reports/pdf-calendar.js";
 import { pdfRenderer, renderPdf } from "../reports/pdf.js";
 import { renderControlPdf } from "../reports/platform-pdf.js";
 import { CALLER_ARN, GAP_DAYS, RUN_ID, syntheticPackage } from "./fixtures/package.js";
+import { readStructure, scanContent } from "./support/pdf-structure.js";
 import { pdfPages, pdfText, pdfWords, squash } from "./support/pdf-text.js";
 import { renderToMemory } from "./support/render-target.js";
 
@@ -255,5 +256,54 @@ describe("report.pdf as an archive (PDF/A-2b identification, embedded fonts)", (
     const result = await inspect(await renderPdf(tricky()), "qpdf", ["--check"]);
     expect(result.stdout).toContain("No syntax or stream encoding errors found");
     expect(result.code).toBe(0);
+  });
+});
+
+describe.skipIf(!hasQpdf)("PDFs as tagged documents (read back with qpdf --json; skipped when qpdf is not installed, .ci/run installs it)", () => {
+  const documents = [
+    ["report.pdf", () => renderPdf(syntheticPackage({ items: 60 }))],
+    ["a per-control PDF", () => { const pkg = syntheticPackage({ items: 60 }); return renderControlPdf(pkg, pkg.controls[0]!); }],
+  ] as const;
+
+  it.each(documents)("%s is marked, has a structure tree with headings, a table with header cells and the calendar as a Figure with alt text", async (_name, make) => {
+    const structure = await readStructure(await make());
+    expect(structure.marked).toBe(true);
+    expect(structure.hasStructTreeRoot).toBe(true);
+    expect(structure.lang).toBe("en-US");
+    const types = new Set(structure.elements.map((element) => element.type));
+    for (const type of ["Document", "H1", "H2", "P", "Table", "TR", "TH", "TD", "Figure"]) expect(types, type).toContain(type);
+    expect(structure.elements.filter((element) => element.type === "TH").map((element) => element.scope)).toEqual(
+      expect.arrayContaining(["Column", "Row"]),
+    );
+    const figures = structure.elements.filter((element) => element.type === "Figure");
+    for (const figure of figures) expect(figure.alt ?? "").toMatch(/\S/);
+    expect(figures.map((figure) => figure.alt).join(" ")).toContain("no complete snapshot on 2026-07-14 to 2026-07-15 (2 days)");
+  });
+
+  it.each(documents)("%s paints nothing outside marked content: text, fills and rules are content or artifacts", async (_name, make) => {
+    const { pages } = await readStructure(await make());
+    expect(pages.length).toBeGreaterThan(2);
+    expect(pages.filter((page) => page.unmarkedPainting > 0 || !page.balanced)).toEqual([]);
+  });
+
+  it("report.pdf's headings never skip a level and its contents are a TOC of links", async () => {
+    const { elements } = await readStructure(await renderPdf(syntheticPackage({ items: 60 })));
+    const levels = elements.flatMap((element) => (/^H\d$/.test(element.type) ? [Number(element.type.slice(1))] : []));
+    expect(levels[0]).toBe(1);
+    levels.forEach((level, index) => expect(level - (levels[index - 1] ?? 0), `heading ${index}`).toBeLessThanOrEqual(1));
+    const toc = elements.findIndex((element) => element.type === "TOC");
+    expect(toc).toBeGreaterThan(0);
+    expect(elements[toc + 1]?.type).toBe("TOCI");
+    expect(elements[toc + 2]?.type).toBe("Link");
+  });
+
+  it.each([
+    ["text inside a mark", "/P <</MCID 0>> BDC 1 0 0 1 50 700 Tm <0001> Tj EMC", 0, true],
+    ["text outside any mark", "1 0 0 1 50 700 Tm <0001> Tj", 1, true],
+    ["a fill outside any mark", "/Artifact BMC 0 0 10 10 re f EMC 0 0 5 5 re f", 1, true],
+    ["an unclosed mark", "/P <</MCID 0>> BDC <0001> Tj", 0, false],
+    ["a stray EMC", "EMC /P <</MCID 0>> BDC EMC", 0, false],
+  ])("the content scan finds %s", (_name, source, unmarked, balanced) => {
+    expect(scanContent(source)).toEqual({ unmarkedPainting: unmarked, balanced });
   });
 });

@@ -92,7 +92,7 @@ describe("S3 store preflight", () => {
   ])("refuses %s with what to do", async (_case, deny, message) => {
     if (deny) {
       await bucket();
-      emulator().proxy.inject({ service: "s3", operation: "HeadBucket", kind: "deny" });
+      emulator().proxy.inject({ service: "s3", operation: "GetBucketLocation", kind: "deny" });
     }
     const error = await storeFor()
       .preflight()

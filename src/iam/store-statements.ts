@@ -74,6 +74,7 @@ export function storeStatements(target: PolicyTarget, bucket: Bucket): PolicySta
       Sid: "EvidenceBucketPreflight",
       Effect: "Allow",
       Action: [
+        "s3:GetBucketLocation",
         "s3:GetBucketObjectLockConfiguration",
         "s3:GetBucketPolicy",
         "s3:GetBucketPublicAccessBlock",
@@ -83,12 +84,13 @@ export function storeStatements(target: PolicyTarget, bucket: Bucket): PolicySta
       Resource: bucket.arn,
     },
     {
-      // IfExists: HeadBucket (the preflight) and HeadObject's 404-or-403 check are authorized as s3:ListBucket with no prefix.
+      // StringLike, not StringLikeIfExists: a request without a prefix may not list the bucket. The store sends none:
+      // the preflight uses GetBucketLocation, exists() a ListObjectsV2 with the key as prefix (src/store/s3.ts).
       Sid: "EvidenceBucketList",
       Effect: "Allow",
       Action: ["s3:ListBucket"],
       Resource: bucket.arn,
-      Condition: { StringLikeIfExists: { "s3:prefix": evidencePrefixes(bucket) } },
+      Condition: { StringLike: { "s3:prefix": evidencePrefixes(bucket) } },
     },
     {
       Sid: "EvidenceObjects",

@@ -1,5 +1,5 @@
 // Checks an evidence bucket before anything is written: versioning is required; lock, encryption, public access and TLS are recorded.
-import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, HeadBucketCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
+import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
 import { StoreError } from "../core/errors.js";
 import type { StoreFacts } from "../core/package-model.js";
 
@@ -32,7 +32,11 @@ async function requireVersioning(
 ): Promise<{ region?: string; versioning: string }> {
   let region: string | undefined;
   try {
-    region = (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
+    // GetBucketLocation, not HeadBucket: S3 authorizes HeadBucket as s3:ListBucket with no s3:prefix, which the task
+    // role's StringLike prefix condition refuses. A null constraint is us-east-1 and "EU" is eu-west-1 (S3 API
+    // Reference, GetBucketLocation).
+    const constraint = (await client.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint;
+    region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
   } catch (error) {
     if (nameOf(error) === "NotFound" || nameOf(error) === "NoSuchBucket" || statusOf(error) === 404) {
       throw new StoreError(
@@ -43,8 +47,8 @@ async function requireVersioning(
     }
     if (isDenied(error)) {
       throw new StoreError(
-        `access denied to evidence bucket ${bucket} (${nameOf(error)}): the tool's role needs s3:ListBucket, ` +
-          `s3:GetBucketVersioning and s3:PutObject on it; check the credentials, the bucket policy and --bucket`,
+        `access denied to evidence bucket ${bucket} (${nameOf(error)}): the tool's role needs s3:GetBucketLocation, ` +
+          `s3:GetBucketVersioning, s3:ListBucket (on its prefixes) and s3:PutObject on it; check the credentials, the bucket policy and --bucket`,
         { cause: error },
       );
     }

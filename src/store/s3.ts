@@ -1,5 +1,5 @@
 // The S3 store: a versioned (ideally Object-Locked) bucket; every object written once, with a SHA-256 checksum S3 checks.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, paginateListObjectsV2, type ObjectLockRetentionMode, type PutObjectOutput } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2, type ObjectLockRetentionMode, type PutObjectOutput } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
@@ -128,12 +128,18 @@ export class S3Store implements Store {
     return (await this.getObject(key)).Body as Readable;
   }
 
+  /**
+   * Lists the key itself (ListObjectsV2 with the key as Prefix, one key: a key sorts before every longer key it
+   * prefixes) rather than HeadObject, whose 404 for a missing key needs s3:ListBucket with no s3:prefix, which the
+   * task role's StringLike condition on the evidence prefixes refuses (a 403 instead).
+   */
   async exists(key: string): Promise<boolean> {
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      return true;
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + key, MaxKeys: 1 }),
+      );
+      return page.Contents?.[0]?.Key === this.prefix + key;
     } catch (error) {
-      if (nameOf(error) === "NotFound" || statusOf(error) === 404) return false;
       throw this.failure("read", key, error);
     }
   }
