@@ -23,6 +23,8 @@ export interface Presence {
 
 export interface ToolRun {
   wallS: number;
+  /** Size of the package's evidence.json. */
+  evidenceMb: number;
   collectS?: number;
   packageS?: number;
   peakRssMb?: number;
@@ -97,7 +99,8 @@ function profileRows(result: BenchResult, profile: ProfileResult): string[] {
     `| Error items | ${n(tool.errorItems)}, ${n(tool.errorItemsByThrottling)} caused by throttling (bar 0: ${mark(tool.errorItemsByThrottling === 0)})${tool.errorReasons.length ? `; reasons: ${tool.errorReasons.map((reason) => `"${reason.slice(0, 160)}"`).join("; ")}` : ""} |`,
     `| Estate in the package | ${tool.presence.map((one) => `${one.kind} ${n(one.found)}/${n(one.expected)}`).join("; ")} (${mark(missing.length === 0)}) |`,
     `| Peak RSS | ${tool.peakRssMb === undefined ? "not measured" : `${tool.peakRssMb.toFixed(0)} MB (bar < 300 MB: ${mark(tool.peakRssMb < 300)})`}${tool.sampledRssMb ? `; sampled every 250 ms: ${tool.sampledRssMb.collecting.toFixed(0)} MB at most while collecting, ${tool.sampledRssMb.packaging.toFixed(0)} MB while packaging and rendering the PDF` : ""} |`,
-    `| CPU | tool ${s(tool.cpuS.tool)}, moto ${s(tool.cpuS.moto)} |`,
+    `| CPU | tool ${s(tool.cpuS.tool)}, moto ${s(tool.cpuS.moto)}${tool.collectS ? ` (moto busy ${((100 * tool.cpuS.moto) / tool.collectS).toFixed(0)}% of the collection's wall: under load it gets less than a core)` : ""} |`,
+    `| evidence.json | ${tool.evidenceMb.toFixed(1)} MB |`,
   );
   return rows;
 }

@@ -7,24 +7,24 @@
 // 5,000 keys, 5,000 secrets, 50 trails, 2,000 findings, default quotas, the tool only: the memory bar).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
+import { KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { QUOTAS } from "../src/aws/quotas.js";
 import { parseConfig } from "../src/config/load.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
 import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
-import type { TestProxy } from "../test/support/proxy.js";
+import type { RecordedCall, TestProxy } from "../test/support/proxy.js";
 import { byOperation, lowerBound, minimumCalls, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
 import { renderResults, type BenchResult, type Presence, type ProfileResult, type ToolRun } from "./report.js";
 import { scanMinimum } from "./scanner.js";
-import { evidenceFindings, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
+import { cellsOf, evidenceFindings, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
 
 const ACCOUNTS = [DEFAULT_ACCOUNT, "210987654321"];
 const REGIONS = ["us-east-1", "us-east-2"];
@@ -63,7 +63,8 @@ const cliArgs = (out: string) => [
 ];
 
 /** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
-async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expectedFindings: number): Promise<ToolRun> {
+async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }): Promise<ToolRun> {
+  const { findings: expectedFindings, keys: estateKeys } = expected;
   emulator.proxy.clearCalls();
   const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
   const timeFile = join(dir, "time.txt");
@@ -83,19 +84,23 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
   const motoCpuS = measure.cpuSecondsOf(emulator.moto.pid) - motoBefore;
   const time = withTime ? measure.parseTimeV(await readFile(timeFile, "utf8")) : {};
   await rm(dir, { recursive: true, force: true });
+  const doneEvent = measure.logEvents(stderr).find((event) => event.event === "snapshot.done");
+  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
   const line = stdout.split("\n").find((one) => one.includes('"package"'));
   if (!line) throw new Error(`collect wrote no package (exit ${code}):\n${stderr.slice(-3000)}`);
-  const pkg = JSON.parse(await readFile(join((JSON.parse(line) as { package: string }).package, "evidence.json"), "utf8")) as EvidencePackage;
-  const { doneAt, collectS, packageS } = measure.phases(measure.logEvents(stderr), pkg.populations);
-  const sampled = rss.stop(doneAt);
+  const evidenceFile = join((JSON.parse(line) as { package: string }).package, "evidence.json");
+  const evidenceMb = (await stat(evidenceFile)).size / 2 ** 20;
+  // A string in V8 holds at most about 512 MB: a larger evidence.json is measured, not read.
+  if (evidenceMb > MAX_READ_MB) return unread(wallS, time, sampled, motoCpuS, [...emulator.proxy.calls], evidenceMb);
+  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidencePackage;
+  const { collectS, packageS } = measure.phases(measure.logEvents(stderr), pkg.populations);
   const calls = [...emulator.proxy.calls];
-  const operations = measure.operationRows(calls);
   const errors = pkg.items.filter((item) => item.status === "error");
   const byThrottling = errors.filter((item) => /throttl|rate exceeded|too many requests|RunDeadline/i.test(`${item.reason} ${JSON.stringify(item.observed)}`));
   const count = (collector: string, type?: string) =>
     new Set(pkg.items.filter((item) => item.collector === collector && (!type || item.resource.type === type)).map((item) => item.resource.arn)).size;
   const presence: Presence[] = [
-    { kind: "KMS keys (kms-key-rotation)", expected: spec.keys, found: count("kms-key-rotation") },
+    { kind: "KMS keys (kms-key-rotation)", expected: estateKeys, found: count("kms-key-rotation") },
     { kind: "secrets (secrets-rotation)", expected: spec.secrets, found: count("secrets-rotation") },
     { kind: "secrets (secrets-access-review)", expected: spec.secrets, found: count("secrets-access-review") },
     { kind: "trails (cloudtrail-data-events)", expected: spec.trails, found: count("cloudtrail-data-events", "AWS::CloudTrail::Trail") },
@@ -103,16 +108,9 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
     { kind: "findings that are evidence for the period (access-analyzer-findings)", expected: expectedFindings, found: pkg.items.filter((item) => item.collector === "access-analyzer-findings" && item.resource.type !== "AWS::AccessAnalyzer::Analyzer").length },
   ];
   return {
-    wallS,
+    ...outside(wallS, time, sampled, motoCpuS, calls, evidenceMb),
     ...(collectS === undefined ? {} : { collectS }),
     ...(packageS === undefined ? {} : { packageS }),
-    ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
-    ...(sampled ? { sampledRssMb: sampled } : {}),
-    cpuS: { ...(time.cpuS === undefined ? {} : { tool: time.cpuS }), moto: motoCpuS },
-    operations,
-    throttled: operations.reduce((total, row) => total + row.throttled, 0),
-    retries: calls.length - countLogical(calls),
-    failed: operations.reduce((total, row) => total + row.failed, 0),
     items: { ...pkg.summary.items },
     errorItems: errors.length,
     errorItemsByThrottling: byThrottling.length,
@@ -121,20 +119,60 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
   };
 }
 
+const MAX_READ_MB = 400;
+
+/** What is measured from outside the package: time, memory, the proxy's calls, the size of evidence.json. */
+function outside(wallS: number, time: { peakRssMb?: number; cpuS?: number }, sampled: ToolRun["sampledRssMb"], motoCpuS: number, calls: RecordedCall[], evidenceMb: number) {
+  const operations = measure.operationRows(calls);
+  return {
+    wallS,
+    evidenceMb,
+    ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
+    ...(sampled ? { sampledRssMb: sampled } : {}),
+    cpuS: { ...(time.cpuS === undefined ? {} : { tool: time.cpuS }), moto: motoCpuS },
+    operations,
+    throttled: operations.reduce((total, row) => total + row.throttled, 0),
+    retries: calls.length - countLogical(calls),
+    failed: operations.reduce((total, row) => total + row.failed, 0),
+  };
+}
+
+/** A run whose evidence.json is too large to read: what is measured from outside, and no item counts. */
+function unread(...args: Parameters<typeof outside>): ToolRun {
+  const evidenceMb = args[5];
+  return {
+    ...outside(...args),
+    items: {},
+    errorItems: 0,
+    errorItemsByThrottling: 0,
+    errorReasons: [`evidence.json is ${evidenceMb.toFixed(0)} MB, too large to read here: items not counted`],
+    presence: [],
+  };
+}
+
 /** Attempts minus retries: a throttled or failed attempt is followed by a retry of the same call. */
 const countLogical = (calls: readonly { fault?: string; status: number }[]) =>
   calls.filter((call) => !measure.isThrottled(call as never) && call.status !== 0 && call.status < 500).length;
 
 /** Facts of the seeded estate the minimums read: moto's aliases, IAM pages, whether ListBuckets gives regions. */
-async function probeEstate(emulator: Emulator, region: string) {
+async function probeEstate(emulator: Emulator, region: string, seededKeys: number) {
   const kms = new KMSClient(clientConfig(emulator, region));
   const aliases = (await kms.send(new ListAliasesCommand({ Limit: 100 }))).Aliases?.length ?? 0;
+  // Keys beyond the seeded ones in the first account-region: the AWS-managed keys moto made (aws/secretsmanager).
+  let listedKeys = 0;
+  let marker: string | undefined;
+  do {
+    const page: { Keys?: unknown[]; NextMarker?: string } = await kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }));
+    listedKeys += page.Keys?.length ?? 0;
+    marker = page.NextMarker;
+  } while (marker);
+  const awsManagedKeys = listedKeys - seededKeys;
   kms.destroy();
   const iam = new IAMClient(clientConfig(emulator, region));
   let iamPages = 0;
-  let marker: string | undefined;
+  marker = undefined;
   do {
-    const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker: marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] }));
+    const page: { IsTruncated?: boolean; Marker?: string } = await iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker: marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] }));
     iamPages += 1;
     marker = page.IsTruncated ? page.Marker : undefined;
   } while (marker);
@@ -142,7 +180,7 @@ async function probeEstate(emulator: Emulator, region: string) {
   const s3 = new S3Client(clientConfig(emulator, region));
   const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
   s3.destroy();
-  return { aliases, iamPages, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
+  return { aliases, iamPages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
 }
 
 async function bench(large: boolean): Promise<void> {
@@ -160,7 +198,7 @@ async function bench(large: boolean): Promise<void> {
     say(`seeding ${JSON.stringify(spec)} (1-min load ${loadAtSeed.toFixed(2)})`);
     const seeding = await seedEstate(emulator, spec, now, 16);
     say(`seeded: ${seeding.map((one) => `${one.kind} ${(one.ms / 1000).toFixed(1)} s`).join(", ")}`);
-    const estate = minimumEstate(spec, now, periodStart, await probeEstate(emulator, REGIONS[0] as string));
+    const estate = minimumEstate(spec, now, periodStart, await probeEstate(emulator, REGIONS[0] as string, cellsOf(spec)[0]?.keys ?? 0));
     const minimum: MinimumCall[] = minimumCalls(estate);
     const expectedFindings = evidenceFindings(spec, now, periodStart);
     let floor: BenchResult["floor"];
@@ -180,7 +218,8 @@ async function bench(large: boolean): Promise<void> {
       const loadBefore = measure.load1();
       say(`${name}: collect (load ${loadBefore.toFixed(2)})`);
       configureProxy(emulator.proxy, factor);
-      const tool = await toolRun(emulator, join(work, `collect-${factor}`), spec, expectedFindings);
+      const keys = estate.cells.reduce((total, cell) => total + cell.keys, 0);
+      const tool = await toolRun(emulator, join(work, `collect-${factor}`), spec, { findings: expectedFindings, keys });
       say(`${name}: collect ${tool.wallS.toFixed(1)} s, ${tool.throttled} throttled`);
       let baseline: ProfileResult["baseline"];
       if (!large) {

@@ -88,13 +88,14 @@ export async function seedEstate(emulator: Emulator, spec: EstateSpec, now: Date
 }
 
 /** The estate as the collectors' minimums read it (bench/lower-bound.ts), from the spec and what seeding made. */
-export function minimumEstate(spec: EstateSpec, now: Date, periodStart: Date, probed: { aliases: number; iamPages: number; bucketLocation: boolean }): MinimumEstate {
+export function minimumEstate(spec: EstateSpec, now: Date, periodStart: Date, probed: { aliases: number; iamPages: number; bucketLocation: boolean; awsManagedKeys: number }): MinimumEstate {
   const cells: CellEstate[] = cellsOf(spec).map((cell) => {
     const rotated = indices(cell.secrets).filter((index) => index % 2 === 0);
     return {
       account: cell.account,
       region: cell.region,
-      keys: cell.keys,
+      // moto creates the aws/secretsmanager key where secrets use the default: ListKeys returns it too
+      keys: cell.keys + probed.awsManagedKeys,
       // every key but the ECC signing ones (index % 20 === 19) is customer-managed symmetric
       rotatableKeys: indices(cell.keys).filter((index) => index % 20 !== 19).length,
       aliases: probed.aliases,
