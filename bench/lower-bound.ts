@@ -1,6 +1,12 @@
-// The quota lower bound of a run (aws-quotas.md section 5): no client, however clever, finishes a bucket's calls
-// faster than calls / (quota x share). Buckets in different account-regions run in parallel, so the regional part
-// is the largest of them; Organizations and STS are answered before any collector starts, so they come first.
+// The benchmark's bound, pure. The minimum calls come from the estate and each collector's documented minimum (the
+// "Minimum calls" comment at the top of each collector), never from the tool's own call log: a tool that makes
+// extra calls is measured against the calls it need not have made. The quota bound then asks how fast any client
+// could answer those calls at 100% of the published quotas (src/aws/quotas.ts), plus the latency of a round trip.
+//
+// Per bucket (account x region, or account for a global quota): max((calls - burst) / rate, chain x latency), where
+// burst is what an AWS token bucket holds after a quiet spell (one second's refill, as the proxy's buckets) and
+// chain the calls that must follow one another (pages). Account-regions run in parallel, so the regional part is the
+// slowest bucket; STS comes first (credentials), and the last answer needs one more round trip.
 import type { Quota } from "../src/aws/quotas.js";
 
 export interface CallCount {
@@ -11,64 +17,221 @@ export interface CallCount {
   calls: number;
 }
 
+/** A minimum call count, with the collector whose documented minimum it is and how many must be sequential. */
+export interface MinimumCall extends CallCount {
+  collector: string;
+  /** Calls that depend on the previous one's answer (page after page); 0 when they may all be in flight at once. */
+  chain: number;
+}
+
 export type QuotaTable = Record<string, Record<string, Quota>>;
 
+/** What the estate holds in one account-region, as the collectors' minimums read it. */
+export interface CellEstate {
+  account: string;
+  region: string;
+  /** Every key ListKeys returns (customer and AWS managed). */
+  keys: number;
+  /** Customer-managed symmetric keys: the ones kms-key-rotation asks about rotation. */
+  rotatableKeys: number;
+  aliases: number;
+  secrets: number;
+  /** Distinct customer-managed keys the secrets name (none: the default aws/secretsmanager key). */
+  secretKeys: number;
+  /** CloudTrail event history in the 90 days: RotationSucceeded, DeleteSecret and GetSecretValue events. */
+  rotationEvents: number;
+  /** RotationSucceeded events inside the run's period (cloudtrail-data-events counts those). */
+  periodRotationEvents: number;
+  deleteEvents: number;
+  readEvents: number;
+  /** Trails whose home region this is (each is described once, in its home region). */
+  trails: number;
+  analyzers: number;
+  /** Findings ListFindings returns for the external-access analyzer (every status). */
+  findings: number;
+}
+
+export interface AccountEstate {
+  account: string;
+  /** Buckets ListBuckets returns for the account. */
+  buckets: number;
+  /** True when ListBuckets omits BucketRegion (moto does; AWS gives it), so GetBucketLocation is needed per bucket. */
+  bucketLocation: boolean;
+  /** Pages of GetAccountAuthorizationDetails (1,000 items each) for the account's IAM. */
+  iamPages: number;
+  /** Whether the account is in an organization (else DescribeOrganization answers AWSOrganizationsNotInUse). */
+  organization: boolean;
+  /** True when the account is reached through AssumeRole (every account but the caller's). */
+  assumed: boolean;
+}
+
+export interface MinimumEstate {
+  cells: CellEstate[];
+  accounts: AccountEstate[];
+}
+
+const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / size));
+
+/**
+ * The fewest calls each collector of controls.yaml needs for the estate, from the collectors' documented minimums.
+ * Each collector reads on its own (a run shares no answers between collectors), so ListSecrets is counted once per
+ * collector that lists secrets, and GetResourcePolicy once per secret for each of the two secrets-access collectors.
+ */
+export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
+  const out: MinimumCall[] = [];
+  const add = (collector: string, service: string, operation: string, account: string, region: string, calls: number, chain = 0) => {
+    if (calls > 0) out.push({ collector, service, operation, account, region, calls, chain });
+  };
+  const home = new Map<string, string>();
+  for (const cell of estate.cells) {
+    const { account, region } = cell;
+    if (!home.has(account)) home.set(account, region);
+    const listSecrets = pages(cell.secrets, 100);
+    // kms-key-rotation
+    add("kms-key-rotation", "kms", "ListAliases", account, region, pages(cell.aliases, 100), pages(cell.aliases, 100));
+    add("kms-key-rotation", "kms", "ListKeys", account, region, pages(cell.keys, 1000), pages(cell.keys, 1000));
+    add("kms-key-rotation", "kms", "DescribeKey", account, region, cell.keys);
+    add("kms-key-rotation", "kms", "GetKeyRotationStatus", account, region, cell.rotatableKeys);
+    add("kms-key-rotation", "kms", "ListKeyRotations", account, region, cell.rotatableKeys);
+    // secrets-rotation
+    add("secrets-rotation", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
+    add("secrets-rotation", "cloudtrail", "LookupEvents", account, region, pages(cell.rotationEvents, 50), pages(cell.rotationEvents, 50));
+    // secrets-encryption
+    add("secrets-encryption", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
+    add("secrets-encryption", "kms", "DescribeKey", account, region, cell.secretKeys);
+    add("secrets-encryption", "kms", "GetKeyRotationStatus", account, region, cell.secretKeys);
+    // secrets-hygiene
+    add("secrets-hygiene", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
+    add("secrets-hygiene", "cloudtrail", "LookupEvents", account, region, pages(cell.deleteEvents, 50), pages(cell.deleteEvents, 50));
+    // ecs-task-secrets (an estate without clusters, rules or task definitions: one empty page each)
+    add("ecs-task-secrets", "ecs", "ListClusters", account, region, 1, 1);
+    add("ecs-task-secrets", "events", "ListRules", account, region, 1, 1);
+    add("ecs-task-secrets", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);
+    // elb-listener-tls (no load balancers: one page)
+    add("elb-listener-tls", "elasticloadbalancing", "DescribeLoadBalancers", account, region, 1, 1);
+    // secrets-monitoring (no rules: one page)
+    add("secrets-monitoring", "events", "ListRules", account, region, 1, 1);
+    // access-analyzer-findings
+    add("access-analyzer-findings", "access-analyzer", "ListAnalyzers", account, region, 1, 1);
+    add("access-analyzer-findings", "access-analyzer", "ListArchiveRules", account, region, cell.analyzers, cell.analyzers);
+    const findingPages = cell.analyzers * pages(cell.findings, 100);
+    add("access-analyzer-findings", "access-analyzer", "ListFindings", account, region, findingPages, findingPages);
+    // cloudtrail-data-events (account scope: DescribeTrails in every region, then each trail in its home region)
+    add("cloudtrail-data-events", "cloudtrail", "DescribeTrails", account, region, 1, 1);
+    add("cloudtrail-data-events", "cloudtrail", "GetTrailStatus", account, region, cell.trails);
+    add("cloudtrail-data-events", "cloudtrail", "GetEventSelectors", account, region, cell.trails);
+    // ... and, for a period, the region's secret activity: GetSecretValue, RotationSucceeded and RotateSecret events
+    for (const events of [cell.readEvents, cell.periodRotationEvents, 0]) {
+      add("cloudtrail-data-events", "cloudtrail", "LookupEvents", account, region, pages(events, 50), pages(events, 50));
+    }
+    // secrets-access-policy and secrets-access-review (account scope, every region): the same facts, read by each
+    for (const collector of ["secrets-access-policy", "secrets-access-review"]) {
+      add(collector, "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
+      add(collector, "secretsmanager", "GetResourcePolicy", account, region, cell.secrets);
+      // the keys the secrets name, the default key included (its policy is what grants kms:Decrypt)
+      add(collector, "kms", "DescribeKey", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
+      add(collector, "kms", "GetKeyPolicy", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
+    }
+    add("secrets-access-review", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);
+    add("secrets-access-review", "cloudtrail", "LookupEvents", account, region, pages(cell.readEvents, 50), pages(cell.readEvents, 50));
+  }
+  for (const account of estate.accounts) {
+    const region = home.get(account.account) ?? "us-east-1";
+    const a = account.account;
+    if (account.assumed) add("scope", "sts", "AssumeRole", a, region, 1, 1);
+    // tls-in-transit
+    add("tls-in-transit", "s3", "ListBuckets", a, region, 1, 1);
+    if (account.bucketLocation) add("tls-in-transit", "s3", "GetBucketLocation", a, region, account.buckets);
+    add("tls-in-transit", "s3", "GetBucketPolicy", a, region, account.buckets);
+    for (const collector of ["secrets-access-policy", "secrets-access-review"]) {
+      add(collector, "iam", "GetAccountAuthorizationDetails", a, region, account.iamPages, account.iamPages);
+      add(collector, "organizations", "DescribeOrganization", a, "us-east-1", 1, 1);
+      // In an organization the policy collector lists its accounts and the review reads SCPs: not in this estate.
+    }
+  }
+  const caller = estate.accounts.find((account) => !account.assumed);
+  if (caller) add("scope", "sts", "GetCallerIdentity", caller.account, home.get(caller.account) ?? "us-east-1", 1, 1);
+  return out;
+}
+
+/** Sums minimum calls by service:operation (what the tables print next to the tool's calls). */
+export function byOperation(calls: readonly CallCount[]): Map<string, number> {
+  const totals = new Map<string, number>();
+  for (const call of calls) {
+    const key = `${call.service}:${call.operation}`;
+    totals.set(key, (totals.get(key) ?? 0) + call.calls);
+  }
+  return totals;
+}
+
 export interface BucketTime {
-  /** "account|region", or "global" for a quota per account across regions. */
+  /** "account|region", or the account for a quota per account across regions. */
   scope: string;
   service: string;
   bucket: string;
   operations: string[];
   calls: number;
-  /** The rate the tool allows itself: quota x share. */
+  chain: number;
   perSecond: number;
   seconds: number;
 }
 
+export interface BoundOptions {
+  /** Mean latency of one round trip, in seconds. */
+  latencyS: number;
+  /** Each bucket's burst, as seconds of its rate (AWS-like buckets hold about one second; 0 for none). */
+  burstSeconds: number;
+  /** The share of the published quota the server allows (1: AWS defaults). */
+  factor?: number;
+}
+
 export interface LowerBound {
-  share: number;
-  /** prelude + regional. */
+  /** prelude + regional + one round trip for the last answer. */
   seconds: number;
-  /** Organizations and STS: scope and credentials, before any collector runs. */
+  /** STS: credentials before any collector runs. */
   prelude: number;
   /** The slowest bucket of any account-region. */
   regional: number;
-  /** The bucket that sets the regional part. */
   critical?: BucketTime;
   buckets: BucketTime[];
   /** service:operation with calls but no quota in the table (S3, whose per-prefix quota is far away). */
   unmetered: string[];
 }
 
-/** Services the tool calls before collectors start (caller identity, organization accounts, AssumeRole). */
-const PRELUDE = new Set(["sts", "organizations"]);
+const PRELUDE = new Set(["sts"]);
 
-export function lowerBound(calls: readonly CallCount[], quotas: QuotaTable, share: number): LowerBound {
-  if (!(share > 0)) throw new RangeError("share must be positive");
+export function lowerBound(calls: readonly (CallCount & { chain?: number })[], quotas: QuotaTable, options: BoundOptions): LowerBound {
+  const factor = options.factor ?? 1;
+  if (!(factor > 0)) throw new RangeError("factor must be positive");
+  if (!(options.latencyS >= 0) || !(options.burstSeconds >= 0)) throw new RangeError("latency and burst must be >= 0");
   const buckets = new Map<string, BucketTime>();
   const unmetered = new Set<string>();
+  let longestChain = 0;
   for (const count of calls) {
+    longestChain = Math.max(longestChain, count.chain ?? 0);
     const quota = quotas[count.service]?.[count.operation];
     if (!quota) {
       if (count.calls > 0) unmetered.add(`${count.service}:${count.operation}`);
       continue;
     }
-    const scope = quota.global ? "global" : `${count.account}|${count.region}`;
+    const scope = quota.global ? count.account : `${count.account}|${count.region}`;
     const key = `${scope}|${count.service}|${quota.bucket}`;
-    const perSecond = quota.perSecond * share;
-    const entry = buckets.get(key) ?? { scope, service: count.service, bucket: quota.bucket, operations: [], calls: 0, perSecond, seconds: 0 };
+    const perSecond = quota.perSecond * factor;
+    const entry = buckets.get(key) ?? { scope, service: count.service, bucket: quota.bucket, operations: [], calls: 0, chain: 0, perSecond, seconds: 0 };
     if (!entry.operations.includes(count.operation)) entry.operations.push(count.operation);
     entry.calls += count.calls;
-    entry.seconds = entry.calls / perSecond;
+    entry.chain += count.chain ?? 0;
+    const burst = options.burstSeconds > 0 ? Math.max(1, perSecond * options.burstSeconds) : 0;
+    entry.seconds = Math.max(Math.max(0, entry.calls - burst) / perSecond, entry.chain * options.latencyS);
     buckets.set(key, entry);
   }
   const all = [...buckets.values()].sort((a, b) => b.seconds - a.seconds);
   const prelude = all.filter((bucket) => PRELUDE.has(bucket.service)).reduce((total, bucket) => total + bucket.seconds, 0);
   const critical = all.find((bucket) => !PRELUDE.has(bucket.service));
-  const regional = critical?.seconds ?? 0;
+  // An unmetered chain (S3 pages) still takes its round trips.
+  const regional = Math.max(critical?.seconds ?? 0, longestChain * options.latencyS);
   return {
-    share,
-    seconds: prelude + regional,
+    seconds: prelude + regional + options.latencyS,
     prelude,
     regional,
     ...(critical ? { critical } : {}),

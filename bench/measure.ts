@@ -1,18 +1,15 @@
 // What the benchmark measures around a run: the proxy's record of calls, the run's own log events and populations,
-// CPU time of moto and of this process (the proxy), raw emulator throughput, and PDF rendering time.
-import { DescribeKeyCommand, KMSClient, ListKeysCommand } from "@aws-sdk/client-kms";
+// CPU time of moto and of this process (the proxy), and the tool's peak memory.
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { execFileSync } from "node:child_process";
 import type { Population } from "../src/core/model.js";
-import type { EvidencePackage } from "../src/core/package-model.js";
-import { clientConfig, type Emulator } from "../test/support/emulator.js";
 import type { RecordedCall } from "../test/support/proxy.js";
-import type { Machine, OperationRow, PdfTiming, TaskSpan, Throughput } from "./report.js";
+import type { OperationRow } from "./report.js";
 
 const THROTTLE_FAULTS = new Set(["quota", "throttle"]);
 /** Error answers that are the answer itself, not a failed call: a bucket without a policy. */
-const ANSWERS = new Set(["s3:GetBucketPolicy:404"]);
+const ANSWERS = new Set(["s3:GetBucketPolicy:404", "organizations:DescribeOrganization:400"]);
 
 export const isThrottled = (call: RecordedCall) => call.fault !== undefined && THROTTLE_FAULTS.has(call.fault);
 export const isAnswer = (call: RecordedCall) => ANSWERS.has(`${call.service}:${call.operation}:${call.status}`);
@@ -36,7 +33,7 @@ export function operationRows(calls: readonly RecordedCall[]): OperationRow[] {
     .sort((a, b) => b.calls - a.calls);
 }
 
-export function machineInfo(): Omit<Machine, "load"> {
+export function machineInfo() {
   const moto = (() => {
     try {
       return execFileSync("python3", ["-c", "import moto; print(moto.__version__)"], { encoding: "utf8" }).trim();
@@ -93,7 +90,7 @@ export function phases(events: LogEvent[], populations: Population[]) {
   const start = at("snapshot.start");
   const done = at("snapshot.done");
   const packaged = at("package.done");
-  const timeline: TaskSpan[] = [];
+  const timeline: { task: string; startS: number; endS: number }[] = [];
   for (const event of events.filter((one) => one.event === "collector.done")) {
     const population = populations.find(
       (one) => one.collector === event.collector && one.account === event.account && one.region === event.region,
@@ -150,52 +147,4 @@ export function sampleRss(pid: number | undefined, everyMs = 250) {
       return { collecting: most(samples.filter((one) => one.at < split)), packaging: most(samples.filter((one) => one.at >= split)) };
     },
   };
-}
-
-/** DescribeKey on seeded keys for `seconds`, straight to moto and through the proxy (fixture traffic: no latency). */
-export async function emulatorThroughput(emulator: Emulator, region: string, seconds = 3): Promise<Throughput[]> {
-  const results: Throughput[] = [];
-  const paths = [
-    { path: "moto DescribeKey", config: { ...clientConfig(emulator, region), endpoint: emulator.moto.url } },
-    { path: "proxy+moto DescribeKey", config: clientConfig(emulator, region) },
-  ];
-  for (const { path, config } of paths) {
-    const kms = new KMSClient(config);
-    const keys = ((await kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys ?? []).map((key) => String(key.KeyId));
-    for (const concurrency of [1, 16]) {
-      let done = 0;
-      const deadline = performance.now() + seconds * 1000;
-      const worker = async (offset: number) => {
-        for (let index = offset; performance.now() < deadline; index += concurrency) {
-          await kms.send(new DescribeKeyCommand({ KeyId: keys[index % keys.length] }));
-          done += 1;
-        }
-      };
-      const started = performance.now();
-      await Promise.all(Array.from({ length: concurrency }, (_, offset) => worker(offset)));
-      results.push({ path, concurrency, perSecond: done / ((performance.now() - started) / 1000) });
-    }
-    kms.destroy();
-  }
-  return results;
-}
-
-/** Times the PDF renderer on a package; reports it as not measured while reports/pdf.ts is missing or failing. */
-export async function timePdf(label: string, pkg: EvidencePackage): Promise<PdfTiming> {
-  const items = pkg.items.length;
-  let render: ((pkg: EvidencePackage) => Promise<Buffer>) | undefined;
-  try {
-    const module = (await import("../reports/pdf.js")) as { renderPdf?: (pkg: EvidencePackage) => Promise<Buffer> };
-    render = module.renderPdf;
-  } catch (error) {
-    return { label, items, note: `not measured: reports/pdf.ts did not load (${(error as Error).message})` };
-  }
-  if (!render) return { label, items, note: "not measured: reports/pdf.ts exports no renderPdf" };
-  const started = performance.now();
-  try {
-    const body = await render(pkg);
-    return { label, items, seconds: (performance.now() - started) / 1000, bytes: body.length };
-  } catch (error) {
-    return { label, items, note: `not measured: rendering failed (${(error as Error).message})` };
-  }
 }

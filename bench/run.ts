@@ -1,57 +1,49 @@
-// `npm run bench`: seeds a large estate behind the proxy (AWS latency and quotas), runs `collect --period current`
-// as a process, and sets wall time, calls, throttles, retries and peak memory next to the quota lower bound
-// (SPEC section 10). Writes bench/RESULTS.md. Flags: --scale F (estate x F, not written), --no-baseline,
-// --quota-factor Q (every proxy quota x Q, the tool not told), and
-// --diagnose (the same estate again with every task at once, and without quotas, to see where the time goes).
+// `npm run bench`: the medium estate of issue 14 behind the proxy (25 +/- 10 ms latency, AWS-like token buckets per
+// account-region), in two profiles: AWS default quotas, and every quota x0.2 at the proxy with the tool not told.
+// Each profile runs `collect` as a process and an unpaced 16-way scanner of the same minimum calls; once per run the
+// emulator's floor is measured (the minimum calls one at a time straight to moto, moto's CPU for them). The bound is
+// the minimum calls from the estate (bench/lower-bound.ts) at 100% of the published quotas plus latency;
+// achievable = max(bound, floor). Writes bench/RESULTS.md (the medium run) or bench/RESULTS-large.md (`-- --large`:
+// 5,000 keys, 5,000 secrets, 50 trails, 2,000 findings, default quotas, the tool only: the memory bar).
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { GetAccountAuthorizationDetailsCommand, IAMClient } from "@aws-sdk/client-iam";
+import { KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
+import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { QUOTAS } from "../src/aws/quotas.js";
-import { collectJob } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
-import { createLogger } from "../src/cli/log.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
-import { LocalStore } from "../src/store/local.js";
-import { syntheticPackage } from "../test/fixtures/package.js";
-import { DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
-import type { TestProxy } from "../test/support/proxy.js";
-import { countCalls, lowerBound } from "./lower-bound.js";
+import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
+import type { RecordedCall, TestProxy } from "../test/support/proxy.js";
+import { byOperation, lowerBound, minimumCalls, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
-import { renderResults, type BenchResult, type RunMeasure } from "./report.js";
-import { seedEstate, type EstateSpec } from "./seed.js";
-import { startSerialGate } from "./serial-gate.js";
+import { renderResults, type BenchResult, type Presence, type ProfileResult, type ToolRun } from "./report.js";
+import { scanMinimum } from "./scanner.js";
+import { cellsOf, evidenceFindings, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
 
 const ACCOUNTS = [DEFAULT_ACCOUNT, "210987654321"];
 const REGIONS = ["us-east-1", "us-east-2"];
-const FULL: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000 };
-const BASELINE: EstateSpec = { accounts: [DEFAULT_ACCOUNT], regions: ["us-east-1"], keys: 500, secrets: 500, trails: 5, findings: 200 };
-/** The tool starts each bucket at the full published rate (src/run/jobs.ts), so the bound is at 100% of each quota. */
-const SHARE = 1;
-/** Far above any quota: the limiter never waits. */
-const NO_LIMIT = 1e6;
+const MEDIUM: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 1005, secrets: 1000, trails: 20, findings: 400, buckets: 45 };
+const LARGE: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000, buckets: 45 };
+/** 25 +/- 10 ms a call: 15 ms plus 0-20 ms drawn per call. */
+const LATENCY = { ms: 15, jitterMs: 20 };
+const MEAN_LATENCY_S = (LATENCY.ms + LATENCY.jitterMs / 2) / 1000;
+/** The proxy's buckets hold one second of their rate (QuotaRule's default burst), as AWS's do after a quiet spell. */
+const BURST_SECONDS = 1;
+const BASELINE_CONCURRENCY = 16;
 const CONFIG = "controls.yaml";
 const TIME = "/usr/bin/time";
 
-interface JobSpec {
-  accounts: string[];
-  regions: string[];
-  out: string;
-  concurrency?: number;
-  quotaShare?: number;
-}
-
-/**
- * AWS-like latency on every call (25 +/- 10 ms), and each quota bucket of the table as a token bucket per
- * account-region at `factor` x the published rate. The tool is never told the factor: it must find the rate.
- */
-function configureProxy(proxy: TestProxy, quotas: boolean, factor = 1): void {
+/** Latency on every call, and each quota bucket of src/aws/quotas.ts as a token bucket at `factor` x its rate. */
+function configureProxy(proxy: TestProxy, factor: number | undefined): void {
   proxy.clearFaults();
-  proxy.inject({ kind: "latency", ms: 15, jitterMs: 20 });
-  if (!quotas) return;
+  proxy.inject({ kind: "latency", ...LATENCY });
+  if (factor === undefined) return;
   for (const [service, operations] of Object.entries(QUOTAS)) {
     const buckets = new Map<string, { operations: string[]; perSecond: number }>();
     for (const [operation, quota] of Object.entries(operations)) {
@@ -65,17 +57,23 @@ function configureProxy(proxy: TestProxy, quotas: boolean, factor = 1): void {
   }
 }
 
-type Measured = RunMeasure & { packageFile: string };
+const cliArgs = (out: string) => [
+  process.execPath, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
+  "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", "json,pdf", "--json",
+];
 
-/** Runs a process against the emulator under `/usr/bin/time -v` (peak RSS, CPU), sampling its RSS on the side. */
-async function spawnMeasured(emulator: Emulator, argv: string[], env: Record<string, string>) {
+/** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
+async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }): Promise<ToolRun> {
+  const { findings: expectedFindings, keys: estateKeys } = expected;
+  emulator.proxy.clearCalls();
   const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
   const timeFile = join(dir, "time.txt");
   const withTime = existsSync(TIME);
-  const before = { moto: measure.cpuSecondsOf(emulator.moto.pid), proxy: measure.ownCpuSeconds() };
+  const argv = cliArgs(out);
+  const motoBefore = measure.cpuSecondsOf(emulator.moto.pid);
   const started = performance.now();
   const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
-  const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
   const rss = measure.sampleRss(child.pid);
   let stdout = "";
   let stderr = "";
@@ -83,198 +81,181 @@ async function spawnMeasured(emulator: Emulator, argv: string[], env: Record<str
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   const wallS = (performance.now() - started) / 1000;
-  const cpu = { moto: measure.cpuSecondsOf(emulator.moto.pid) - before.moto, proxy: measure.ownCpuSeconds() - before.proxy };
+  const motoCpuS = measure.cpuSecondsOf(emulator.moto.pid) - motoBefore;
   const time = withTime ? measure.parseTimeV(await readFile(timeFile, "utf8")) : {};
   await rm(dir, { recursive: true, force: true });
-  return { stdout, stderr, code, wallS, cpu, time, rss };
-}
-
-/** Runs a command against the emulator and measures it from the outside: the proxy's calls, its log, its package. */
-async function measuredRun(
-  emulator: Emulator,
-  label: string,
-  argv: string[],
-  command: string,
-  estate: EstateSpec,
-  env: Record<string, string> = {},
-): Promise<Measured> {
-  emulator.proxy.clearCalls();
-  const { stdout, stderr, code, wallS, cpu, time, rss } = await spawnMeasured(emulator, argv, env);
+  const doneEvent = measure.logEvents(stderr).find((event) => event.event === "snapshot.done");
+  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
   const line = stdout.split("\n").find((one) => one.includes('"package"'));
-  if (!line) throw new Error(`${label} wrote no package (exit ${code}):\n${stderr.slice(-3000)}`);
-  const packageFile = join((JSON.parse(line) as { package: string }).package, "evidence.json");
-  const pkg = JSON.parse(await readFile(packageFile, "utf8")) as EvidencePackage;
-  const { doneAt, ...phases } = measure.phases(measure.logEvents(stderr), pkg.populations);
-  const sampledRssMb = rss.stop(doneAt);
+  if (!line) throw new Error(`collect wrote no package (exit ${code}):\n${stderr.slice(-3000)}`);
+  const evidenceFile = join((JSON.parse(line) as { package: string }).package, "evidence.json");
+  const evidenceMb = (await stat(evidenceFile)).size / 2 ** 20;
+  // A string in V8 holds at most about 512 MB: a larger evidence.json is measured, not read.
+  if (evidenceMb > MAX_READ_MB) return unread(wallS, time, sampled, motoCpuS, [...emulator.proxy.calls], evidenceMb);
+  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidencePackage;
+  const { collectS, packageS } = measure.phases(measure.logEvents(stderr), pkg.populations);
   const calls = [...emulator.proxy.calls];
-  const answered = countCalls(calls.filter((call) => !measure.isThrottled(call)));
-  const operations = measure.operationRows(calls);
-  const sum = (pick: (row: (typeof operations)[number]) => number) => operations.reduce((total, row) => total + pick(row), 0);
-  const transient = calls.filter((call) => call.status === 0 || call.status >= 500).length;
-  const ledger = pkg.calls.reduce(
-    (total, tally) => ({ calls: total.calls + tally.calls, failures: total.failures + tally.failures, throttles: total.throttles + tally.throttles }),
-    { calls: 0, failures: 0, throttles: 0 },
-  );
+  const errors = pkg.items.filter((item) => item.status === "error");
+  const byThrottling = errors.filter((item) => /throttl|rate exceeded|too many requests|RunDeadline/i.test(`${item.reason} ${JSON.stringify(item.observed)}`));
+  const count = (collector: string, type?: string) =>
+    new Set(pkg.items.filter((item) => item.collector === collector && (!type || item.resource.type === type)).map((item) => item.resource.arn)).size;
+  const presence: Presence[] = [
+    { kind: "KMS keys (kms-key-rotation)", expected: estateKeys, found: count("kms-key-rotation") },
+    { kind: "secrets (secrets-rotation)", expected: spec.secrets, found: count("secrets-rotation") },
+    { kind: "secrets (secrets-access-review)", expected: spec.secrets, found: count("secrets-access-review") },
+    { kind: "trails (cloudtrail-data-events)", expected: spec.trails, found: count("cloudtrail-data-events", "AWS::CloudTrail::Trail") },
+    { kind: "buckets (tls-in-transit)", expected: spec.buckets, found: count("tls-in-transit", "AWS::S3::Bucket") },
+    { kind: "findings that are evidence for the period (access-analyzer-findings)", expected: expectedFindings, found: pkg.items.filter((item) => item.collector === "access-analyzer-findings" && item.resource.type !== "AWS::AccessAnalyzer::Analyzer").length },
+  ];
   return {
-    label,
-    command,
-    estate,
-    wallS,
-    ...phases,
-    ...(sampledRssMb ? { sampledRssMb } : {}),
-    ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
-    cpuS: { ...cpu, ...(time.cpuS === undefined ? {} : { tool: time.cpuS }) },
-    operations,
-    totals: {
-      calls: calls.length,
-      throttled: sum((row) => row.throttled),
-      failed: sum((row) => row.failed),
-      retries: sum((row) => row.throttled) + transient,
-      answers: calls.filter(measure.isAnswer).length,
-    },
-    ledger,
-    socketWarnings: stderr.split("socket usage at capacity").length - 1,
+    ...outside(wallS, time, sampled, motoCpuS, calls, evidenceMb),
+    ...(collectS === undefined ? {} : { collectS }),
+    ...(packageS === undefined ? {} : { packageS }),
     items: { ...pkg.summary.items },
-    bound: lowerBound(answered, QUOTAS, SHARE),
-    boundFull: lowerBound(answered, QUOTAS, 1),
-    packageFile,
+    errorItems: errors.length,
+    errorItemsByThrottling: byThrottling.length,
+    errorReasons: [...new Set(errors.map((item) => item.reason))].slice(0, 5),
+    presence,
   };
 }
 
-const cliArgs = (out: string) => [
-  process.execPath, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
-  "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", "json,pdf", "--json",
-];
+const MAX_READ_MB = 400;
 
-/** The same job in a child process, for JobOptions the CLI does not expose (concurrency, quotaShare). */
-const jobArgs = (spec: JobSpec) => [process.execPath, "--import", "tsx", "bench/run.ts", "--job", JSON.stringify(spec)];
-
-async function runJob(spec: JobSpec): Promise<void> {
-  const now = () => new Date();
-  const { config } = parseConfig(CONFIG, await readFile(CONFIG, "utf8"), now());
-  const store = new LocalStore(spec.out, config.store.prefix);
-  const fiscal = config.fiscalYearStartMonth;
-  const period = parsePeriod("current", now(), fiscal ? { fiscalYearStartMonth: fiscal } : {});
-  const log = createLogger({ json: true, quiet: false });
-  const { written } = await collectJob(
-    { config, store, log, now, accounts: spec.accounts, regions: spec.regions, concurrency: spec.concurrency ?? 16, quotaShare: spec.quotaShare ?? SHARE },
-    period,
-    ["json"],
-  );
-  process.stdout.write(JSON.stringify({ package: join(store.location, written.prefix) }) + "\n");
+/** What is measured from outside the package: time, memory, the proxy's calls, the size of evidence.json. */
+function outside(wallS: number, time: { peakRssMb?: number; cpuS?: number }, sampled: ToolRun["sampledRssMb"], motoCpuS: number, calls: RecordedCall[], evidenceMb: number) {
+  const operations = measure.operationRows(calls);
+  return {
+    wallS,
+    evidenceMb,
+    ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
+    ...(sampled ? { sampledRssMb: sampled } : {}),
+    cpuS: { ...(time.cpuS === undefined ? {} : { tool: time.cpuS }), moto: motoCpuS },
+    operations,
+    throttled: operations.reduce((total, row) => total + row.throttled, 0),
+    retries: calls.length - countLogical(calls),
+    failed: operations.reduce((total, row) => total + row.failed, 0),
+  };
 }
 
-async function pdfTimings(mainPackage: string) {
-  const pkg = JSON.parse(await readFile(mainPackage, "utf8")) as EvidencePackage;
-  const timings = [await measure.timePdf("benchmark package", pkg)];
-  timings.push(await measure.timePdf("synthetic package", syntheticPackage({ items: 20_000 })));
-  return timings;
+/** A run whose evidence.json is too large to read: what is measured from outside, and no item counts. */
+function unread(...args: Parameters<typeof outside>): ToolRun {
+  const evidenceMb = args[5];
+  return {
+    ...outside(...args),
+    items: {},
+    errorItems: 0,
+    errorItemsByThrottling: 0,
+    errorReasons: [`evidence.json is ${evidenceMb.toFixed(0)} MB, too large to read here: items not counted`],
+    presence: [],
+  };
 }
 
-function scaled(spec: EstateSpec, factor: number): EstateSpec {
-  const times = (count: number) => Math.max(1, Math.round(count * factor));
-  return { ...spec, keys: times(spec.keys), secrets: times(spec.secrets), trails: times(spec.trails), findings: times(spec.findings) };
+/** Attempts minus retries: a throttled or failed attempt is followed by a retry of the same call. */
+const countLogical = (calls: readonly { fault?: string; status: number }[]) =>
+  calls.filter((call) => !measure.isThrottled(call as never) && call.status !== 0 && call.status < 500).length;
+
+/** Facts of the seeded estate the minimums read: moto's aliases, IAM pages, whether ListBuckets gives regions. */
+async function probeEstate(emulator: Emulator, region: string, seededKeys: number) {
+  const kms = new KMSClient(clientConfig(emulator, region));
+  const aliases = (await kms.send(new ListAliasesCommand({ Limit: 100 }))).Aliases?.length ?? 0;
+  // Keys beyond the seeded ones in the first account-region: the AWS-managed keys moto made (aws/secretsmanager).
+  let listedKeys = 0;
+  let marker: string | undefined;
+  do {
+    const page: { Keys?: unknown[]; NextMarker?: string } = await kms.send(new ListKeysCommand({ Limit: 1000, Marker: marker }));
+    listedKeys += page.Keys?.length ?? 0;
+    marker = page.NextMarker;
+  } while (marker);
+  const awsManagedKeys = listedKeys - seededKeys;
+  kms.destroy();
+  const iam = new IAMClient(clientConfig(emulator, region));
+  let iamPages = 0;
+  marker = undefined;
+  do {
+    const page: { IsTruncated?: boolean; Marker?: string } = await iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker: marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] }));
+    iamPages += 1;
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  iam.destroy();
+  const s3 = new S3Client(clientConfig(emulator, region));
+  const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+  s3.destroy();
+  return { aliases, iamPages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
 }
 
-/** The same estate with every task at once under quotas, and with no quotas at all: where does the time go? */
-async function diagnose(emulator: Emulator, work: string, estate: EstateSpec, say: (text: string) => void) {
-  const variants = [
-    { label: "all tasks at once (concurrency 32), quotas on", quotas: true, spec: { concurrency: 32 } },
-    { label: "no quotas and no limiter (quotaShare 1e6), concurrency 8", quotas: false, spec: { quotaShare: NO_LIMIT } },
-  ];
-  const runs: RunMeasure[] = [];
-  for (const [index, variant] of variants.entries()) {
-    say(`diagnostic: ${variant.label}`);
-    configureProxy(emulator.proxy, variant.quotas);
-    const spec = { accounts: ACCOUNTS, regions: REGIONS, out: join(work, `diagnostic-${index}`), ...variant.spec };
-    runs.push(await measuredRun(emulator, variant.label, jobArgs(spec), `job ${JSON.stringify({ ...spec, out: "$TMP" })}`, estate));
-  }
-  return runs;
-}
-
-/** The small estate without quotas: the tool one task at a time, then strictly one call at a time. */
-async function baselineRuns(emulator: Emulator, work: string, say: (text: string) => void) {
-  say("baselines on the small estate");
-  await emulator.reset();
-  await seedEstate(emulator, BASELINE, new Date(), 16);
-  configureProxy(emulator.proxy, false);
-  const spec = { accounts: BASELINE.accounts, regions: BASELINE.regions, concurrency: 1, quotaShare: NO_LIMIT };
-  const text = `job ${JSON.stringify({ ...spec, out: "$TMP" })}`;
-  const runs = [await measuredRun(emulator, "one task at a time, no limiter", jobArgs({ ...spec, out: join(work, "tasks") }), text, BASELINE)];
-  const gate = await startSerialGate(emulator.endpoint);
-  try {
-    const label = "one call at a time (a forwarder lets one request through at a time)";
-    const args = jobArgs({ ...spec, out: join(work, "serial") });
-    runs.push(await measuredRun(emulator, label, args, text, BASELINE, { AWS_ENDPOINT_URL: gate.url }));
-  } finally {
-    await gate.close();
-  }
-  return runs;
-}
-
-async function bench(options: { scale: number; baseline: boolean; diagnose: boolean; quotaFactor: number }): Promise<void> {
-  const machine = measure.machineInfo();
-  const loadBefore = measure.load1();
-  const work = await mkdtemp(join(tmpdir(), "bench-"));
-  const estate = scaled(FULL, options.scale);
-  const notes = [
-    "Against the emulator every service is one origin, so the 64 sockets of src/aws/clients.ts are shared by all calls of a run; against AWS each service and region endpoint gets its own 64.",
-    "The quota bound counts answered calls only (throttled attempts are the tool's cost, not the estate's) and divides each bucket's calls by quota x share, summing operations that share a bucket. It ignores a bucket's initial burst (the limiter starts with floor(rate) tokens), so a tiny estate can finish slightly under it.",
-  ];
-  const emulator = await startEmulator();
-  let stopped = false;
+async function bench(large: boolean): Promise<void> {
   const say = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
+  const spec = large ? LARGE : MEDIUM;
+  const now = new Date();
+  const { config } = parseConfig(CONFIG, await readFile(CONFIG, "utf8"), now);
+  const fiscal = config.fiscalYearStartMonth;
+  const period = parsePeriod("current", now, fiscal ? { fiscalYearStartMonth: fiscal } : {});
+  const periodStart = new Date(`${period.start}T00:00:00Z`);
+  const work = await mkdtemp(join(tmpdir(), "bench-"));
+  const emulator = await startEmulator();
   try {
-    say(`seeding ${JSON.stringify(estate)}`);
-    const seeding = await seedEstate(emulator, estate, new Date(), 16);
+    const loadAtSeed = measure.load1();
+    say(`seeding ${JSON.stringify(spec)} (1-min load ${loadAtSeed.toFixed(2)})`);
+    const seeding = await seedEstate(emulator, spec, now, 16);
     say(`seeded: ${seeding.map((one) => `${one.kind} ${(one.ms / 1000).toFixed(1)} s`).join(", ")}`);
-    configureProxy(emulator.proxy, true, options.quotaFactor);
-    if (options.quotaFactor !== 1) notes.push(`Every proxy quota is ${options.quotaFactor} x the published one; the tool is not told.`);
-    const command = `soc2-evidence ${cliArgs(join(work, "main")).slice(2).join(" ").replace(work, "$TMP")}`;
-    say("collect (CLI process)");
-    const main = await measuredRun(emulator, "main", cliArgs(join(work, "main")), command, estate);
-    say(`collect done in ${main.wallS.toFixed(1)} s; bound ${main.bound.seconds.toFixed(1)} s`);
-    const throughput = await measure.emulatorThroughput(emulator, REGIONS[0] as string);
-    const diagnostics = options.diagnose ? await diagnose(emulator, work, estate, say) : [];
-    const baselines = options.baseline ? await baselineRuns(emulator, work, say) : [];
-    if (options.baseline) {
-      notes.push(
-        "The first baseline runs one task at a time with no limiter, but each collector keeps its own per-resource concurrency (16 for KMS keys and secrets, 4 for trails and findings; no JobOptions field sets it). The second is strictly one call at a time.",
-      );
+    const estate = minimumEstate(spec, now, periodStart, await probeEstate(emulator, REGIONS[0] as string, cellsOf(spec)[0]?.keys ?? 0));
+    const minimum: MinimumCall[] = minimumCalls(estate);
+    const expectedFindings = evidenceFindings(spec, now, periodStart);
+    let floor: BenchResult["floor"];
+    if (!large) {
+      say("floor: the minimum calls one at a time straight to moto");
+      configureProxy(emulator.proxy, undefined);
+      const before = measure.cpuSecondsOf(emulator.moto.pid);
+      const load = measure.load1();
+      const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
+      floor = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
+      say(`floor: moto CPU ${floor.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
     }
-    await emulator.stop();
-    stopped = true;
-    say("PDF timings");
-    const pdf = await pdfTimings(main.packageFile);
+    const profiles: ProfileResult[] = [];
+    const factors = large ? [1] : [1, 0.2];
+    for (const factor of factors) {
+      const name = factor === 1 ? "AWS default quotas" : `every quota x${factor} at the proxy (the tool is not told)`;
+      const loadBefore = measure.load1();
+      say(`${name}: collect (load ${loadBefore.toFixed(2)})`);
+      configureProxy(emulator.proxy, factor);
+      const keys = estate.cells.reduce((total, cell) => total + cell.keys, 0);
+      const tool = await toolRun(emulator, join(work, `collect-${factor}`), spec, { findings: expectedFindings, keys });
+      say(`${name}: collect ${tool.wallS.toFixed(1)} s, ${tool.throttled} throttled`);
+      let baseline: ProfileResult["baseline"];
+      if (!large) {
+        configureProxy(emulator.proxy, factor); // fresh buckets, as the tool had
+        emulator.proxy.clearCalls();
+        const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: BASELINE_CONCURRENCY, mode: "baseline", periodStart, now });
+        const calls = [...emulator.proxy.calls];
+        baseline = { ...scan, throttled: calls.filter(measure.isThrottled).length, recorded: calls.length };
+        say(`${name}: 16-way baseline ${scan.wallS.toFixed(1)} s, ${baseline.throttled} throttled, ${scan.errors} errors`);
+      }
+      const bound = lowerBound(minimum, QUOTAS, { latencyS: MEAN_LATENCY_S, burstSeconds: BURST_SECONDS, factor });
+      profiles.push({ name, factor, tool, ...(baseline ? { baseline } : {}), bound, load: { before: loadBefore, after: measure.load1() } });
+    }
     const result: BenchResult = {
-      date: new Date().toISOString(),
-      machine: { ...machine, load: { before: loadBefore, after: measure.load1() } },
-      seeding, main, diagnostics, baselines, pdf, throughput, notes,
+      date: now.toISOString(),
+      command: large ? "npm run bench -- --large" : "npm run bench",
+      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2).join(" ")}`,
+      machine: { ...measure.machineInfo(), loadAtSeed },
+      estate: spec,
+      latency: LATENCY,
+      seeding,
+      minimum: [...byOperation(minimum)].map(([operation, calls]) => ({ operation, calls })),
+      ...(floor ? { floor } : {}),
+      profiles,
     };
     const markdown = renderResults(result);
-    // Only the full estate is the benchmark; a scaled run is for trying changes.
-    if (options.scale === 1) await writeFile(join("bench", "RESULTS.md"), markdown);
+    await writeFile(join("bench", large ? "RESULTS-large.md" : "RESULTS.md"), markdown);
     const raw = join(tmpdir(), `soc2-bench-${Date.now()}.json`);
     await writeFile(raw, JSON.stringify(result, null, 2));
     console.log(markdown);
     say(`raw measurements: ${raw}`);
   } finally {
-    if (!stopped) await emulator.stop();
+    await emulator.stop();
     await rm(work, { recursive: true, force: true });
   }
 }
 
-const { values } = parseArgs({
-  options: {
-    job: { type: "string" },
-    scale: { type: "string", default: "1" },
-    "no-baseline": { type: "boolean", default: false },
-    "quota-factor": { type: "string", default: "1" },
-    diagnose: { type: "boolean", default: false },
-  },
-});
-if (values.job) await runJob(JSON.parse(values.job) as JobSpec);
-else {
-  const quotaFactor = Number(values["quota-factor"]);
-  await bench({ scale: Number(values.scale), baseline: !values["no-baseline"], diagnose: values.diagnose, quotaFactor });
-}
+const { values } = parseArgs({ options: { large: { type: "boolean", default: false } } });
+await bench(values.large);

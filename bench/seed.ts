@@ -1,12 +1,14 @@
-// The benchmark estate: KMS keys, secrets, trails, Access Analyzer findings and rotation events, spread evenly over
-// accounts x regions, seeded through the proxy (fixture traffic: neither recorded nor throttled) with bounded
-// concurrency; each kind is timed on its own so moto's speed shows apart from the collector's.
+// The benchmark estate: KMS keys, secrets, trails, buckets, Access Analyzer findings and rotation events, spread
+// evenly over accounts x regions. Seeded through the proxy as fixture traffic (neither recorded, delayed nor
+// throttled): the proxy's moto fixes (EnableKeyRotation, RotateSecret schedules) must see the seeding calls, so moto
+// cannot be seeded around it; keys and secrets are seeded at once with bounded concurrency.
 import { CloudTrailClient, CreateTrailCommand, StartLoggingCommand } from "@aws-sdk/client-cloudtrail";
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/client-kms";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { runConcurrent } from "../src/core/concurrency.js";
 import { clientConfig, type Emulator } from "../test/support/emulator.js";
+import type { AccountEstate, CellEstate, MinimumEstate } from "./lower-bound.js";
 import type { SeedFinding } from "../test/support/served-access-analyzer.js";
 import type { SeedEvent } from "../test/support/served-lookup-events.js";
 
@@ -18,6 +20,8 @@ export interface EstateSpec {
   secrets: number;
   trails: number;
   findings: number;
+  /** S3 buckets over the accounts (each account's trail-log bucket among them), in the first region. */
+  buckets: number;
 }
 
 export interface Cell {
@@ -58,7 +62,6 @@ export function cellsOf(spec: EstateSpec): Cell[] {
 export async function seedEstate(emulator: Emulator, spec: EstateSpec, now: Date, concurrency = 16): Promise<SeedTiming[]> {
   const cells = cellsOf(spec);
   const home = spec.regions[0] ?? "us-east-1";
-  await createTrailBuckets(emulator, spec.accounts, home);
   const perCell = Math.max(1, Math.floor(concurrency / cells.length));
   const timed = async (kind: string, seed: (cell: Cell) => Promise<{ resources: number; motoRequests: number }>) => {
     const started = performance.now();
@@ -67,13 +70,60 @@ export async function seedEstate(emulator: Emulator, spec: EstateSpec, now: Date
       done.reduce((total, one) => total + pick(one), 0);
     return { kind, resources: sum((one) => one.resources), motoRequests: sum((one) => one.motoRequests), ms: performance.now() - started };
   };
+  const started = performance.now();
+  const buckets = await createBuckets(emulator, spec.accounts, home, spec.buckets, concurrency);
+  const bucketTiming = { kind: "buckets", resources: spec.buckets, motoRequests: buckets, ms: performance.now() - started };
+  // Keys and secrets at once: moto answers both, and neither waits for the other.
+  const [keys, secrets] = await Promise.all([
+    timed("KMS keys", (cell) => seedKeys(emulator, cell, perCell)),
+    timed("secrets", (cell) => seedSecrets(emulator, cell, perCell, now)),
+  ]);
   return [
-    await timed("KMS keys", (cell) => seedKeys(emulator, cell, perCell)),
-    await timed("secrets", (cell) => seedSecrets(emulator, cell, perCell, now)),
+    bucketTiming,
+    keys as SeedTiming,
+    secrets as SeedTiming,
     await timed("trails", async (cell) => seedTrails(emulator, cell, home)),
     await timed("findings", async (cell) => seedFindings(emulator, cell, now)),
   ];
 }
+
+/** The estate as the collectors' minimums read it (bench/lower-bound.ts), from the spec and what seeding made. */
+export function minimumEstate(spec: EstateSpec, now: Date, periodStart: Date, probed: { aliases: number; iamPages: number; bucketLocation: boolean; awsManagedKeys: number }): MinimumEstate {
+  const cells: CellEstate[] = cellsOf(spec).map((cell) => {
+    const rotated = indices(cell.secrets).filter((index) => index % 2 === 0);
+    return {
+      account: cell.account,
+      region: cell.region,
+      // moto creates the aws/secretsmanager key where secrets use the default: ListKeys returns it too
+      keys: cell.keys + probed.awsManagedKeys,
+      // every key but the ECC signing ones (index % 20 === 19) is customer-managed symmetric
+      rotatableKeys: indices(cell.keys).filter((index) => index % 20 !== 19).length,
+      aliases: probed.aliases,
+      secrets: cell.secrets,
+      secretKeys: 0,
+      rotationEvents: rotated.length,
+      periodRotationEvents: rotated.filter((index) => now.getTime() - (index % 29) * DAY_MS >= periodStart.getTime()).length,
+      deleteEvents: 0,
+      readEvents: 0,
+      trails: cell.trails,
+      analyzers: 1,
+      findings: cell.findings,
+    };
+  });
+  const accounts: AccountEstate[] = spec.accounts.map((account, index) => ({
+    account,
+    buckets: bucketsOf(spec.accounts, spec.buckets)[index] ?? 0,
+    bucketLocation: probed.bucketLocation,
+    iamPages: probed.iamPages,
+    organization: false,
+    assumed: index > 0,
+  }));
+  return { cells, accounts };
+}
+
+/** Buckets per account: the total split evenly, at least the trail-log bucket each. */
+const bucketsOf = (accounts: string[], total: number) =>
+  accounts.map((_, index) => Math.max(1, Math.floor(total / accounts.length) + (index < total % accounts.length ? 1 : 0)));
 
 const indices = (count: number) => Array.from({ length: count }, (_, index) => index);
 
@@ -154,13 +204,30 @@ async function seedTrails(emulator: Emulator, cell: Cell, homeRegion: string) {
   return { resources: cell.trails, motoRequests: 2 * cell.trails };
 }
 
-async function createTrailBuckets(emulator: Emulator, accounts: string[], region: string): Promise<void> {
-  for (const account of accounts) {
+/** Each account's trail-log bucket and the rest of its share; every other bucket denies requests without TLS. */
+async function createBuckets(emulator: Emulator, accounts: string[], region: string, total: number, concurrency: number): Promise<number> {
+  let requests = 0;
+  const counts = bucketsOf(accounts, total);
+  await Promise.all(accounts.map(async (account, index) => {
     const s3 = new S3Client(clientConfig(emulator, region, account));
-    await s3.send(new CreateBucketCommand({ Bucket: `bench-trail-logs-${account}` }));
+    const names = [`bench-trail-logs-${account}`, ...indices((counts[index] ?? 1) - 1).map((n) => `bench-data-${account}-${n}`)];
+    await runConcurrent(names.map((bucket, at) => ({ bucket, at })), concurrency, async ({ bucket, at }) => {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      requests += 1;
+      if (at % 2 === 1) {
+        await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(tlsOnly(bucket)) }));
+        requests += 1;
+      }
+    });
     s3.destroy();
-  }
+  }));
+  return requests;
 }
+
+const tlsOnly = (bucket: string) => ({
+  Version: "2012-10-17",
+  Statement: [{ Sid: "TlsOnly", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${bucket}`, `arn:aws:s3:::${bucket}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+});
 
 /** One external-access analyzer with a trusted-partner archive rule; 80% active, 10% archived, 10% resolved. */
 function seedFindings(emulator: Emulator, cell: Cell, now: Date) {
@@ -189,4 +256,16 @@ function seedFindings(emulator: Emulator, cell: Cell, now: Date) {
     findings,
   });
   return { resources: cell.findings, motoRequests: 0 };
+}
+
+/** Findings that are evidence for the period: all but RESOLVED ones resolved before it began (isEvidence). */
+export function evidenceFindings(spec: EstateSpec, now: Date, periodStart: Date): number {
+  return cellsOf(spec).reduce((total, cell) => {
+    const kept = indices(cell.findings).filter((index) => {
+      if (index % 10 !== 9) return true;
+      const resolvedAt = now.getTime() - Math.max(0, 1 + (index % 60) - 5) * DAY_MS;
+      return resolvedAt >= periodStart.getTime();
+    });
+    return total + kept.length;
+  }, 0);
 }

@@ -1,4 +1,8 @@
 // Passes when one multi-Region, logging, validated, KMS-encrypted trail logs management and the required data events.
+// Minimum calls for T trails in an account over G regions: G DescribeTrails (shadow trails included, so a
+// multi-Region trail is seen from every region), then per trail, in its home region only, one GetTrailStatus (logging,
+// last delivery) and one GetEventSelectors (what it logs): DescribeTrails carries neither. For a period, per region
+// ceil(E / 50) LookupEvents pages for each of GetSecretValue, RotationSucceeded and RotateSecret (one event name a request).
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from "@aws-sdk/client-cloudtrail";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";

@@ -1,4 +1,7 @@
 // Passes a task definition revision in use whose credentials come through `secrets`, read by the execution role.
+// Minimum calls for a region: ListClusters pages, per cluster ListServices pages and ceil(S / 10) DescribeServices,
+// ListRules pages and ListTargetsByRule per rule (scheduled tasks), ListTaskDefinitionFamilies pages, and one
+// DescribeTaskDefinition per revision in use (the containers' environment and secrets are only there).
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefinition, paginateListClusters, paginateListServices, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";

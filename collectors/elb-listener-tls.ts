@@ -1,4 +1,6 @@
 // Passes an ALB/NLB listener that speaks TLS with no protocol below the minimum, or that only redirects HTTP to HTTPS.
+// Minimum calls for L load balancers in a region: ceil(L / 400) DescribeLoadBalancers pages, DescribeListeners pages
+// per ALB/NLB, and DescribeSSLPolicies once for every policy in use together (not one per listener).
 import { DescribeSSLPoliciesCommand, paginateDescribeListeners, paginateDescribeLoadBalancers, type ElasticLoadBalancingV2Client, type Listener, type LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";

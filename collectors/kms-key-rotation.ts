@@ -1,4 +1,11 @@
 // Passes a customer-managed symmetric KMS key whose automatic rotation is on, within policy, and actually happening.
+// Minimum calls for K keys in a region, R of them rotatable (customer-managed, enabled, symmetric, KMS material):
+// ceil(A / 100) ListAliases pages (A aliases: which keys are AWS managed), ceil(K / 1000) ListKeys pages, K DescribeKey
+// (ListKeys gives only ids; manager, spec, state and origin decide whether the rule applies), and per rotatable key one
+// GetKeyRotationStatus (on, period, next date) and one ListKeyRotations page (the rotation dates the period verdict
+// judges; nothing else lists them). Any other key (AWS managed, disabled, pending deletion, asymmetric, HMAC,
+// imported or custom-store material) costs DescribeKey only.
+// Source: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, paginateListAliases, paginateListKeyRotations, paginateListKeys, type KeyMetadata } from "@aws-sdk/client-kms";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";

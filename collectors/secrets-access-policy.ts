@@ -1,5 +1,10 @@
 // Passes when no identity policy reads every secret, every Decrypt of a secrets key goes via Secrets Manager,
 // and no secret's resource policy reaches "*" or a principal outside the organization.
+// Minimum calls for an account with M secrets over its regions: ceil(N / 1000) GetAccountAuthorizationDetails
+// pages (N roles, users, groups and policies), per region ceil(M / 100) ListSecrets pages and one GetResourcePolicy per
+// secret (ListSecrets does not say whether a secret has a policy, so each needs its own call), one DescribeKey and one
+// GetKeyPolicy per distinct key in use (the default key included), and DescribeOrganization (+ ListAccounts pages in an
+// organization). secrets-access-review reads the same facts itself: a run shares no answers between collectors.
 import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";

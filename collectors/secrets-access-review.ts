@@ -1,5 +1,10 @@
 // Passes a secret when everyone who can read it did, everyone who did could, and no read came from an unexpected
 // region or a non-production account; the rows are the quarterly access review (access-review.csv, report.pdf).
+// Minimum calls for an account with M secrets over its regions: the facts of secrets-access-policy
+// (GetAccountAuthorizationDetails pages, ListSecrets pages, one GetResourcePolicy per secret, DescribeKey and GetKeyPolicy
+// per key in use), DescribeOrganization (in an organization: ListPoliciesForTarget, DescribePolicy and ListParents per
+// level up to the root), per region ListTaskDefinitionFamilies pages plus one DescribeTaskDefinition per family (its
+// roles), and ceil(E / 50) LookupEvents pages for E GetSecretValue events.
 import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
 import {
   DescribeOrganizationCommand,

@@ -1,4 +1,7 @@
 // Passes a secret encrypted with a customer-managed KMS key whose automatic rotation is on.
+// Minimum calls for M secrets in a region encrypted under C distinct customer-managed keys: ceil(M / 100)
+// ListSecrets pages (KmsKeyId is listed) and per distinct key one DescribeKey and one GetKeyRotationStatus, read once
+// however many secrets use it. A secret under the default aws/secretsmanager key costs no KMS call.
 import { DescribeKeyCommand, GetKeyRotationStatusCommand, type KeyMetadata } from "@aws-sdk/client-kms";
 import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";

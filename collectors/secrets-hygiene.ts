@@ -1,4 +1,6 @@
 // Passes each hygiene rule on its own: named by convention, used recently, deleted recoverably, database credentials rotating monthly.
+// Minimum calls for M secrets in a region: ceil(M / 100) ListSecrets pages (name, LastAccessedDate, DeletedDate,
+// rotation and tags are listed) and ceil(D / 50) LookupEvents pages for D DeleteSecret events in the 90 days. No call per secret.
 import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft } from "../src/core/model.js";

@@ -1,4 +1,6 @@
 // Passes a region with an alert on unexpected GetSecretValue calls and a redeploy wired to rotation success.
+// Minimum calls for a region: ListRules pages on the default bus, and ListTargetsByRule pages per rule (the target
+// decides whether a rule alerts or redeploys).
 import { defineCollector } from "../src/core/collector.js";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";

@@ -1,4 +1,7 @@
 // Passes a bucket whose policy denies non-TLS requests to it and its objects, and an AWS endpoint that holds the TLS floor.
+// Minimum calls for B buckets in an account: ListBuckets pages, one GetBucketPolicy per bucket (no list carries
+// policies), and GetBucketLocation only for a bucket ListBuckets gives no BucketRegion for (AWS gives it; moto does not).
+// The endpoint probes are TLS handshakes, not API calls.
 import { GetBucketLocationCommand, GetBucketPolicyCommand, paginateListBuckets, type Bucket, type S3Client } from "@aws-sdk/client-s3";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
