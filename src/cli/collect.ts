@@ -1,6 +1,6 @@
 // `collect --period P` and `snapshot`: the evidence jobs, with the exit codes of SPEC section 3.
 import { assembleJob, collectJob, exitCodeFor, snapshotJob, type JobOptions } from "../run/jobs.js";
-import { dayOfRun, parseShard } from "../run/shard.js";
+import { checkRunId, parseShard } from "../run/shard.js";
 import { UsageError } from "../core/errors.js";
 import { parsePeriod } from "../core/period.js";
 import { checkScopeOverrides, configFrom, formatsOf, list, loggerFor, parse, storeFrom, type Values } from "./options.js";
@@ -39,7 +39,10 @@ export async function collectCommand(args: string[], now: () => Date, signal?: A
   if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || typeof values["run-id"] !== "string")) {
     throw new UsageError("--shards N packages a sharded run: give a whole number and the run's --run-id");
   }
-  if (typeof values["run-id"] === "string") dayOfRun(values["run-id"]);
+  if (typeof values["run-id"] === "string" && shards === undefined) {
+    throw new UsageError("--run-id names a sharded run to package: give --shards N too (an unsharded collect names its own run)");
+  }
+  if (typeof values["run-id"] === "string") checkRunId(values["run-id"]);
   const result =
     shards !== undefined
       ? await assembleJob(options, period, formats, values["run-id"] as string, shards)
@@ -76,7 +79,7 @@ export async function snapshotCommand(args: string[], now: () => Date, signal?: 
   const { values } = parse(args, { shard: { type: "string" }, "run-id": { type: "string" } });
   const shard = typeof values.shard === "string" ? parseShard(values.shard) : undefined;
   if (shard && typeof values["run-id"] !== "string") throw new UsageError("--shard needs --run-id, shared by every shard of the run");
-  if (typeof values["run-id"] === "string") dayOfRun(values["run-id"]);
+  if (typeof values["run-id"] === "string") checkRunId(values["run-id"]);
   const { options: base } = await jobOptions(values, now, signal);
   const options = { ...base, ...(shard ? { shard } : {}), ...(typeof values["run-id"] === "string" ? { runId: values["run-id"] } : {}) };
   const { snapshot } = await snapshotJob(options);

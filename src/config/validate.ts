@@ -6,9 +6,10 @@ import type { ParamSchema } from "../core/collector.js";
 import { parseDay } from "../core/period.js";
 import { Checker, join, suggest, type YamlNode } from "./checker.js";
 import { checkParams } from "./params.js";
+import { isBlanketGlob, MAX_GLOB_LENGTH } from "./exceptions.js";
 import type { ControlConfig, ControlsConfig, ExceptionConfig, StoreConfig } from "./types.js";
 
-const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fiscalYearStartMonth", "controls", "exceptions"];
+const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fiscalYearStartMonth", "controls", "exceptions", "maxExceptionShare"];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
@@ -31,6 +32,11 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
   const fiscalYearStartMonth = checker.integer(root, "fiscalYearStartMonth", "", 1, 12);
   const controls = checkControls(root.get("controls", true) as YamlNode, checker, root);
   const exceptions = checkExceptions(root.get("exceptions", true) as YamlNode, checker, today);
+  const shareNode = root.get("maxExceptionShare", true) as YamlNode;
+  const maxExceptionShare = isScalar(shareNode) ? shareNode.value : undefined;
+  if (shareNode !== undefined && (typeof maxExceptionShare !== "number" || !(maxExceptionShare > 0 && maxExceptionShare <= 1))) {
+    checker.report(shareNode, "maxExceptionShare", "type", "expected a number greater than 0 and at most 1 (the share of a collector's items one exception may cover)");
+  }
   if (checker.problems.some((problem) => problem.severity === "error")) return undefined;
   return {
     version: 1,
@@ -41,6 +47,7 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
     ...(fiscalYearStartMonth ? { fiscalYearStartMonth } : {}),
     controls,
     exceptions,
+    ...(typeof maxExceptionShare === "number" ? { maxExceptionShare } : {}),
   };
 }
 
@@ -164,7 +171,7 @@ function checkUse(node: YamlNode, path: string, checker: Checker) {
 
 function checkExceptions(node: YamlNode, checker: Checker, today: string): ExceptionConfig[] {
   if (node === undefined || node === null) return [];
-  const keys = ["collector", "resource", "reason", "approvedBy", "ticket", "expires"];
+  const keys = ["collector", "resource", "reason", "approvedBy", "ticket", "expires", "scope"];
   return (checker.seq(node, "exceptions", "exceptions")?.items ?? []).flatMap((item, index) => {
     const path = join("exceptions", index);
     const map = checker.map(item as YamlNode, path, keys);
@@ -175,6 +182,21 @@ function checkExceptions(node: YamlNode, checker: Checker, today: string): Excep
       checker.report(map.get("collector", true) as YamlNode, join(path, "collector"), "unknown-collector", `unknown collector "${collector}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
     }
     const resource = checker.string(map, "resource", path, true);
+    const scopeNode = map.get("scope", true) as YamlNode;
+    const scope = isScalar(scopeNode) ? scopeNode.value : undefined;
+    if (scopeNode !== undefined && scope !== "all") {
+      checker.report(scopeNode, join(path, "scope"), "scope", `expected "scope: all" (an exception that deliberately covers every resource), or no scope`);
+    }
+    if (resource !== undefined && resource.length > MAX_GLOB_LENGTH) {
+      checker.report(map.get("resource", true) as YamlNode, join(path, "resource"), "length", `the resource pattern is ${resource.length} characters; at most ${MAX_GLOB_LENGTH} (an ARN's limit)`);
+    } else if (resource !== undefined && scope !== "all" && isBlanketGlob(resource)) {
+      checker.report(
+        map.get("resource", true) as YamlNode,
+        join(path, "resource"),
+        "blanket-exception",
+        `"${resource}" matches every resource of ${collector ?? "the collector"}: name the resources, or mark it "scope: all" and say why in the reason`,
+      );
+    }
     const reason = checker.string(map, "reason", path, true);
     const approvedBy = checker.string(map, "approvedBy", path, true);
     const ticket = checker.string(map, "ticket", path, false);
@@ -184,6 +206,6 @@ function checkExceptions(node: YamlNode, checker: Checker, today: string): Excep
     else if (!parseDay(expires)) checker.report(expiresNode, join(path, "expires"), "date", `"${expires}" is not a date (YYYY-MM-DD)`);
     else if (expires < today) checker.warn(expiresNode, join(path, "expires"), "expired", `exception expired on ${expires}; it no longer applies and is reported as expired`);
     if (!collector || !resource || !reason || !approvedBy || !expires) return [];
-    return [{ collector, resource, reason, approvedBy, ...(ticket ? { ticket } : {}), expires, location: path }];
+    return [{ collector, resource, reason, approvedBy, ...(ticket ? { ticket } : {}), expires, ...(scope === "all" ? { scope: "all" as const } : {}), location: path }];
   });
 }

@@ -69,7 +69,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     const tasks = options.shard ? selectShard(allTasks, options.shard) : allTasks;
     log.info("snapshot.start", { accounts: scope.accounts.length, regions: regions.length, collectors: planned.length, tasks: tasks.length });
     const today = isoDay(options.now());
-    const exceptions = new ExceptionBook(config.exceptions, today);
+    const exceptions = new ExceptionBook(config.exceptions, today, config.maxExceptionShare);
     const snapshot = await takeSnapshot({
       planned,
       tasks,
@@ -120,7 +120,7 @@ export async function collectJob(options: JobOptions, period: Period, formats: r
 export async function assembleJob(options: JobOptions, period: Period, formats: readonly Format[], runId: string, shards: number) {
   const storeFacts = judgeStoreTransport(await options.store.preflight());
   const caller = await callerIdentity(options.regions?.[0] ?? options.config.scope.regions[0] ?? "us-east-1");
-  const snapshot = await assembleRun(options.store, runId, shards);
+  const snapshot = await assembleRun(options.store, runId, shards, isoDay(options.now()));
   const base: SnapshotResult = { snapshot, storeFacts, caller, calls: snapshot.calls };
   return { ...base, ...(await packageJob(options, period, formats, base)) };
 }
