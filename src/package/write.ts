@@ -67,23 +67,23 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     // Only a package whose manifest exists is complete; latest.json then points at it, unless a package generated
     // later was published while this one was uploading.
     const latestKey = latestPointerKey(pkg.period.label);
-    if (!(await newerPackageIsLatest(store, latestKey, pkg.generatedAt))) {
-      await store.putPointer(
-        latestKey,
-        JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
-      );
-    }
+    await store.putPointer(
+      latestKey,
+      JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
+      (current) => !newerPackageIsLatest(current, pkg.generatedAt),
+    );
     return { prefix, manifestKey, manifest };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
 }
 
-async function newerPackageIsLatest(store: Store, latestKey: string, generatedAt: string): Promise<boolean> {
-  if (!(await store.exists(latestKey))) return false;
+/** Whether the pointer in place names a package generated after this one (compared inside the store's atomic write). */
+function newerPackageIsLatest(current: Buffer | undefined, generatedAt: string): boolean {
+  if (!current) return false;
   try {
-    const current = JSON.parse((await store.get(latestKey)).toString("utf8")) as { generatedAt?: unknown };
-    return typeof current.generatedAt === "string" && current.generatedAt > generatedAt;
+    const pointer = JSON.parse(current.toString("utf8")) as { generatedAt?: unknown };
+    return typeof pointer.generatedAt === "string" && pointer.generatedAt > generatedAt;
   } catch {
     return false; // an unreadable pointer is replaced
   }
