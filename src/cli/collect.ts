@@ -3,7 +3,10 @@ import { assembleJob, collectJob, exitCodeFor, snapshotJob, type JobOptions } fr
 import { checkRunId, parseShard } from "../run/shard.js";
 import { UsageError } from "../core/errors.js";
 import { parsePeriod } from "../core/period.js";
-import { checkScopeOverrides, configFrom, formatsOf, list, loggerFor, parse, storeFrom, type Values } from "./options.js";
+import { checkScopeOverrides, configFrom, formatsOf, list, loggerFor, parse, phaseHold, storeFrom, type Values } from "./options.js";
+
+/** Longest period packaged without --allow-long-period: a year and a month's grace. */
+export const MAX_PERIOD_DAYS = 400;
 
 async function jobOptions(values: Values, now: () => Date, signal?: AbortSignal) {
   checkScopeOverrides(values);
@@ -24,17 +27,27 @@ async function jobOptions(values: Values, now: () => Date, signal?: AbortSignal)
     ...(list(values.regions) ? { regions: list(values.regions) } : {}),
     ...(controls ? { controls } : {}),
     ...(signal ? { signal } : {}),
+    ...(phaseHold(signal) ? { hooks: phaseHold(signal) } : {}),
   };
   return { options, loaded };
 }
 
 export async function collectCommand(args: string[], now: () => Date, signal?: AbortSignal): Promise<number> {
-  const { values } = parse(args, { period: { type: "string" }, "run-id": { type: "string" }, shards: { type: "string" } });
+  const { values } = parse(args, {
+    period: { type: "string" },
+    "run-id": { type: "string" },
+    shards: { type: "string" },
+    "allow-long-period": { type: "boolean", default: false },
+  });
   if (typeof values.period !== "string") throw new UsageError("collect needs --period (Q1..Q4, 2026-Q3, 2026-H1, 2026, A..B, current)");
   const formats = formatsOf(values);
   const { options, loaded } = await jobOptions(values, now, signal);
   const fiscal = loaded.config.fiscalYearStartMonth;
   const period = parsePeriod(values.period, now(), fiscal ? { fiscalYearStartMonth: fiscal } : {});
+  const days = (Date.parse(`${period.end}T00:00:00Z`) - Date.parse(`${period.start}T00:00:00Z`)) / 86_400_000 + 1;
+  if (days > MAX_PERIOD_DAYS && !values["allow-long-period"]) {
+    throw new UsageError(`--period ${values.period} is ${days} days, longer than ${MAX_PERIOD_DAYS} (a Type II period is at most a year); pass --allow-long-period to package it anyway`);
+  }
   const shards = values.shards === undefined ? undefined : Number(values.shards);
   if (shards !== undefined && (!Number.isInteger(shards) || shards < 1 || typeof values["run-id"] !== "string")) {
     throw new UsageError("--shards N packages a sharded run: give a whole number and the run's --run-id");

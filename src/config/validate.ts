@@ -13,6 +13,10 @@ const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fisc
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Most controls one config may declare: every control is a PDF section and a judged population. */
+export const MAX_CONTROLS = 1000;
+/** Longest organization name: it heads every page of the PDF. */
+export const MAX_ORGANIZATION_LENGTH = 256;
 const CONTROL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkConfig(doc: Document, checker: Checker, today: string): ControlsConfig | undefined {
@@ -22,7 +26,7 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
   if (!isScalar(versionNode) || versionNode.value !== 1) {
     checker.report(versionNode ?? root, "version", "version", `"version: 1" is required (the only format version)`);
   }
-  const organization = checker.string(root, "organization", "", true);
+  const organization = checker.string(root, "organization", "", true, MAX_ORGANIZATION_LENGTH);
   const scope = checkScope(root.get("scope", true) as YamlNode, checker);
   const store = checkStore(root.get("store", true) as YamlNode, checker);
   const schedule = checker.string(root, "schedule", "", false);
@@ -122,6 +126,10 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
   const seen = new Map<string, number>();
   const list = checker.seq(node, "controls", "controls");
   if (list && list.items.length === 0) checker.report(node, "controls", "empty", "list at least one control: an empty config would prove nothing");
+  if (list && list.items.length > MAX_CONTROLS) {
+    checker.report(node, "controls", "limit", `${list.items.length} controls is more than the limit of ${MAX_CONTROLS}; split the config`);
+    return [];
+  }
   return (list?.items ?? []).flatMap((item, index) => {
     const path = join("controls", index);
     const map = checker.map(item as YamlNode, path, ["id", "title", "description", "collectors"]);
@@ -134,7 +142,7 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
       checker.report(map.get("id", true) as YamlNode, join(path, "id"), "duplicate", `duplicate control id "${id}" (also controls[${seen.get(id)}])`);
     }
     if (id !== undefined && !seen.has(id)) seen.set(id, index);
-    const title = checker.string(map, "title", path, true);
+    const title = checker.string(map, "title", path, true, 512);
     const description = checker.string(map, "description", path, false);
     const collectorsNode = map.get("collectors", true) as YamlNode;
     const uses = (checker.seq(collectorsNode, join(path, "collectors"), "collectors")?.items ?? []).flatMap(

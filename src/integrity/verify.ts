@@ -9,6 +9,7 @@ import type { Manifest } from "./manifest.js";
 import type { StoredFile } from "../core/model.js";
 import { checkSignature, checkWithKms, type KmsCheck, type ManifestSignature, SIGNATURE_FILE } from "./sign.js";
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { stopIfAborted, type PhaseHook } from "../run/snapshot.js";
 
 export type ProblemKind =
   "altered" | "missing" | "replaced" | "deleted" | "unlisted" | "manifest" | "signature" | "unsafe";
@@ -76,6 +77,9 @@ export interface VerifyOptions {
   /** A KMS client for kms:Verify of the key named in the signature; absent: offline only. */
   kms?: (region: string) => KMSClient;
   concurrency?: number;
+  /** A stop (SIGTERM) ends the check between files: the report is then not intact and says it was stopped. */
+  signal?: AbortSignal;
+  hooks?: PhaseHook;
 }
 
 /** The file's problem when its bytes differ from the manifest. */
@@ -154,8 +158,13 @@ export async function verifyPackage(
     return report;
   }
   await source.prepare(entries, manifest);
-  for await (const found of mapConcurrent(entries, options.concurrency ?? 8, (entry) => source.check(entry)))
+  await options.hooks?.("verify.checking");
+  for await (const found of mapConcurrent(entries, options.concurrency ?? 8, (entry) => {
+    stopIfAborted(options.signal);
+    return source.check(entry);
+  }))
     problems.push(...found);
+  stopIfAborted(options.signal);
   problems.push(...(await requiredListings(source, manifest, entries, problems)));
   const listed = new Set([...manifest.files.map((file) => file.path), "manifest.json", SIGNATURE_FILE]);
   for (const path of await source.unlisted(listed)) {

@@ -16,7 +16,7 @@ import { isoDay } from "../core/period.js";
 import { planCollectors, planTasks } from "./runner.js";
 import { callerIdentity, resolveAccounts } from "./scope.js";
 import { assembleRun, selectShard } from "./shard.js";
-import { takeSnapshot } from "./snapshot.js";
+import { stopIfAborted, takeSnapshot, type PhaseHook } from "./snapshot.js";
 import type { Store } from "../store/store.js";
 import type { CallerIdentity } from "../core/model.js";
 import type { Shard, SnapshotRecord, StoreFacts } from "../core/package-model.js";
@@ -36,6 +36,8 @@ export interface JobOptions {
   /** Collect one slice of a run that several processes share (`--shard i/n --run-id R`). */
   shard?: Shard;
   runId?: string;
+  /** Awaited at each writing phase (tests hold a run there, then signal it). */
+  hooks?: PhaseHook;
 }
 
 export interface SnapshotResult {
@@ -79,6 +81,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
       skippedAccounts: scope.skipped,
       ...(options.runId ? { runId: options.runId } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
       run: {
         clients,
         callerAccount: caller.account,
@@ -148,8 +151,12 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
     calls: base.calls,
     notes,
   });
-  if (options.signal?.aborted) throw options.signal.reason;
-  const written = await writePackage(pkg, options.store, formats);
+  stopIfAborted(options.signal);
+  const written = await writePackage(pkg, options.store, formats, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+    log: options.log,
+  });
   options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
   return { pkg, written };
 }

@@ -34,7 +34,8 @@ export interface SnapshotInput {
   hooks?: PhaseHook;
 }
 
-export type PhaseHook = (phase: "snapshot.writing" | "package.writing" | "package.manifest") => Promise<void> | void;
+export type Phase = "snapshot.writing" | "package.writing" | "package.manifest" | "verify.checking";
+export type PhaseHook = (phase: Phase) => Promise<void> | void;
 
 /** Throws the stop reason once a signal has aborted the run: nothing after this point is written. */
 export function stopIfAborted(signal: AbortSignal | undefined): void {

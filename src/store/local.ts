@@ -46,6 +46,15 @@ export class LocalStore implements Store {
     } catch (error) {
       throw new StoreError(`cannot create the evidence folder ${this.location}: ${(error as NodeJS.ErrnoException).code}; pass --out DIR`, { cause: error });
     }
+    // A read-only folder is found now, before any collection, not after the whole run.
+    const probe = join(this.location, `.write-probe-${randomBytes(4).toString("hex")}`);
+    try {
+      await writeFile(probe, "");
+    } catch (error) {
+      throw new StoreError(`cannot write to the evidence folder ${this.location}: ${(error as NodeJS.ErrnoException).code}; nothing was collected`, { cause: error });
+    } finally {
+      await unlink(probe).catch(() => undefined);
+    }
     await this.signer?.prepare();
     return { kind: "local", location: this.location, warnings: [] };
   }
