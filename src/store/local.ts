@@ -147,11 +147,17 @@ export class LocalStore implements Store {
   private async writablePath(key: string): Promise<string> {
     const target = this.path(key);
     const base = resolve(this.location);
-    await mkdir(dirname(target), { recursive: true });
     let at = base;
     for (const segment of relative(base, dirname(target)).split(sep).filter(Boolean)) {
       at = join(at, segment);
-      if ((await lstat(at)).isSymbolicLink()) throw new StoreError(`refusing to write ${key}: ${at} is a symbolic link, and evidence never leaves the store folder`);
+      const stats = await lstat(at).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === "ENOENT") return undefined;
+        throw error;
+      });
+      if (stats?.isSymbolicLink()) throw new StoreError(`refusing to write ${key}: ${at} is a symbolic link, and evidence never leaves the store folder`);
+      if (!stats) await mkdir(at).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "EEXIST") throw error;
+      });
     }
     return target;
   }
