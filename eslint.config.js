@@ -2,7 +2,9 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 // The walls of the house (STYLE.md, README "Layout"): imports point down, application -> collectors/reports -> core.
-const wall = (message, group) => ({ "no-restricted-imports": ["error", { patterns: [{ group, message }] }] });
+// @cloud-copilot/* is AGPL-3.0: a test oracle only (collectors/iam-evaluation.ts says why), never in shipped code.
+const AGPL = { group: ["@cloud-copilot/*"], message: "@cloud-copilot/* is AGPL-3.0: use it in test/ only." };
+const wall = (message, group) => ({ "no-restricted-imports": ["error", { patterns: [{ group, message }, AGPL] }] });
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "evidence/", "coverage/"] },
@@ -13,6 +15,11 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "no-console": "off",
     },
+  },
+  {
+    files: ["**/*.ts", "**/*.js"],
+    ignores: ["test/**"],
+    rules: { "no-restricted-imports": ["error", { patterns: [AGPL] }] },
   },
   {
     files: ["src/core/**/*.ts"],

@@ -166,7 +166,7 @@ export function renderResults(result: BenchResult): string {
     "| Measure | Result |",
     "|---|---|",
     `| Machine | ${machine.cpus} x ${machine.cpuModel}, ${n(Math.round(machine.memoryMb))} MB RAM, node ${machine.node}, moto ${machine.moto}; 1-min load ${machine.load.before.toFixed(1)} before, ${machine.load.after.toFixed(1)} after |`,
-    `| Proxy | 20-50 ms latency per call (20 ms + 0-30 ms jitter); AWS quotas from src/aws/quotas.ts as per-account-region token buckets |`,
+    `| Proxy | 15-35 ms latency per call (15 ms + 0-20 ms jitter); AWS quotas from src/aws/quotas.ts as per-account-region token buckets |`,
     `| Seeding | ${s(seedTotal)} in total: ${result.seeding.map((one) => `${one.kind} ${n(one.resources)} in ${s(one.ms / 1000)} (${one.motoRequests > 0 ? `${Math.round(one.motoRequests / (one.ms / 1000))} moto req/s` : "proxy memory"})`).join("; ")} |`,
     ...runRows(main),
     `| PDF render | ${pdfRows.join("; ")} (20,000-item target < 10 s: ${pdf20k === undefined ? "not measured" : mark(pdf20k < 10)}) |`,

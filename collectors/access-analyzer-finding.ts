@@ -1,5 +1,5 @@
 // One Access Analyzer finding as evidence: its listed facts, its details where needed, and the archive rule behind it.
-import { paginateGetFindingV2, type AccessAnalyzerClient, type ArchiveRuleSummary, type FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
+import { paginateGetFindingV2, type AccessAnalyzerClient, type ArchiveRuleSummary, type FindingDetails, type FindingSummary, type FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
 import type { CallTrace } from "../src/core/trace.js";
 import { errorItem } from "../src/core/evidence.js";
 import type { ItemDraft } from "../src/core/model.js";
@@ -17,7 +17,29 @@ export interface FindingScope {
   maxOpenFindingAgeDays: number;
 }
 
-export async function findingItem(summary: FindingSummaryV2, scope: FindingScope): Promise<ItemDraft> {
+/** A finding as ListFindings lists it: the V2 summary fields, and its external-access details when listed. */
+export interface ListedFinding {
+  summary: FindingSummaryV2;
+  details?: FindingDetails[];
+}
+
+/** ListFindings (V1) lists only external-access findings, each with the details GetFindingV2 would return. */
+export function listedFinding(finding: FindingSummary): ListedFinding {
+  const { id, resource, resourceType, resourceOwnerAccount, status, createdAt, updatedAt, analyzedAt, error } = finding;
+  const summary: FindingSummaryV2 = {
+    id, resource, resourceType, resourceOwnerAccount, status, createdAt, updatedAt, analyzedAt, error,
+    findingType: "ExternalAccess",
+  };
+  if (finding.isPublic === undefined) return { summary };
+  const { isPublic, principal, action, condition, sources, resourceControlPolicyRestriction } = finding;
+  return {
+    summary,
+    details: [{ externalAccessDetails: { isPublic, principal, action, condition, sources, resourceControlPolicyRestriction } }],
+  };
+}
+
+export async function findingItem(listed: ListedFinding, scope: FindingScope): Promise<ItemDraft> {
+  const { summary } = listed;
   const { client, analyzer, rules, now, maxOpenFindingAgeDays } = scope;
   const trace = scope.trace.fork();
   const facts = listedFacts(summary, analyzer, now());
@@ -32,7 +54,10 @@ export async function findingItem(summary: FindingSummaryV2, scope: FindingScope
     // Without the rules an archived finding's reason is unknown: a failed read, not an exception.
     if (archived && "error" in rules) throw rules.error;
     const ruleList = "rules" in rules ? rules.rules : [];
-    if (facts.status === "ACTIVE" || (archived && rulesNeedDetails(ruleList))) {
+    if (listed.details) {
+      Object.assign(facts, externalAccessFacts(listed.details));
+    } else if (facts.status === "ACTIVE" || (archived && rulesNeedDetails(ruleList))) {
+      // Listed without details (an analysis error): only GetFindingV2 can say who has access.
       const pages = paginateGetFindingV2(
         { client, pageSize: PAGE_SIZE },
         { analyzerArn: analyzer.analyzerArn, id: facts.findingId },

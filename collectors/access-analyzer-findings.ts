@@ -1,12 +1,19 @@
 // Passes a region with an ACTIVE external-access analyzer, and each active finding neither public nor open too long.
-import { paginateListAnalyzers, paginateListArchiveRules, paginateListFindingsV2, type AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import { paginateListAnalyzers, paginateListArchiveRules, paginateListFindings, type AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import { analyzerFacts, EXTERNAL_ACCESS_TYPES, isEvidence, isExternalAccess, judgeAnalyzer, judgeCoverage, resolvedWindow, type AnalyzerFacts } from "./access-analyzer-findings.judge.js";
-import { drain, findingItem, PAGE_SIZE, type FindingScope } from "./access-analyzer-finding.js";
+import { drain, findingItem, listedFinding, PAGE_SIZE, type FindingScope } from "./access-analyzer-finding.js";
 
-/** Access Analyzer publishes no TPS either; the rate limiter holds the assumed 5 RPS, this bounds sockets. */
+// Minimum calls for F evidence findings under Z analyzers in a region (all on one assumed 5 RPS bucket):
+// ceil(Z / 100) ListAnalyzers pages; per external-access analyzer one ListArchiveRules page (100 rules) and
+// ceil(F / 100) ListFindings pages. ListFindings (V1, external-access analyzers only) carries isPublic, principal,
+// action, condition, sources and the RCP restriction of each finding, which is every fact a verdict or an archive
+// rule reads, so there is no GetFindingV2 per finding. ListFindingsV2 would not: its summary has no details.
+// GetFindingV2 stays only for a finding listed without details (an analysis error) that a verdict needs them for.
+// Source: https://docs.aws.amazon.com/access-analyzer/latest/APIReference/API_FindingSummary.html
+/** Access Analyzer publishes no TPS; the rate limiter paces the assumed 5 RPS, this bounds sockets. */
 const DETAIL_CONCURRENCY = 4;
 const ANALYZER = "AWS::AccessAnalyzer::Analyzer";
 
@@ -73,13 +80,13 @@ export default defineCollector({
       const rules = await archiveRules(client, analyzer, trace);
       const findings = async function* () {
         const query = { analyzerArn: analyzer.analyzerArn };
-        for await (const page of paginateListFindingsV2({ client, pageSize: PAGE_SIZE }, query)) {
-          trace.record("ListFindingsV2", page);
-          yield* (page.findings ?? []).filter((finding) => isEvidence(finding, window));
+        for await (const page of paginateListFindings({ client, pageSize: PAGE_SIZE }, query)) {
+          trace.record("ListFindings", page);
+          yield* (page.findings ?? []).map(listedFinding).filter((listed) => isEvidence(listed.summary, window));
         }
       };
       const scope: FindingScope = { client, analyzer, rules, trace, now: ctx.now, maxOpenFindingAgeDays };
-      yield* mapConcurrent(findings(), DETAIL_CONCURRENCY, (summary) => findingItem(summary, scope));
+      yield* mapConcurrent(findings(), DETAIL_CONCURRENCY, (listed) => findingItem(listed, scope));
     }
   },
 });

@@ -1,7 +1,7 @@
 // Verdicts on KMS key facts, pure: which keys must rotate, and whether they do, today and over the period.
 import type { KeyMetadata } from "@aws-sdk/client-kms";
 import type { ResourceHistory } from "../src/core/collector.js";
-import type { Period, PeriodVerdict, Verdict } from "../src/core/model.js";
+import type { EvidenceItem, Period, PeriodVerdict, Verdict } from "../src/core/model.js";
 import { daysBetween } from "../src/core/period.js";
 import { judgeRotationHistory } from "./rotation-history.js";
 
@@ -115,8 +115,20 @@ export function judgeKeyPeriod(
   const rotationPeriod = Math.min(facts.rotationPeriodInDays ?? 365, params.maxRotationPeriodDays);
   return judgeRotationHistory(history, period, through, {
     origin: facts.creationDate,
+    visibleFrom: keyVisibility(history.first),
     allowedDays: rotationPeriod + params.graceDays,
     rotationDisabled: facts.rotationEnabled === false,
     ...(applicable ? {} : { notApplicable: "not held to the rotation rule" }),
   });
+}
+
+/**
+ * From when the key's rotation history is visible. ListKeyRotations lists every completed rotation of the key
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html), so once read its history starts at
+ * the key's creation; otherwise only what the first snapshot saw.
+ */
+export function keyVisibility(first: EvidenceItem): Record<string, string> {
+  const facts = first.observed as Partial<KeyFacts>;
+  if (Array.isArray(facts.rotations) && facts.creationDate) return { "list-key-rotations": facts.creationDate };
+  return { snapshots: first.source.collectedAt };
 }

@@ -32,6 +32,7 @@ export interface SecretFacts {
   lastRotatedDate?: string;
   nextRotationDate?: string;
   createdDate?: string;
+  tags?: Record<string, string>;
   /** RotationSucceeded dates from CloudTrail (last 90 days), when LookupEvents could be read. */
   rotationEvents?: string[];
   rotationEventsUnavailable?: string;
@@ -61,6 +62,8 @@ export function secretFacts(entry: SecretListEntry, region: string): SecretFacts
     lastRotatedDate: entry.LastRotatedDate?.toISOString(),
     nextRotationDate: entry.NextRotationDate?.toISOString(),
     createdDate: entry.CreatedDate?.toISOString(),
+    // Tag names and values only (never the secret's value): the Vanta secret resource's owner comes from one.
+    ...(entry.Tags?.length ? { tags: Object.fromEntries(entry.Tags.map((tag) => [String(tag.Key), String(tag.Value ?? "")])) } : {}),
   };
 }
 
@@ -180,10 +183,26 @@ export function judgeSecretPeriod(
   const facts = history.latest.observed as Partial<SecretFacts>;
   return judgeRotationHistory(history, period, through, {
     origin: facts.createdDate,
+    visibleFrom: secretVisibility(history.first, history.latest),
     allowedDays: params.maxIntervalDays + params.graceDays,
     rotationDisabled: facts.rotationEnabled === false,
     ...(history.latest.status === "not_applicable" ? { notApplicable: history.latest.reason } : {}),
   });
+}
+
+/**
+ * From when the secret's rotation history is visible, per source, as the first snapshot of the period saw it.
+ * "snapshots": the store's snapshots from the first one; its LastRotatedDate says no rotation came after that date,
+ * and a LastRotatedDate absent says the secret never rotated ("null if the secret hasn't ever rotated",
+ * https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_SecretListEntry.html), so its whole life is
+ * visible. "cloudtrail": LookupEvents covers the 90 days before each call
+ * (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html).
+ */
+export function secretVisibility(first: EvidenceItem, latest: EvidenceItem): Record<string, string> {
+  const seen = first.observed as Partial<SecretFacts>;
+  const snapshots = seen.lastRotatedDate ?? seen.createdDate ?? first.source.collectedAt;
+  const since = [first, latest].map((item) => (item.observed as Partial<SecretFacts>).rotationEventsSince).find((date) => typeof date === "string");
+  return { snapshots, ...(since ? { cloudtrail: since } : {}) };
 }
 
 /** What evidence records for a secret: the facts plus the interval the verdict used. */

@@ -2,8 +2,13 @@
 // `publish --to drata` sends. Field names follow Drata's public API v2 (Evidence, Custom Data Records); what the docs
 // leave open is listed under unconfirmedFields.
 import type { EvidencePackage } from "../src/core/package-model.js";
-import { collectedAt, controlFiles, nextPeriod, resourceFacts, type RenewalSchedule, type ResourceFacts, type UnconfirmedField } from "./platform.js";
+import { collectedAt, controlFiles, cut, evidenceKey, nextPeriod, resourceFacts, type RenewalSchedule, type ResourceFacts, type UnconfirmedField } from "./platform.js";
 import type { Renderer } from "./renderer.js";
+
+/** drata-evidence-api-openapi.yml, EvidenceCreateRequestPublicV2Dto: name and artifactName maxLength 191. */
+export const DRATA_NAME_MAX = 191;
+/** Same DTO: description, implementationGuidance and stepsToReproduce maxLength 30000. */
+export const DRATA_TEXT_MAX = 30_000;
 
 export const DRATA_API = "https://public-api.drata.com/public/v2";
 export const RECORD_BATCH = 500;
@@ -14,7 +19,7 @@ export interface DrataEvidence {
   file: string;
   sha256: string;
   size: number;
-  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through DRATA_CONTROL_CODES. */
+  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through controls.yaml platforms.drata (or DRATA_CONTROL_CODES). */
   controlCodes: string[];
   upload: {
     method: "POST";
@@ -68,7 +73,7 @@ export interface DrataManifest {
 const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "evidence[].record.controlIds",
-    note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves codes from DRATA_CONTROL_CODES with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",
+    note: "Drata takes its own numeric control ids. SOC 2 criteria map to Drata controls (DCF-… codes) per tenant, so publish resolves the codes of controls.yaml platforms.drata (DRATA_CONTROL_CODES overrides) with GET /workspaces/{id}/controls/code:{code}; without a mapping the evidence is created unlinked.",
   },
   {
     field: "evidence[].record.renewalDate",
@@ -183,6 +188,7 @@ export async function drataManifest(
   const files = await controlFiles(pkg);
   const next = nextPeriod(pkg.period);
   const filedAt = collectedAt(pkg).slice(0, 10);
+  const fullText = `full text in ${evidenceKey(pkg)} (scope, collectors and their permissions)`;
   const manifest: DrataManifest = {
     schemaVersion: 1,
     platform: "drata",
@@ -217,9 +223,9 @@ export async function drataManifest(
         fields: { file: { fileName: uploadName, mimeType: "application/pdf" } },
       },
       record: {
-        name: `SOC 2 ${control.id}: ${control.title}`.slice(0, 191),
-        description: `${control.status.toUpperCase()} for ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}, evidence through ${pkg.period.through}): ${control.reason}. ${control.counts.population} resources, ${control.coverage.covered} of ${control.coverage.days} days covered.`,
-        stepsToReproduce:
+        name: cut(`SOC 2 ${control.id}: ${control.title}`, DRATA_NAME_MAX, "see drata.json"),
+        description: cut(`${control.status.toUpperCase()} for ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}, evidence through ${pkg.period.through}): ${control.reason}. ${control.counts.population} resources, ${control.coverage.covered} of ${control.coverage.days} days covered.`, DRATA_TEXT_MAX, fullText),
+        stepsToReproduce: cut(
           `Produced by ${pkg.tool.name} ${pkg.tool.version}, run ${pkg.runId}, as ${pkg.scope.caller.arn}, with read-only AWS calls: ` +
           control.collectors
             .map(
@@ -228,10 +234,13 @@ export async function drataManifest(
             )
             .join("; ") +
           `. Accounts ${pkg.scope.accounts.join(", ")}; regions ${pkg.scope.regions.join(", ")}. Artifact SHA-256 ${sha256}; every package file's hash is in manifest.json.`,
+          DRATA_TEXT_MAX,
+          fullText,
+        ),
         renewalScheduleType: next.schedule,
         renewalDate: next.end,
         controlIds: [],
-        artifacts: [{ type: "S3_FILE", artifactName: uploadName, fileKey: null, filedAt }],
+        artifacts: [{ type: "S3_FILE", artifactName: cut(uploadName, DRATA_NAME_MAX, ""), fileKey: null, filedAt }],
       },
     })),
     customConnection: {

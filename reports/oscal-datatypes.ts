@@ -4,8 +4,11 @@ import { createHash } from "node:crypto";
 
 type Json = Record<string, unknown>;
 
-/** Namespace of this tool's own property names (OSCAL requires `ns` on props it does not define). */
-export const PROP_NS = "urn:soc2-evidence:oscal";
+/**
+ * Namespace of this tool's own property names (OSCAL requires `ns` on props it does not define). An https URL, as
+ * strict consumers (compliance-trestle) accept only `scheme://` namespaces; docs/OSCAL.md defines every name in it.
+ */
+export const PROP_NS = "https://soc2-evidence.dev/ns/oscal";
 const UUID_NAMESPACE = Buffer.from("8b3f6c2a4e1d5f7a9c0b1d2e3f4a5b6c", "hex");
 
 /** A name-based (version 5 layout) UUID: SHA-1 of a fixed namespace and the name, as RFC 4122 section 4.3 describes. */
@@ -25,6 +28,9 @@ export function oscalControlId(id: string): string {
     .replace(/[^\p{L}\p{N}._-]+/gu, "-");
   return /^(\p{L}|_)/u.test(token) ? token : `c-${token}`;
 }
+
+export const sha256Hex = (text: string) => createHash("sha256").update(text).digest("hex");
+export const json = (value: unknown) => JSON.stringify(value, null, 2) + "\n";
 
 export const line = (text: string) => text.replace(/\s+/g, " ").trim() || "-";
 export const prop = (

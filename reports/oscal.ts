@@ -1,16 +1,21 @@
-// oscal/assessment-results.json: NIST OSCAL 1.2.1 Assessment Results (schemas/oscal/). One result for the period,
-// an observation per item, a finding per control, and the snapshot files in back-matter with their SHA-256.
-// evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when this
-// renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
+// oscal/: NIST OSCAL 1.2.1 (schemas/oscal/, docs/OSCAL.md). catalog.json (the SOC 2 ids the controls resolve to),
+// assessment-plan.json (what import-ap names), then assessment-results.json: one result for the period, an
+// observation per item, a finding per control, and in back-matter the plan and catalog and snapshot files with their
+// SHA-256. evidence.json, report.pdf and manifest.json are referenced by href only: their hashes are not final when
+// this renders (manifest.json, written last, holds them). UUIDs are v5-style from the run id, so re-rendering is stable.
+import { ACCESS_REVIEW_COLLECTOR, ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
 import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
 import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
-import { line, nameUuid, nonEmpty, oscalControlId, prop } from "./oscal-datatypes.js";
+import { CATALOG_FILE, catalogDocument } from "./oscal-catalog.js";
+import { json, line, nameUuid, nonEmpty, oscalControlId, prop } from "./oscal-datatypes.js";
+import { OSCAL_VERSION, PLAN_FILE, packageResource, planDocument, reviewedControls } from "./oscal-plan.js";
 import type { Renderer } from "./renderer.js";
 
 export { nameUuid, oscalControlId, PROP_NS } from "./oscal-datatypes.js";
+export { OSCAL_VERSION } from "./oscal-plan.js";
 
-export const OSCAL_VERSION = "1.2.1";
+export const RESULTS_FILE = "oscal/assessment-results.json";
 const MARK = "__SOC2_EVIDENCE_OBSERVATIONS__";
 
 type Json = Record<string, unknown>;
@@ -57,6 +62,17 @@ function findingFor(control: ControlResult, observations: string[], uuid: (name:
   };
 }
 
+/** The access review of one secret in brief: who can read, who did, and the open actions (the rows are in the CSV). */
+function reviewProps(item: PackageItem): Json[] {
+  if (item.collector !== ACCESS_REVIEW_COLLECTOR) return [];
+  const rows = reviewRowsOf(item);
+  return [
+    ...prop("review-can-read", String(rows.filter((row) => row.canRead).length)),
+    ...prop("review-did-read", String(rows.filter((row) => row.didRead).length)),
+    ...prop("review-open-actions", String(rows.filter((row) => row.action).length)),
+  ];
+}
+
 function observationFor(
   item: PackageItem,
   uuid: (name: string) => string,
@@ -81,6 +97,7 @@ function observationFor(
       ...prop("exception-ticket", exception?.ticket),
       ...prop("exception-approved-by", exception?.approvedBy),
       ...prop("exception-expires", exception?.expires),
+      ...reviewProps(item),
     ],
     methods: ["TEST"],
     types: ["control-objective"],
@@ -107,13 +124,16 @@ function observationFor(
         description:
           "evidence.json: this item with its observed facts, expected parameters and source API calls and request ids.",
       },
+      ...(item.collector === ACCESS_REVIEW_COLLECTOR
+        ? [{ href: `../${ACCESS_REVIEW_FILE}`, description: `${ACCESS_REVIEW_FILE}: one row per principal that can or did read this secret, for the reviewer's decision.` }]
+        : []),
     ],
     collected: item.source.collectedAt,
     ...(item.period ? { remarks: `Period verdict ${item.period.status}: ${item.period.reason}` } : {}),
   };
 }
 
-function document(pkg: EvidencePackage): {
+function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }): {
   root: Json;
   items: PackageItem[];
   uuid: (name: string) => string;
@@ -166,13 +186,9 @@ function document(pkg: EvidencePackage): {
   }
   const { period } = pkg;
   const periodEnd = `${period.end}T23:59:59Z`;
-  const plan = uuid("resource|evidence.json");
-  const packageFile = (name: string, title: string, description: string, mediaType: string) => ({
-    uuid: uuid(`resource|${name}`),
-    title,
-    description,
-    rlinks: [{ href: `../${name}`, "media-type": mediaType }],
-  });
+  const packageFile = (name: string, title: string, description: string, mediaType: string) =>
+    packageResource(uuid(`resource|${name}`), `../${name}`, title, description, mediaType);
+  const { catalog, evidence } = oscalResources(pkg, uuid, texts.catalog);
   const result: Json = {
     uuid: uuid("result"),
     title: line(`SOC 2 evidence for ${pkg.organization}, ${period.label}`),
@@ -201,17 +217,7 @@ function document(pkg: EvidencePackage): {
       ],
       ...nonEmpty("inventory-items", [...inventory.values()]),
     },
-    "reviewed-controls": {
-      "control-selections": [
-        pkg.controls.length > 0
-          ? {
-              "include-controls": pkg.controls.map((control) => ({
-                "control-id": oscalControlId(control.id),
-              })),
-            }
-          : { "include-all": {} },
-      ],
-    },
+    "reviewed-controls": reviewedControls(pkg, catalog.uuid as string),
     ...(pkg.items.length > 0 ? { observations: [MARK] } : {}),
     ...nonEmpty(
       "findings",
@@ -229,20 +235,20 @@ function document(pkg: EvidencePackage): {
         props: [...prop("tool", `${pkg.tool.name} ${pkg.tool.version}`)],
         parties: [{ uuid: uuid("party|organization"), type: "organization", name: line(pkg.organization) }],
       },
-      "import-ap": {
-        href: `#${plan}`,
-        remarks:
-          "No OSCAL assessment plan is published: the plan is controls.yaml (controls, collectors, parameters and exceptions), recorded in evidence.json.",
-      },
+      "import-ap": { href: "assessment-plan.json" },
       results: [result],
       "back-matter": {
         resources: [
-          packageFile(
-            "evidence.json",
-            "evidence.json: the assessment plan as applied and every item",
-            "controls.yaml as applied (controls, collectors, parameters, exceptions) and every evidence item; its SHA-256 is in manifest.json.",
+          packageResource(
+            uuid("resource|assessment-plan.json"),
+            "assessment-plan.json",
+            "oscal/assessment-plan.json",
+            "The OSCAL assessment plan these results import: scope, collectors as activities, controls as objectives.",
             "application/json",
+            texts.plan,
           ),
+          catalog,
+          evidence,
           packageFile(
             "report.pdf",
             "report.pdf",
@@ -263,8 +269,29 @@ function document(pkg: EvidencePackage): {
   return { root, items: pkg.items, uuid, tool, snapshotFile };
 }
 
-function* assessmentResults(pkg: EvidencePackage): Generator<string> {
-  const { root, items, uuid, tool, snapshotFile } = document(pkg);
+/** The catalog and evidence.json resources, the same in the plan's back-matter and the results'. */
+function oscalResources(pkg: EvidencePackage, uuid: (name: string) => string, catalogText: string) {
+  return {
+    catalog: packageResource(
+      uuid("resource|catalog.json"),
+      "catalog.json",
+      "oscal/catalog.json",
+      "The SOC 2 catalog the control ids resolve to: AICPA 2017 TSC identifiers with short titles, no criteria text.",
+      "application/json",
+      catalogText,
+    ),
+    evidence: packageResource(
+      uuid("resource|evidence.json"),
+      "../evidence.json",
+      "evidence.json: the assessment plan as applied and every item",
+      "controls.yaml as applied (controls, collectors, parameters, exceptions) and every evidence item; its SHA-256 is in manifest.json.",
+      "application/json",
+    ),
+  };
+}
+
+function* assessmentResults(pkg: EvidencePackage, files: { catalog: string; plan: string }): Generator<string> {
+  const { root, items, uuid, tool, snapshotFile } = document(pkg, files);
   const text = JSON.stringify(root, null, 2) + "\n";
   const at = text.indexOf(`"${MARK}"`);
   if (at < 0) {
@@ -281,5 +308,12 @@ function* assessmentResults(pkg: EvidencePackage): Generator<string> {
 
 export const oscalRenderer: Renderer = {
   format: "oscal",
-  render: (pkg, target) => target.writeStream("oscal/assessment-results.json", assessmentResults(pkg)),
+  async render(pkg, target) {
+    const uuid = (name: string) => nameUuid(`${pkg.runId}|${name}`);
+    const catalog = json(catalogDocument(pkg));
+    const plan = json(planDocument(pkg, uuid, oscalResources(pkg, uuid, catalog)));
+    await target.write(CATALOG_FILE, catalog);
+    await target.write(PLAN_FILE, plan);
+    await target.writeStream(RESULTS_FILE, assessmentResults(pkg, { catalog, plan }));
+  },
 };

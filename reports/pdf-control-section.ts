@@ -6,6 +6,16 @@ import { criterionText } from "./pdf-criteria.js";
 import { MUTED, STATUS_COLORS, STATUS_LABELS, style, type PdfWriter } from "./pdf-layout.js";
 import { table, type Cell } from "./pdf-table.js";
 
+/** A control's statuses as one label: "deficient, incomplete" when both hold. */
+export const controlStatusLabel = (control: Pick<ControlResult, "status" | "statuses">): string =>
+  (control.statuses ?? [control.status]).join(", ");
+
+/** The summary table's status cell for a control: every status that holds, coloured by the worst. */
+export const controlStatusCell = (control: Pick<ControlResult, "status" | "statuses">): Cell => ({
+  text: (control.statuses ?? [control.status]).map((status) => STATUS_LABELS[status] ?? status).join(", "),
+  color: STATUS_COLORS[control.status],
+});
+
 export const statusCell = (status: string): Cell => ({
   text: STATUS_LABELS[status] ?? status,
   color: STATUS_COLORS[status],
@@ -40,7 +50,7 @@ export function controlSection(
   level: 1 | 2 = 2,
 ): void {
   writer.heading(`${control.id} ${control.title}`, level);
-  writer.badgeLine(control.status.toUpperCase(), STATUS_COLORS[control.status] ?? MUTED, control.reason);
+  writer.badgeLine(controlStatusLabel(control).toUpperCase(), STATUS_COLORS[control.status] ?? MUTED, control.reason);
 
   const criterion = criterionText(control);
   writer.fields([

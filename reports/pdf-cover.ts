@@ -14,6 +14,9 @@ export function reportWriter(pkg: EvidencePackage, title = "SOC 2 Type II eviden
     author: `${pkg.tool.name} ${pkg.tool.version}`,
     created: new Date(pkg.generatedAt),
     runningHeader: `${pkg.organization} - SOC 2 evidence ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}) - run ${pkg.runId}`,
+    identifier: pkg.runId,
+    coverage: `${pkg.period.start}/${pkg.period.end}`,
+    keywords: `SOC 2; ${pkg.period.label}; ${pkg.runId}`,
   });
 }
 

@@ -46,6 +46,32 @@ export interface WriterOptions {
   created: Date;
   /** Running header printed at the top of every page but the first. */
   runningHeader: string;
+  /** XMP dc:identifier (the run id) and dc:coverage (the period, start/end), and /Info Keywords. */
+  identifier: string;
+  coverage: string;
+  keywords: string;
+}
+
+const xml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[char] as string);
+
+/**
+ * pdfkit 0.20.2 copies Title, Subject, Author and Keywords into the XMP packet without XML escaping, so an
+ * organization named "Smith & Sons" would make the packet malformed. Its `_addInfo` runs inside `end()` after the
+ * /Info dictionary is written from the raw strings: wrapping it escapes for the XMP only.
+ */
+function escapeInfoForXmp(doc: Document): void {
+  const target = doc as unknown as { info: Record<string, unknown>; _addInfo(): void };
+  const addInfo = target._addInfo;
+  target._addInfo = function (this: typeof target) {
+    const raw = this.info;
+    this.info = Object.fromEntries(Object.entries(raw).map(([key, value]) => [key, typeof value === "string" ? xml(value) : value]));
+    try {
+      addInfo.call(this);
+    } finally {
+      this.info = raw;
+    }
+  };
 }
 
 type Document = InstanceType<typeof PDFDocument>;
@@ -63,20 +89,33 @@ export class PdfWriter {
   private pageIndex = -1;
 
   constructor(private readonly options: WriterOptions) {
+    // PDF/A-2b identification (XMP pdfaid 2/B, sRGB output intent) with embedded fonts; not tagged, so not level A
+    // and not PDF/UA (README "PDFs" says what was checked).
     this.doc = new PDFDocument({
       size: "LETTER",
       margin: 0,
       autoFirstPage: false,
       bufferPages: true,
       compress: true,
+      pdfVersion: "1.7",
+      subset: "PDF/A-2b",
+      lang: "en-US",
+      displayTitle: true,
       info: {
         Title: options.title,
         Subject: options.subject,
         Author: options.author,
         Creator: options.author,
+        Keywords: options.keywords,
         CreationDate: options.created,
       },
     });
+    escapeInfoForXmp(this.doc);
+    this.doc.appendXML(`
+        <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <dc:identifier>${xml(options.identifier)}</dc:identifier>
+            <dc:coverage>${xml(options.coverage)}</dc:coverage>
+        </rdf:Description>`);
     this.type = new Typesetter(this.doc);
   }
 

@@ -1,7 +1,11 @@
-// Fast text for the PDFs: WinAnsi-safe strings, cached glyph widths, line wrapping that breaks long ARNs at ':' and '/',
-// and text operators batched per page (pdfkit's text() costs ~80 µs a call, too slow for 20,000-item reports).
+// Fast text for the PDFs: embedded Arimo (OFL-1.1, metric-compatible with Helvetica, so layout is unchanged), cached
+// glyph ids and widths, line wrapping that breaks long ARNs at ':' and '/', and text operators batched per page
+// (pdfkit's text() costs ~80 µs a call, too slow for 20,000-item reports). PDF/A forbids unembedded fonts and
+// references to .notdef, so every character is one the font has, or '?'.
 import type PDFDocument from "pdfkit";
+import { createRequire } from "node:module";
 
+/** The three faces, by the Helvetica names they replace (Arimo has Helvetica's advance widths). */
 export type FontName = "Helvetica" | "Helvetica-Bold" | "Helvetica-Oblique";
 export type Rgb = readonly [number, number, number];
 
@@ -11,51 +15,40 @@ export interface TextStyle {
   color: Rgb;
 }
 
-/** pdfkit's standard-font object; the public types do not expose it, so this names the three members used. */
-interface StandardFont {
+/** pdfkit's embedded-font object; the public types do not expose it, so this names the members used. */
+interface EmbeddedFont {
   id: string;
   ascender: number;
   ref(): unknown;
   widthOfString(text: string, size: number): number;
+  encode(text: string): [string[], unknown];
+  font: { hasGlyphForCodePoint(code: number): boolean };
 }
 
 type Document = InstanceType<typeof PDFDocument>;
 
-const FONTS: readonly FontName[] = ["Helvetica", "Helvetica-Bold", "Helvetica-Oblique"];
-const HEX = Array.from({ length: 256 }, (_, code) => code.toString(16).padStart(2, "0"));
-const SUBSTITUTES: Record<string, string> = {
-  "\u2018": "'",
-  "\u2019": "'",
-  "\u201C": '"',
-  "\u201D": '"',
-  "\u2013": "-",
-  "\u2014": "-",
-  "\u2026": "...",
-  "\u2022": "*",
-  "\u2192": "->",
-  "\u2264": "<=",
-  "\u2265": ">=",
-  "\u00D7": "x",
-  "\u200B": "",
+const require = createRequire(import.meta.url);
+/** The TTFs of @expo-google-fonts/arimo (a runtime dependency, so `npm ci --omit=dev` images have them). */
+export const FONT_FILES: Record<FontName, string> = {
+  Helvetica: require.resolve("@expo-google-fonts/arimo/400Regular/Arimo_400Regular.ttf"),
+  "Helvetica-Bold": require.resolve("@expo-google-fonts/arimo/700Bold/Arimo_700Bold.ttf"),
+  "Helvetica-Oblique": require.resolve("@expo-google-fonts/arimo/400Regular_Italic/Arimo_400Regular_Italic.ttf"),
 };
+const FONTS = Object.keys(FONT_FILES) as FontName[];
 const BREAK_AFTER = new Set([":", "/", "-", "_", ".", ",", "=", "&", "?", "|", "@"]);
 
-/** Maps text to what the built-in fonts can show (WinAnsi, one byte a character); anything else becomes '?'. */
-export function winAnsi(text: string): string {
-  if (/^[\x20-\x7e]*$/.test(text)) return text;
-  let out = "";
-  for (const char of text) {
-    const code = char.codePointAt(0) ?? 63;
-    if (code < 0x20) out += " ";
-    else if (code < 0x7f || (code >= 0xa0 && code <= 0xff)) out += char;
-    else out += SUBSTITUTES[char] ?? "?";
-  }
-  return out;
+interface Glyph {
+  hex: string;
+  width: number;
 }
 
 export class Typesetter {
-  private readonly fonts = new Map<FontName, StandardFont>();
-  private readonly widths = new Map<FontName, Float64Array>();
+  private readonly fonts = new Map<FontName, EmbeddedFont>();
+  private readonly glyphs = new Map<FontName, Map<string, Glyph>>();
+  /** Advance widths of characters below U+0100 (NaN until first used): the fast path of width(). */
+  private readonly latin = new Map<FontName, Float64Array>();
+  /** Glyph-id hex of characters below U+0100 (undefined until first used): the fast path of text(). */
+  private readonly latinHex = new Map<FontName, (string | undefined)[]>();
   private ops: string[] = [];
   private used = new Set<FontName>();
   private current = "";
@@ -63,22 +56,46 @@ export class Typesetter {
 
   constructor(private readonly doc: Document) {
     for (const name of FONTS) {
-      doc.font(name);
-      // pdfkit keeps the selected font on `_font`: the only handle on its id, reference and metrics.
-      const font = (doc as unknown as { _font: StandardFont })._font;
-      const table = new Float64Array(256);
-      for (let code = 32; code < 256; code += 1)
-        table[code] = font.widthOfString(String.fromCharCode(code), 1);
-      this.fonts.set(name, font);
-      this.widths.set(name, table);
+      doc.registerFont(`soc2-${name}`, FONT_FILES[name]);
+      doc.font(`soc2-${name}`);
+      // pdfkit keeps the selected font on `_font`: the only handle on its id, reference, encoder and metrics.
+      this.fonts.set(name, (doc as unknown as { _font: EmbeddedFont })._font);
+      this.glyphs.set(name, new Map());
+      this.latin.set(name, new Float64Array(256).fill(Number.NaN));
+      this.latinHex.set(name, new Array<string | undefined>(256));
     }
-    doc.font("Helvetica");
+    doc.font("soc2-Helvetica");
+  }
+
+  /** The glyph for one character: control characters print as a space, characters the font lacks as '?'. */
+  private glyph(name: FontName, char: string): Glyph {
+    const cache = this.glyphs.get(name) as Map<string, Glyph>;
+    let glyph = cache.get(char);
+    if (!glyph) {
+      const font = this.fonts.get(name) as EmbeddedFont;
+      const code = char.codePointAt(0) ?? 63;
+      const shown = code < 0x20 ? " " : code === 0x200b ? "" : font.font.hasGlyphForCodePoint(code) ? char : "?";
+      glyph = shown === "" ? { hex: "", width: 0 } : { hex: font.encode(shown)[0].join(""), width: font.widthOfString(shown, 1) };
+      cache.set(char, glyph);
+    }
+    return glyph;
   }
 
   width(text: string, font: FontName, size: number): number {
-    const table = this.widths.get(font) as Float64Array;
+    const latin = this.latin.get(font) as Float64Array;
     let total = 0;
-    for (let index = 0; index < text.length; index += 1) total += table[text.charCodeAt(index) & 0xff] ?? 0;
+    for (let index = 0; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code < 256) {
+        let width = latin[code] as number;
+        if (Number.isNaN(width)) width = latin[code] = this.glyph(font, text[index] as string).width;
+        total += width;
+      } else {
+        const char = String.fromCodePoint(text.codePointAt(index) as number);
+        index += char.length - 1;
+        total += this.glyph(font, char).width;
+      }
+    }
     return total * size;
   }
 
@@ -86,7 +103,7 @@ export class Typesetter {
   wrap(text: string, maxWidth: number, font: FontName, size: number): string[] {
     const lines: string[] = [];
     const space = this.width(" ", font, size);
-    for (const paragraph of text.split(/\r?\n/).map(winAnsi)) {
+    for (const paragraph of text.split(/\r?\n/)) {
       let line = "";
       let lineWidth = 0;
       for (const word of paragraph.split(" ")) {
@@ -139,9 +156,8 @@ export class Typesetter {
 
   /** Queues one line of text whose top-left corner is (x, y) in pdfkit's top-down coordinates. */
   text(x: number, y: number, text: string, style: TextStyle): void {
-    const safe = winAnsi(text);
-    if (safe === "") return;
-    const font = this.fonts.get(style.font) as StandardFont;
+    if (text === "") return;
+    const font = this.fonts.get(style.font) as EmbeddedFont;
     const tf = `/${font.id} ${style.size} Tf`;
     if (tf !== this.current) {
       this.ops.push(tf);
@@ -154,8 +170,18 @@ export class Typesetter {
       this.color = rgb;
     }
     const baseline = this.doc.page.height - y - (font.ascender / 1000) * style.size;
+    const latin = this.latinHex.get(style.font) as (string | undefined)[];
     let hex = "";
-    for (let index = 0; index < safe.length; index += 1) hex += HEX[safe.charCodeAt(index) & 0xff];
+    for (let index = 0; index < text.length; index += 1) {
+      const code = text.charCodeAt(index);
+      if (code < 256) hex += latin[code] ??= this.glyph(style.font, text[index] as string).hex;
+      else {
+        const char = String.fromCodePoint(text.codePointAt(index) as number);
+        index += char.length - 1;
+        hex += this.glyph(style.font, char).hex;
+      }
+    }
+    if (hex === "") return;
     this.ops.push(`1 0 0 1 ${x.toFixed(2)} ${baseline.toFixed(2)} Tm <${hex}> Tj`);
   }
 
@@ -164,7 +190,7 @@ export class Typesetter {
     if (this.ops.length === 0) return;
     const page = this.doc.page as unknown as { fonts: Record<string, unknown> };
     for (const name of this.used) {
-      const font = this.fonts.get(name) as StandardFont;
+      const font = this.fonts.get(name) as EmbeddedFont;
       page.fonts[font.id] ??= font.ref();
     }
     // pdfkit pages start flipped (y down); text is drawn in an unflipped, saved graphics state.

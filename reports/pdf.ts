@@ -1,8 +1,9 @@
 // report.pdf: the auditor's reading copy of the package (cover, contents, summary, coverage calendar, one section
 // per control, exceptions, population completeness, snapshot hashes). Built-in Helvetica only; streamed to the target.
 import type { EvidencePackage } from "../src/core/package-model.js";
+import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
-import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable, statusCell } from "./pdf-control-section.js";
+import { controlSection, controlStatusCell, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
 import { collect, MUTED, produce, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { table } from "./pdf-table.js";
@@ -33,7 +34,7 @@ function summary(writer: PdfWriter, pkg: EvidencePackage): void {
     pkg.controls.map((control) => [
       { text: control.id, bold: true },
       control.title,
-      statusCell(control.status),
+      controlStatusCell(control),
       String(control.counts.population),
       String(control.counts.pass),
       String(control.counts.fail),
@@ -193,6 +194,7 @@ export function layoutReport(writer: PdfWriter, pkg: EvidencePackage): void {
   );
   exceptionsTable(writer, pkg.exceptions);
   populations(writer, pkg);
+  accessReviewSection(writer, pkg);
   appendix(writer, pkg);
   writer.finish();
 }

@@ -84,16 +84,30 @@ export function nextPeriod(period: { start: string; end: string }): {
   return { schedule: "CUSTOM", end: new Date(end.getTime() + length).toISOString().slice(0, 10) };
 }
 
-/** A link to the package's evidence.json: the S3 console for an S3 store, a file URL for a local one. */
-export function packageUrl(pkg: EvidencePackage): string {
-  const key = `${packagePrefix(pkg.period.label, pkg.runId)}evidence.json`;
+/** Where the package's evidence.json sits inside the store (the object every synced resource links to). */
+export const evidenceKey = (pkg: EvidencePackage) => `${packagePrefix(pkg.period.label, pkg.runId)}evidence.json`;
+
+/**
+ * An HTTPS link to the package's evidence.json: the S3 console page of the object for an S3 store. A local store
+ * has no HTTPS address, so undefined: Vanta resources need one ("This must be a HTTPS URL", connectors-v1.json).
+ */
+export function packageUrl(pkg: EvidencePackage): string | undefined {
   const { store } = pkg;
-  if (store.kind === "s3" && store.bucket) {
-    const prefix = store.location.replace(/^s3:\/\/[^/]+\/?/, "");
-    const region = store.region ? `region=${encodeURIComponent(store.region)}&` : "";
-    return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(store.bucket)}?${region}prefix=${encodeURIComponent(`${prefix}${key}`)}`;
-  }
-  return new URL(key, `file://${store.location.endsWith("/") ? store.location : `${store.location}/`}`).href;
+  if (store.kind !== "s3" || !store.bucket) return undefined;
+  const prefix = store.location.replace(/^s3:\/\/[^/]+\/?/, "");
+  const region = store.region ? `region=${encodeURIComponent(store.region)}&` : "";
+  return `https://s3.console.aws.amazon.com/s3/object/${encodeURIComponent(store.bucket)}?${region}prefix=${encodeURIComponent(`${prefix}${evidenceKey(pkg)}`)}`;
+}
+
+/**
+ * `text` cut to at most `max` code points (what JSON Schema maxLength counts), ending with `tail` when cut, so a
+ * reader knows where the full text is. Never splits a surrogate pair.
+ */
+export function cut(text: string, max: number, tail: string): string {
+  const points = Array.from(text);
+  if (points.length <= max) return text;
+  const end = ` … ${tail}`;
+  return points.slice(0, Math.max(0, max - Array.from(end).length)).join("") + end;
 }
 
 export interface ResourceFacts {

@@ -1,7 +1,9 @@
 // The renderer contract: a package in, files out; a renderer never calls AWS and never reads the store.
 import type { EvidencePackage } from "../src/core/package-model.js";
 
-export const FORMATS = ["json", "pdf", "oscal", "vanta", "drata"] as const;
+export const FORMATS = ["json", "pdf", "oscal", "vanta", "drata", "access-review"] as const;
+/** Written into every package whatever --format asks for. */
+export const ALWAYS_WRITTEN: readonly Format[] = ["json", "access-review"];
 export type Format = (typeof FORMATS)[number];
 
 export interface RenderTarget {

@@ -1,38 +1,15 @@
 // vanta/: one PDF per control and vanta.json, the uploads and custom-resource sync that `publish --to vanta` sends.
-// Field names follow developer.vanta.com (Manage Vanta documents API, Build Integrations custom resources); what the
-// docs leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
+// Every field is checked against Vanta's published OpenAPI definitions (dpupek/vanta-manage-mcp@6b1227d,
+// openapi/manage-v1.json: CreateDocumentInput, RecurrenceDuration, ReminderWindow, AddControlDocumentMappingInput,
+// UploadFileForDocument; openapi/connectors-v1.json: put-CustomResource, put-Secret); docs/PLATFORM-FIELDS.md lists
+// them. What the definitions leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
 import type { EvidencePackage } from "../src/core/package-model.js";
-import { collectedAt, controlFiles, nextPeriod, packageUrl, resourceFacts, type ResourceFacts, type UnconfirmedField } from "./platform.js";
+import { collectedAt, controlFiles, evidenceKey, nextPeriod, packageUrl, resourceFacts, type ResourceFacts, type UnconfirmedField } from "./platform.js";
 import type { Renderer } from "./renderer.js";
 
 export const VANTA_API = "https://api.vanta.com";
 export const VANTA_DOCUMENT_SCOPES = "vanta-api.all:read vanta-api.all:write vanta-api.documents:upload";
 export const VANTA_RESOURCE_SCOPES = "connectors.self:write-resource connectors.self:read-resource";
-
-export type VantaPropertyType = "boolean" | "int32" | "string";
-
-/** The custom properties every record carries; Vanta's console cannot make them optional, so absent facts get sentinels. */
-export const VANTA_PROPERTIES: Record<string, VantaPropertyType> = {
-  controlIds: "string",
-  collector: "string",
-  resourceArn: "string",
-  resourceType: "string",
-  account: "string",
-  region: "string",
-  status: "string",
-  withinPolicy: "boolean",
-  excepted: "boolean",
-  reason: "string",
-  periodStatus: "string",
-  rotationRecorded: "boolean",
-  rotationEnabled: "boolean",
-  daysSinceRotation: "int32",
-  exceptionTicket: "string",
-  exceptionExpires: "string",
-  collectedAt: "string",
-  period: "string",
-  runId: "string",
-};
 
 export interface VantaDocument {
   controlId: string;
@@ -47,10 +24,12 @@ export interface VantaDocument {
     title: string;
     description: string;
     timeSensitivity: "MOST_RECENT";
-    cadence: string;
-    reminderWindow: string;
+    cadence: VantaCadence;
+    reminderWindow: VantaReminderWindow;
     isSensitive: boolean;
   };
+  /** The Vanta control ids the document is linked to (POST /v1/controls/{controlId}/add-document-to-control); from controls.yaml at publish. */
+  linkControls: { method: "POST"; path: "/v1/controls/{controlId}/add-document-to-control"; body: { documentId: "{documentId}" } };
   upload: {
     method: "POST";
     path: "/v1/documents/{documentId}/uploads";
@@ -63,11 +42,64 @@ export interface VantaDocument {
   };
 }
 
+/** connectors-v1.json, PUT /v1/resources/custom_resource, `resources` items: these three, all required. */
 export interface VantaCustomResource {
   displayName: string;
   uniqueId: string;
-  externalUrl: string;
-  customProperties: Record<string, string | number | boolean>;
+  /** HTTPS only; null when the store has no HTTPS address (publish fills it from --evidence-base-url). */
+  externalUrl: string | null;
+}
+
+/** connectors-v1.json, PUT /v1/resources/secret, `resources` items (required: all but the timestamps after owner). */
+export interface VantaSecret extends VantaCustomResource {
+  name: string;
+  description: string;
+  createdTimestamp: string;
+  creator: string;
+  owner: string;
+  expiresTimestamp?: string;
+}
+
+/** manage-v1.json components.schemas.RecurrenceDuration. */
+export const VANTA_CADENCES = ["P0D", "P1D", "P1W", "P1M", "P3M", "P6M", "P1Y"] as const;
+export type VantaCadence = (typeof VANTA_CADENCES)[number];
+/** manage-v1.json components.schemas.ReminderWindow; "should be smaller than the cadence" (CreateDocumentInput). */
+export const VANTA_REMINDER_WINDOWS = ["P0D", "P1D", "P1W", "P1M", "P3M"] as const;
+export type VantaReminderWindow = (typeof VANTA_REMINDER_WINDOWS)[number];
+
+/** Longest cadence not longer than the period: month count for month-aligned periods, else inclusive day count. */
+const CADENCE_STEPS: { cadence: VantaCadence; months: number; days: number; reminder: VantaReminderWindow }[] = [
+  { cadence: "P1Y", months: 12, days: 365, reminder: "P1M" },
+  { cadence: "P6M", months: 6, days: 181, reminder: "P1M" },
+  { cadence: "P3M", months: 3, days: 90, reminder: "P1W" },
+  { cadence: "P1M", months: 1, days: 28, reminder: "P1W" },
+  { cadence: "P1W", months: 0, days: 7, reminder: "P1D" },
+  { cadence: "P1D", months: 0, days: 1, reminder: "P0D" },
+];
+
+export interface CadenceChoice {
+  cadence: VantaCadence;
+  reminderWindow: VantaReminderWindow;
+  exact: boolean;
+  note: string;
+}
+
+/** The document's renewal: Vanta has no value for e.g. a 2-month period, so the nearest shorter one is taken. */
+export function vantaCadence(period: { start: string; end: string; days: number }): CadenceChoice {
+  const { months } = nextPeriod(period);
+  const step =
+    CADENCE_STEPS.find((entry) => (months ? entry.months > 0 && months >= entry.months : period.days >= entry.days)) ??
+    (CADENCE_STEPS.at(-1) as (typeof CADENCE_STEPS)[number]);
+  const length = months ? `${months} month(s)` : `${period.days} day(s)`;
+  const exact = months ? months === step.months : period.days === step.days && step.months === 0;
+  return {
+    cadence: step.cadence,
+    reminderWindow: step.reminder,
+    exact,
+    note: exact
+      ? `The period (${length}) is exactly ${step.cadence}.`
+      : `The period is ${length}; Vanta's cadence (RecurrenceDuration) has no such value, so the nearest shorter one, ${step.cadence}, is used: Vanta asks for a renewal no later than the next period needs one.`,
+  };
 }
 
 export interface VantaManifest {
@@ -88,14 +120,26 @@ export interface VantaManifest {
     };
     docs: string[];
   };
+  /** How the period maps onto Vanta's renewal cadence, said here because it may not be exact. */
+  renewal: CadenceChoice;
   documents: VantaDocument[];
+  /** The link every synced resource carries, and why a sync is refused when there is none. */
+  resourceSync: { externalUrl: string | null; evidenceKey: string; refused?: string };
   customResources: {
     request: { method: "PUT"; path: "/v1/resources/custom_resource" };
     /** Set in Vanta's Developer Console (a CustomResource type's id); `publish` reads it from VANTA_RESOURCE_ID. */
     resourceId: null;
-    /** JSON Type Definition to paste as the resource type's Custom Properties. */
-    customPropertiesSchema: { properties: Record<string, { type: VantaPropertyType }> };
     resources: VantaCustomResource[];
+  };
+  secrets: {
+    request: { method: "PUT"; path: "/v1/resources/secret" };
+    /** The secret resource's id from the Developer Console; `publish` reads it from VANTA_SECRET_RESOURCE_ID. */
+    resourceId: null;
+    /** The tag whose value is each secret's owner; publish --secret-owner-tag chooses another from `tags`. */
+    ownerTag: string;
+    resources: VantaSecret[];
+    /** Each secret's tags as ListSecrets returned them, by uniqueId: not sent. */
+    tags: Record<string, Record<string, string>>;
   };
   unconfirmedFields: UnconfirmedField[];
 }
@@ -103,77 +147,95 @@ export interface VantaManifest {
 const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "documents[].upload.fields.effectiveAtDate",
-    note: "Documented only as a string, 'Date indicating when the document is effective from'; sent as an ISO 8601 date-time (the newest snapshot's finish), the format the upload response uses for effectiveDate.",
+    note: "UploadFileForDocument declares it only as a string, 'Date indicating when the document is effective from' (no format); sent as an ISO 8601 date-time (the newest snapshot's finish), the format UploadedFileT.effectiveDate uses.",
   },
   {
     field: "documents[].upload.fields.file",
-    note: "Accepted file types and size limit for document uploads are not documented; PDF is sent with an explicit application/pdf part type.",
-  },
-  {
-    field: "documents[].createDocument.reminderWindow",
-    note: "Whether reminderWindow and isSensitive are required when creating a custom document is not documented; both are sent. The create response is taken to carry the new document's id.",
+    note: "Accepted file types and size limit are not in the definition; PDF is sent with an explicit application/pdf part type.",
   },
   {
     field: "documents[].documentTitle",
-    note: "Vanta has no idempotency keys: publish finds a control's document by this exact title (or VANTA_DOCUMENT_IDS) and skips an upload whose file name is already listed on it.",
+    note: "Vanta has no idempotency keys: publish finds a control's document by this exact title (or VANTA_DOCUMENT_IDS) and skips an upload whose file name is already listed on it (ListFilesForDocument).",
   },
   {
-    field: "customResources.resources[].customProperties",
-    note: "boolean, int32 and string are the documented property types. Properties cannot be optional in the console (third-party report), so absent facts are sent as '' or -1; rotationRecorded says whether rotationEnabled was observed.",
+    field: "secrets.resources[].creator",
+    note: "Required by the Secret resource; Secrets Manager's ListSecrets does not say who created a secret, so the owning service (or 'not recorded') is sent.",
   },
   {
-    field: "customResources.resources[].externalUrl",
-    note: "Expected by the base schema (third-party code); whether Vanta accepts file:// links for a local store is not documented.",
+    field: "secrets.resources[].owner",
+    note: "'Vanta will check that every secret has a valid owner'; what counts as valid is not in the definition. The owner tag's value is sent, or '' when the secret has no such tag so Vanta flags it.",
   },
   {
     field: "customResources.resources",
-    note: "No documented limit on resources or payload size per sync; the whole population goes in one request because a sync replaces every record not in it.",
+    note: "No limit on resources or payload size per sync in the definition; the whole population goes in one request because a sync replaces every record not in it.",
   },
-  { field: "customResources.resources[].uniqueId", note: "No documented maximum length." },
   {
     field: "api.token",
-    note: "A third party reports one active token per application (a new one revokes the old); publish mints one token per scope set and uses them one after the other.",
+    note: "POST /oauth/token is named only as a tokenUrl; its body (client_id, client_secret, grant_type, scope as JSON) follows the published third-party client. Which scope each Manage operation needs is not in the definition.",
   },
 ];
 
-function customResource(fact: ResourceFacts, pkg: EvidencePackage, url: string): VantaCustomResource {
+function customResource(fact: ResourceFacts, url: string | null): VantaCustomResource {
   const { item } = fact;
-  const properties: Record<string, string | number | boolean> = {
-    controlIds: fact.controlIds.join(" "),
-    collector: item.collector,
-    resourceArn: item.resource.arn,
-    resourceType: item.resource.type,
-    account: item.account,
-    region: item.region,
-    status: item.status,
-    withinPolicy: fact.withinPolicy,
-    excepted: item.status === "excepted",
-    reason: item.reason,
-    periodStatus: item.period?.status ?? "",
-    rotationRecorded: fact.rotationEnabled !== undefined,
-    rotationEnabled: fact.rotationEnabled ?? false,
-    daysSinceRotation: fact.daysSinceRotation ?? -1,
-    exceptionTicket: item.exception?.ticket ?? "",
-    exceptionExpires: item.exception?.expires ?? "",
-    collectedAt: item.source.collectedAt,
-    period: pkg.period.label,
-    runId: pkg.runId,
-  };
   return {
     displayName: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
     uniqueId: fact.key,
     externalUrl: url,
-    customProperties: properties,
   };
 }
+
+export const DEFAULT_OWNER_TAG = "owner";
+
+/** A tag's value by key, compared without case (Owner, owner and OWNER are one tag to a reader). */
+export const tagValue = (tags: Record<string, string>, key: string) =>
+  Object.entries(tags).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1] ?? "";
+
+/** Secrets Manager secrets as Vanta `secret` resources: one per secret ARN, whichever controls it serves. */
+function secrets(facts: ResourceFacts[], url: string | null): VantaManifest["secrets"] {
+  const resources: VantaSecret[] = [];
+  const tags: Record<string, Record<string, string>> = {};
+  for (const { item } of facts) {
+    if (item.collector !== "secrets-rotation" || tags[item.resource.arn]) continue;
+    const observed = item.observed;
+    const text = (key: string) => (typeof observed[key] === "string" ? (observed[key] as string) : undefined);
+    const secretTags =
+      observed.tags && typeof observed.tags === "object"
+        ? Object.fromEntries(Object.entries(observed.tags as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+        : {};
+    tags[item.resource.arn] = secretTags;
+    const next = text("nextRotationDate");
+    resources.push({
+      displayName: `Secret ${text("name") ?? item.resource.name}`,
+      uniqueId: item.resource.arn,
+      externalUrl: url,
+      name: text("name") ?? item.resource.name,
+      description: "",
+      createdTimestamp: text("createdDate") ?? item.source.collectedAt,
+      creator: text("owningService") ?? "not recorded",
+      owner: tagValue(secretTags, DEFAULT_OWNER_TAG),
+      ...(next ? { expiresTimestamp: next } : {}),
+    });
+  }
+  return {
+    request: { method: "PUT", path: "/v1/resources/secret" },
+    resourceId: null,
+    ownerTag: DEFAULT_OWNER_TAG,
+    resources,
+    tags,
+  };
+}
+
+export const RESOURCE_SYNC_REFUSED =
+  "Vanta resources need an HTTPS externalUrl and a local store has none: pass publish --evidence-base-url https://... (where the package folder is served) or publish from an S3 store.";
 
 export async function vantaManifest(
   pkg: EvidencePackage,
 ): Promise<{ manifest: VantaManifest; files: { path: string; body: Buffer }[] }> {
   const files = await controlFiles(pkg);
   const effective = collectedAt(pkg);
-  const next = nextPeriod(pkg.period);
-  const url = packageUrl(pkg);
+  const renewal = vantaCadence(pkg.period);
+  const url = packageUrl(pkg) ?? null;
+  const facts = resourceFacts(pkg);
   const manifest: VantaManifest = {
     schemaVersion: 1,
     platform: "vanta",
@@ -197,11 +259,11 @@ export async function vantaManifest(
       },
       docs: [
         "https://developer.vanta.com/api-reference/documents/upload-file-for-document",
-        "https://developer.vanta.com/api-reference/documents/list-documents-uploads",
         "https://developer.vanta.com/api-reference/custom-resources/sync-all-custom-resources",
         "https://developer.vanta.com/docs/concepts/authentication",
       ],
     },
+    renewal,
     documents: files.map(({ control, file, uploadName, body, sha256 }) => {
       const description = `SOC 2 evidence for ${control.id} ${control.title}, ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}, evidence through ${pkg.period.through}): ${control.status.toUpperCase()}, ${control.reason}. ${pkg.tool.name} ${pkg.tool.version}, run ${pkg.runId}, SHA-256 ${sha256}.`;
       const documentTitle = `SOC 2 ${control.id}: ${control.title}`;
@@ -217,9 +279,14 @@ export async function vantaManifest(
           title: documentTitle,
           description: `System-generated evidence for ${control.id} from ${pkg.tool.name}, renewed every period.`,
           timeSensitivity: "MOST_RECENT",
-          cadence: next.months ? `P${next.months}M` : `P${pkg.period.days}D`,
-          reminderWindow: "P14D",
+          cadence: renewal.cadence,
+          reminderWindow: renewal.reminderWindow,
           isSensitive: false,
+        },
+        linkControls: {
+          method: "POST",
+          path: "/v1/controls/{controlId}/add-document-to-control",
+          body: { documentId: "{documentId}" },
         },
         upload: {
           method: "POST",
@@ -233,16 +300,13 @@ export async function vantaManifest(
         },
       };
     }),
+    resourceSync: { externalUrl: url, evidenceKey: evidenceKey(pkg), ...(url ? {} : { refused: RESOURCE_SYNC_REFUSED }) },
     customResources: {
       request: { method: "PUT", path: "/v1/resources/custom_resource" },
       resourceId: null,
-      customPropertiesSchema: {
-        properties: Object.fromEntries(
-          Object.entries(VANTA_PROPERTIES).map(([name, type]) => [name, { type }]),
-        ),
-      },
-      resources: resourceFacts(pkg).map((fact) => customResource(fact, pkg, url)),
+      resources: facts.map((fact) => customResource(fact, url)),
     },
+    secrets: secrets(facts, url),
     unconfirmedFields: UNCONFIRMED,
   };
   return { manifest, files: files.map(({ file, body }) => ({ path: file, body })) };

@@ -1,15 +1,24 @@
 // npm run demo: the whole tool against a local AWS emulator seeded with the acme estate; no AWS account needed.
-// Usage: tsx scripts/demo.ts [--out DIR]   (default ./evidence; the CLI must be built: npm run build)
+// Usage: tsx scripts/demo.ts [--out DIR] [--days N]   (default ./evidence, the quarter to date; the CLI must be built)
+// It simulates one snapshot a day up to yesterday, time moving between them through the fixtures' clock, then runs
+// the built CLI once, today, to take today's snapshot and write the package.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { parseDocument } from "yaml";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../src/config/load.js";
-import { parsePeriod } from "../src/core/period.js";
+import { silentLogger } from "../src/cli/log.js";
+import { addDays, daysOf, parsePeriod } from "../src/core/period.js";
+import { snapshotJob } from "../src/run/jobs.js";
+import { storeFrom } from "../src/cli/options.js";
 import { ACME_CONTROLS, seedAcme } from "../test/fixtures/acme.js";
-import { startEmulator, type Emulator } from "../test/support/emulator.js";
+import { FAILING_SECRET, PAUSED_KEY_ALIAS, quarterStory, tellQuarter, type QuarterStory } from "../test/fixtures/acme-quarter.js";
+import { signDigestsLikeAws } from "../test/fixtures/evidence-bucket.js";
+import { clientConfig, startEmulator, type Emulator } from "../test/support/emulator.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(ROOT, "dist/src/cli.js");
@@ -39,8 +48,18 @@ for (const [signal, number] of [
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { out: { type: "string", default: "./evidence" } } });
+  const { values } = parseArgs({ options: { out: { type: "string", default: "./evidence" }, days: { type: "string" } } });
   const out = resolve(values.out ?? "./evidence");
+  const now = new Date();
+  const today = now.toISOString().slice(0, 10);
+  const days = values.days === undefined ? undefined : Number(values.days);
+  if (days !== undefined && (!Number.isInteger(days) || days < 1 || days > 366)) {
+    say(`demo: --days must be a whole number of days from 1 to 366, not ${values.days}`);
+    return CANNOT_RUN;
+  }
+  // The quarter to date, or the last N days up to today.
+  const periodArg = days === undefined ? "current" : `${addDays(today, 1 - days)}..${today}`;
+  const period = parsePeriod(periodArg, now);
   if (!existsSync(CLI)) {
     say(
       `demo: ${relative(process.cwd(), CLI)} is missing; build it first (npm run demo builds it): npm run build`,
@@ -53,16 +72,32 @@ async function main(): Promise<number> {
   emulator = await startEmulator();
   say(`emulator: ${emulator.endpoint} (moto pid ${emulator.moto.pid})`);
   const started = Date.now();
-  const estate = await seedAcme(emulator);
+  const story = quarterStory(daysOf(period, today));
+  let simulated: Date | undefined;
+  const clock = () => simulated ?? new Date();
+  const estate = await seedAcme(emulator, { now, clock, rotationFailsFrom: { name: FAILING_SECRET, from: story.rotationFailsFrom } });
+  await tellQuarter(emulator, story, clock, now);
   say(
     `seeded: accounts ${estate.accounts.join(", ")} x regions ${estate.regions.join(", ")}, ` +
       `${estate.expected.length} resources in ${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
-  const args = ["collect", "--period", "current", "--config", CONFIG, "--out", out];
+  tellStory(story);
+  const simulatedFrom = Date.now();
+  const snapshots = await simulateDays(story, out, emulator.env, (at) => (simulated = at));
+  simulated = undefined;
+  say(`simulated ${snapshots} daily snapshots in ${((Date.now() - simulatedFrom) / 1000).toFixed(1)}s`);
+  // The package is written in this one step: today's snapshot and the package, by the built CLI.
+  const config = await signingConfig(emulator, out);
+  const args = ["collect", "--period", periodArg, "--config", config, "--out", out];
   say(`\n$ soc2-evidence ${args.join(" ")}\n`);
   const code = await runCli(args, emulator.env);
   say();
-  await reportPackage(out);
+  const folder = await reportPackage(out, period.label);
+  if (folder) {
+    say(`\n$ soc2-evidence verify --require-signature ${folder}\n`);
+    const verified = await runCli(["verify", "--require-signature", folder], emulator.env);
+    if (verified !== 0) return verified;
+  }
   if (code === 1) {
     // The CLI's exit 1 is the demo's success: the estate is built to have deficient controls. npm would show it as
     // a failed script, so the demo itself exits 0 once the package is written.
@@ -70,6 +105,55 @@ async function main(): Promise<number> {
     return 0;
   }
   return code;
+}
+
+function tellStory(story: QuarterStory): void {
+  const first = story.days[0] as string;
+  const span = (days: string[]) => (days.length ? `${days[0]} to ${days.at(-1)}` : "none (the window is too short)");
+  say(`\nsimulating ${story.days.length - 1} days from ${first}, one snapshot a day, then today's run:`);
+  say(`  the scheduler is down:               ${span(story.schedulerDown)} (no snapshot)`);
+  say(`  ${FAILING_SECRET}'s rotation Lambda fails from ${story.rotationFailsFrom.toISOString().slice(0, 10)}`);
+  say(`  ${PAUSED_KEY_ALIAS} has automatic rotation off: ${span(story.keyRotationOff)}`);
+}
+
+/** One snapshot a day before today, at 06:00 UTC, in this process, the fixtures answering as of that day. */
+async function simulateDays(story: QuarterStory, out: string, env: Record<string, string>, setClock: (at: Date) => void): Promise<number> {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  delete process.env.AWS_PROFILE;
+  try {
+    const loaded = await loadConfig(CONFIG, new Date());
+    const { config } = loaded;
+    // The store the CLI's --out opens, so today's run and the package read these snapshots.
+    const store = await storeFrom({ out }, loaded);
+    const down = new Set(story.schedulerDown);
+    let taken = 0;
+    for (const day of story.days.slice(0, -1)) {
+      if (down.has(day)) continue;
+      const at = new Date(`${day}T06:00:00.000Z`);
+      setClock(at);
+      await snapshotJob({ config, store, log: silentLogger, now: () => at });
+      taken += 1;
+    }
+    return taken;
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** The acme config with store.signingKey set to an ECC_NIST_P256 key made in the emulator: the demo signs, as a deployment does. */
+async function signingConfig(emulator: Emulator, out: string): Promise<string> {
+  signDigestsLikeAws(emulator);
+  const kms = new KMSClient(clientConfig(emulator));
+  const key = await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY", Description: "demo manifest signing" }));
+  kms.destroy();
+  const document = parseDocument(await readFile(CONFIG, "utf8"));
+  document.setIn(["store", "signingKey"], key.KeyMetadata?.Arn);
+  await mkdir(out, { recursive: true });
+  const path = join(out, "controls.signed.yaml");
+  await writeFile(path, document.toString());
+  say(`signing key (emulator): ${key.KeyMetadata?.Arn}`);
+  return path;
 }
 
 /** Runs the built CLI with the emulator's environment, its output streamed straight through. */
@@ -89,10 +173,9 @@ function runCli(args: string[], env: Record<string, string>): Promise<number> {
 }
 
 /** Where the package is: latest.json for the period points at its manifest. */
-async function reportPackage(out: string): Promise<void> {
+async function reportPackage(out: string, label: string): Promise<string | undefined> {
   const { config } = await loadConfig(CONFIG, new Date());
-  const period = parsePeriod("current", new Date());
-  const latest = join(out, config.store.prefix, "packages", period.label, "latest.json");
+  const latest = join(out, config.store.prefix, "packages", label, "latest.json");
   if (!existsSync(latest)) {
     say(`no package was written (${latest} is missing)`);
     return;
@@ -105,17 +188,18 @@ async function reportPackage(out: string): Promise<void> {
     if (existsSync(path)) say(`  ${file.padEnd(14)} ${path}`);
     else if (file === "report.pdf") say(`  ${file.padEnd(14)} not rendered by this build`);
   }
-  const cli = relative(process.cwd(), CLI);
-  say(`verify it: node ${cli.startsWith("..") ? CLI : cli} verify ${folder}`);
+  // As the installed CLI runs: npx finds the checkout's own bin (npm ci built it), or the global install.
+  say(`verify it: npx soc2-evidence verify --require-signature ${folder}`);
   const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
     period: { label: string; days: number };
     coverage: { covered: number };
+    items: { resource: { name?: string; arn: string }; status: string; snapshot: { status: string }; period?: { status: string; reason: string } }[];
   };
-  say(
-    `\nNote: the demo takes one snapshot, today, so ${pkg.coverage.covered} of the ${pkg.period.days} days of ` +
-      `${pkg.period.label} to date have a snapshot and the rest of the quarter shows as gaps. A deployment ` +
-      "snapshots every day (soc2-evidence schedule, or the ECS task in deploy/).",
-  );
+  say(`\ncoverage: ${pkg.coverage.covered} of the ${pkg.period.days} days of ${pkg.period.label} have a complete snapshot.`);
+  const periodOnly = pkg.items.filter((item) => item.period?.status === "fail" && item.snapshot.status === "pass");
+  say(`failed for the period though today passes (${periodOnly.length}):`);
+  for (const item of periodOnly) say(`  ${item.resource.name ?? item.resource.arn}: ${item.period?.reason}`);
+  return folder;
 }
 
 async function run(): Promise<number> {

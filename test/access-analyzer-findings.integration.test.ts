@@ -87,16 +87,17 @@ describe("access-analyzer-findings against the emulator", () => {
     expect(items.get("stale")?.source.operations).toEqual([
       "ListAnalyzers",
       "ListArchiveRules",
-      "ListFindingsV2",
-      "GetFindingV2",
+      "ListFindings",
     ]);
   });
 
-  it("reads details for active findings, and for archived ones only when a rule needs them", async () => {
+  it("reads every finding's details from ListFindings pages, with no GetFindingV2 per finding", async () => {
     seed("us-east-1", typicalEstate());
-    await collect("us-east-1");
-    // 3 active findings, plus 2 archived ones because the trusted-partner rule filters on principal.AWS.
-    expect(emulator().proxy.count("GetFindingV2")).toBe(5);
+    const items = byName(await collect("us-east-1"));
+    // The trusted-partner rule filters on principal.AWS: ListFindings lists it, so the rule is still evaluated.
+    expect(items.get("partner")?.observed).toMatchObject({ archiveRule: expect.any(String) });
+    expect(emulator().proxy.count("GetFindingV2")).toBe(0);
+    expect(emulator().proxy.count("ListFindings")).toBe(1);
 
     await emulator().reset();
     seed("us-east-1", {
@@ -104,7 +105,7 @@ describe("access-analyzer-findings against the emulator", () => {
       archiveRules: [archiveRule("external", "sqs", { resourceType: { eq: ["AWS::SQS::Queue"] } })],
     });
     await collect("us-east-1");
-    expect(emulator().proxy.count("GetFindingV2")).toBe(3);
+    expect(emulator().proxy.count("GetFindingV2")).toBe(0);
   });
 
   it.each([
@@ -124,7 +125,7 @@ describe("access-analyzer-findings against the emulator", () => {
       },
     });
     expect(items.filter((item) => item.status === "pass")).toEqual([]);
-    expect(emulator().proxy.count("ListFindingsV2")).toBe(0);
+    expect(emulator().proxy.count("ListFindings")).toBe(0);
   });
 
   it("reads each region's findings from that region", async () => {
@@ -142,14 +143,14 @@ describe("access-analyzer-findings against the emulator", () => {
     expect([...east2.keys()].sort()).toEqual(["east2", "in-east-2"]);
     expect(east2.get("in-east-2")).toMatchObject({ status: "fail" });
     const regions = emulator()
-      .proxy.calls.filter((call) => call.operation === "ListFindingsV2")
+      .proxy.calls.filter((call) => call.operation === "ListFindings")
       .map((call) => call.region);
     expect(regions).toEqual(["us-east-1", "us-east-2"]);
   });
 
   it("pages through every finding at 100 a page", async () => {
     const sizes: unknown[] = [];
-    emulator().proxy.patch("access-analyzer", "ListFindingsV2", (body, request) => {
+    emulator().proxy.patch("access-analyzer", "ListFindings", (body, request) => {
       sizes.push(request.body.maxResults);
       return body;
     });
@@ -174,51 +175,18 @@ describe("access-analyzer-findings against the emulator", () => {
     expect(daysAgo(56).toISOString() < "2026-07-01").toBe(true);
   });
 
-  it("retries throttled calls and still judges every finding", async () => {
+  it("retries throttled ListFindings past maxAttempts until answered, and judges every finding", async () => {
     seed("us-east-1", typicalEstate());
     emulator().proxy.inject({
       service: "access-analyzer",
-      operation: "ListFindingsV2",
+      operation: "ListFindings",
       kind: "throttle",
-      times: 1,
-    });
-    // One throttle per operation: with two attempts a client always recovers, however the calls interleave.
-    emulator().proxy.inject({
-      service: "access-analyzer",
-      operation: "GetFindingV2",
-      kind: "throttle",
-      times: 1,
+      times: 8,
     });
     const items = await collect("us-east-1");
     expect(items.filter((item) => item.status === "error")).toEqual([]);
     expect(byName(items).get("stale")).toMatchObject({ status: "fail" });
-    expect(emulator().proxy.count("ListFindingsV2", { fault: "throttle" })).toBe(1);
-    expect(emulator().proxy.count("GetFindingV2", { fault: "throttle" })).toBe(1);
-  });
-
-  it("makes an error item of each finding whose details stay throttled past the retries", async () => {
-    seed("us-east-1", typicalEstate());
-    emulator().proxy.inject({ service: "access-analyzer", operation: "GetFindingV2", kind: "throttle" });
-    const items = byName(await collect("us-east-1"));
-    for (const id of ["fresh", "stale", "public", "partner", "manual"]) {
-      expect(items.get(id)).toMatchObject({
-        status: "error",
-        observed: { errorCode: "ThrottlingException" },
-      });
-    }
-    expect(items.get("fixed")).toMatchObject({ status: "pass" });
-  });
-
-  it("makes error items of the findings whose details are denied, and goes on", async () => {
-    seed("us-east-1", typicalEstate());
-    emulator().proxy.inject({ service: "access-analyzer", operation: "GetFindingV2", kind: "deny" });
-    const items = byName(await collect("us-east-1"));
-    expect(items.get("public")).toMatchObject({
-      status: "error",
-      observed: { errorCode: "AccessDeniedException" },
-    });
-    expect(items.get("external")).toMatchObject({ status: "pass" });
-    expect(items.get("fixed")).toMatchObject({ status: "pass" });
+    expect(emulator().proxy.count("ListFindings", { fault: "throttle" })).toBe(8);
   });
 
   it("makes error items of archived findings when the archive rules are denied", async () => {
@@ -239,7 +207,7 @@ describe("access-analyzer-findings against the emulator", () => {
       analyzers: [analyzer("east2")],
       findings: [finding("in-east-2", { openedDaysAgo: 1 })],
     });
-    emulator().proxy.inject({ operation: "ListFindingsV2", region: "us-east-1", kind: "deny" });
+    emulator().proxy.inject({ operation: "ListFindings", region: "us-east-1", kind: "deny" });
     const items: EvidenceItem[] = [];
     const registered = findCollector("access-analyzer-findings");
     if (!registered) throw new Error("access-analyzer-findings is not in the registry");

@@ -209,7 +209,9 @@ describe("cloudtrail-data-events against the emulator", () => {
     expect(items.get("logging requirement")?.status).toBe("pass");
   });
 
-  it("turns trails throttled past the retries into error items and goes on", async () => {
+  it("turns trails throttled until the run deadline into error items that say so, and goes on", async () => {
+    clients.destroy();
+    clients = new AwsClients({ callerAccount: ACCOUNT, partition: "aws", maxAttempts: 2, deadline: Date.now() });
     await seedTrails(emulator(), ESTATE, NOW);
     emulator().proxy.inject({
       service: "cloudtrail",
@@ -221,7 +223,7 @@ describe("cloudtrail-data-events against the emulator", () => {
     for (const name of ["regional", "excludes-evidence"]) {
       expect(items.get(name)).toMatchObject({
         status: "error",
-        observed: { errorCode: "ThrottlingException" },
+        observed: { errorCode: "RunDeadlineExceeded" },
       });
     }
     expect(items.get("org-trail")?.status).toBe("pass");

@@ -21,7 +21,7 @@ function problemsOf(text: string | Buffer): string[] {
 describe("controls.yaml", () => {
   it("accepts the shipped sample", () => {
     const { config } = parseConfig("controls.yaml", readFileSync("controls.yaml"), NOW);
-    expect(config.controls.map((control) => control.id)).toEqual(["CC6.1", "CC6.7", "CC7.2", "CC6.3"]);
+    expect(config.controls.map((control) => control.id)).toEqual(["CC6.1", "CC6.2", "CC6.7", "CC7.2", "CC7.3", "CC6.3"]);
     expect(config.exceptions[0]?.ticket).toBe("SEC-142");
   });
 
@@ -29,6 +29,26 @@ describe("controls.yaml", () => {
     const { config } = parseConfig("controls.yaml", VALID, NOW);
     expect(config.controls[0]?.collectors[0]?.with).toEqual({ maxRotationPeriodDays: 180, graceDays: 7 });
     expect(config.store.prefix).toBe("");
+  });
+
+  it("reads each control's platform mapping", () => {
+    const { config } = parseConfig("controls.yaml", readFileSync("controls.yaml"), NOW);
+    expect(config.controls[0]?.platforms).toEqual({ vanta: ["crypto-key-rotation"], drata: ["DCF-37"] });
+    const mapped = VALID.replace("    title:", "    platforms: { vanta: [key-rotation], drata: [DCF-37, DCF-38] }\n    title:");
+    expect(parseConfig("controls.yaml", mapped, NOW).config.controls[0]?.platforms).toEqual({
+      vanta: ["key-rotation"],
+      drata: ["DCF-37", "DCF-38"],
+    });
+  });
+
+  it.each([
+    ["a Drata id that is not a code", "{ drata: [37] }", /controls\.yaml:\d+:\d+ controls\[0\]\.platforms\.drata\[0\]: expected a Drata control code such as DCF-37/],
+    ["an unknown platform", "{ vantaa: [x] }", /controls\.yaml:\d+:\d+ controls\[0\]\.platforms\.vantaa: unknown key "vantaa" \(did you mean "vanta"\?\)/],
+    ["a code listed twice", "{ drata: [DCF-1, DCF-1] }", /platforms\.drata\[1\]: "DCF-1" is listed twice/],
+    ["a single id instead of a list", "{ vanta: key-rotation }", /platforms\.vanta: expected a list of vanta control ids/],
+  ])("rejects a platform mapping with %s, at its line and column", (_name, mapping, message) => {
+    const text = VALID.replace("    title:", `    platforms: ${mapping}\n    title:`);
+    expect(problemsOf(text).join("\n")).toMatch(message);
   });
 
   it("names an unknown collector with a did-you-mean, at its line and column", () => {

@@ -1,5 +1,6 @@
 // deploy/cloudformation.yaml checked statically, for all that moto's CloudFormation does not model (bucket settings,
 // key specs, conditions, the task definition, the schedule); deploy.integration.test.ts creates it in moto.
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
@@ -201,6 +202,38 @@ describe("deploy/cloudformation.yaml (static: what moto does not model)", () => 
     const required = known.filter((name) => template.Parameters[name]?.Default === undefined);
     expect(required.filter((name) => !passed.includes(name))).toEqual([]);
   });
+});
+
+describe("deploy/cloudformation.yaml (logging and retention)", () => {
+  it("logs every request on the evidence bucket to a separate bucket only S3 log delivery from it may write", () => {
+    const logging = props("EvidenceBucket").LoggingConfiguration;
+    expect(logging.DestinationBucketName).toEqual({ Ref: "AccessLogBucket" });
+    expect(resources.AccessLogBucket).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+    const v = values();
+    const statements = resolve(template, props("AccessLogBucketPolicy").PolicyDocument, v).Statement;
+    const allows = statements.filter((statement: { Effect: string }) => statement.Effect === "Allow");
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Condition: expect.objectContaining({ ArnLike: { "aws:SourceArn": expect.stringMatching(/:s3:::[^/*]+$/) } }),
+      }),
+    ]);
+  });
+
+  it("keeps the log group when the stack is deleted or the group replaced", () => {
+    expect(resources.LogGroup).toMatchObject({ DeletionPolicy: "Retain", UpdateReplacePolicy: "Retain" });
+  });
+
+  const cfnLint = spawnSync("cfn-lint", ["--version"], { encoding: "utf8" });
+  it.skipIf(cfnLint.status !== 0)(
+    "passes cfn-lint with informational checks (skipped when cfn-lint is not on PATH: it is a Python tool, not an npm one)",
+    () => {
+      const run = spawnSync("cfn-lint", ["deploy/cloudformation.yaml", "--include-checks", "I"], { encoding: "utf8" });
+      expect(run.stdout + run.stderr).toBe("");
+      expect(run.status).toBe(0);
+    },
+  );
 });
 
 describe("docs", () => {

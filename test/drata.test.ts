@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
-import { drataRenderer, recordSchema, type DrataManifest } from "../reports/drata.js";
+import { DRATA_NAME_MAX, DRATA_TEXT_MAX, drataManifest, drataRenderer, recordSchema, type DrataManifest } from "../reports/drata.js";
 import { nextPeriod } from "../reports/platform.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
@@ -117,5 +117,20 @@ describe("drata/", () => {
     expect(manifest.unconfirmedFields.map((entry) => entry.field)).toEqual(
       expect.arrayContaining(["evidence[].record.controlIds", "customConnection.batchSize"]),
     );
+  });
+});
+
+describe("drata/ for an Organization-sized scope", () => {
+  it("cuts stepsToReproduce to Drata's 30000 characters and points to the full text in the package", async () => {
+    const base = syntheticPackage({ items: 80 });
+    const accounts = Array.from({ length: 3000 }, (_, index) => String(100000000000 + index));
+    const big = { ...base, scope: { ...base.scope, accounts } };
+    const { manifest: large } = await drataManifest(big);
+    for (const evidence of large.evidence) {
+      expect(Array.from(evidence.record.stepsToReproduce).length).toBeLessThanOrEqual(DRATA_TEXT_MAX);
+      expect(evidence.record.stepsToReproduce).toMatch(/full text in packages\/2026-Q3\/.+\/evidence\.json/);
+      expect(Array.from(evidence.record.name).length).toBeLessThanOrEqual(DRATA_NAME_MAX);
+    }
+    expect(manifest.evidence[0]?.record.stepsToReproduce).not.toContain("full text in");
   });
 });

@@ -127,29 +127,26 @@ describe("SIGTERM mid-run", () => {
     expect(first.code, first.stderr).toBe(0);
     const before = await keysUnder(out);
 
-    emulator().proxy.inject({ service: "kms", operation: "DescribeKey", kind: "latency", ms: 2_000 });
+    // Every KMS DescribeKey waits at the proxy until the signal is sent: the run is mid-way, with calls in flight,
+    // however fast or slow the machine is.
+    const hold = emulator().proxy.hold({ service: "kms", operation: "DescribeKey" });
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...emulator().env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stderr = "";
-    // The secrets tasks finish in well under a second while every KMS task waits 2 s on DescribeKey: the first
-    // collector.done means the run is half done, with KMS calls in flight.
-    const halfway = new Promise<void>((resolve) =>
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (stderr.includes('"collector.done"')) resolve();
-      }),
-    );
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-    await halfway;
+    await hold.arrived();
     expect(stderr).not.toContain('"snapshot.done"');
     const signalled = Date.now();
     child.kill("SIGTERM");
+    // The signal is with the process before the held calls answer; the run stops at its next item.
+    hold.release();
     const code = await exited;
     const seconds = (Date.now() - signalled) / 1000;
 
-    expect(code).toBe(3);
+    expect(code, stderr).toBe(3);
     expect(stderr).toContain("stopped by SIGTERM");
     const after = await keysUnder(out);
     expect(after).toEqual(before);
@@ -163,7 +160,7 @@ describe("SIGTERM mid-run", () => {
     record({
       id: "sigterm-mid-run",
       area: "fault",
-      case: "SIGTERM to the CLI while KMS calls are slow (2 s each)",
+      case: "SIGTERM to the CLI while its KMS calls are held in flight at the proxy",
       outcome:
         "exit 3 'stopped by SIGTERM'; the store is exactly as before (no snapshot files, no manifest, latest.json unchanged); next run exit 0",
       // Calls in flight are not aborted: the run stops at the next item once they return.

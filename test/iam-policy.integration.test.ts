@@ -1,5 +1,6 @@
 // Against the emulator: every call a full collect makes (all registered collectors, the S3 store, manifest signing)
 // is allowed by the policy generated for it, and the policy grants nothing that was not used, declared or stored.
+import { seedSecretsOnEcs } from "./fixtures/secrets-on-ecs.js";
 import { CreateAliasCommand, CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -64,6 +65,8 @@ describe("the policy against the calls a full collect makes (emulator)", () => {
 
   async function seedEstate(): Promise<void> {
     await seedLoadBalancers(emulator());
+    // ECS services, scheduled rules and EventBridge targets, so every declared ECS and events action is exercised.
+    await seedSecretsOnEcs(emulator(), "us-east-1", new Date());
     const config = clientConfig(emulator());
     const kms = new KMSClient(config);
     const key = await kms.send(new CreateKeyCommand({ Description: "rotating" }));
@@ -137,7 +140,17 @@ ${uses}
     );
     expect(unexplained).toEqual([]);
     // Declared but never called in this run (a collector path the estate did not exercise, or an over-declaration).
-    const unused = [...declared].filter((action) => !used.has(action)).sort();
+    // Two paths this standalone estate cannot reach, named so any other unused declaration still fails:
+    // GetFinding is called only for a finding listed without details; Organizations reads (SCPs, accounts) happen
+    // only when the account is an organization's management account or delegated administrator.
+    const unreachable = new Set([
+      "access-analyzer:GetFinding",
+      "organizations:DescribePolicy",
+      "organizations:ListAccounts",
+      "organizations:ListParents",
+      "organizations:ListPoliciesForTarget",
+    ]);
+    const unused = [...declared].filter((action) => !used.has(action) && !unreachable.has(action)).sort();
     expect(unused).toEqual([]);
     expect(calls.some((call) => call.operation === "GetSecretValue" || call.operation === "Decrypt")).toBe(
       false,

@@ -71,7 +71,6 @@ describe("task role policy", () => {
     ["kms:DescribeKey", "arn:aws:kms:*:*:key/*"],
     ["kms:ListKeyRotations", "arn:aws:kms:*:*:key/*"],
     ["secretsmanager:ListSecrets", "*"],
-    ["secretsmanager:DescribeSecret", "arn:aws:secretsmanager:*:*:secret:*"],
     ["cloudtrail:DescribeTrails", "*"],
     ["cloudtrail:LookupEvents", "*"],
     ["cloudtrail:GetEventSelectors", "arn:aws:cloudtrail:*:*:trail/*"],

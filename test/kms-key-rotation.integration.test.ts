@@ -67,13 +67,14 @@ describe("kms-key-rotation against the emulator", () => {
     expect(throttled.length).toBe(4);
   });
 
-  it("marks exactly the keys whose calls stayed throttled as errors", async () => {
+  it("marks exactly the keys whose calls stayed throttled until the run deadline as errors, saying so", async () => {
     const keys = await seedKeys();
     emulator().proxy.inject({ service: "kms", operation: "GetKeyRotationStatus", kind: "throttle" });
-    const items = byKey(await collectAll(kmsKeyRotation, testContext(emulator(), { now: NOW, maxAttempts: 2 })));
+    const ctx = testContext(emulator(), { now: NOW, maxAttempts: 2, deadline: Date.now() });
+    const items = byKey(await collectAll(kmsKeyRotation, ctx));
     const errors = Object.values(items).filter((item) => item.status === "error").map((item) => item.resource.name);
     expect(errors.sort()).toEqual([keys.rotating, keys.slow, keys.off, keys.stale].sort());
-    expect(items[keys.rotating]?.observed.errorCode).toBe("ThrottlingException");
+    expect(items[keys.rotating]?.observed.errorCode).toBe("RunDeadlineExceeded");
     expect(items[keys.signing]?.status).toBe("not_applicable");
   });
 

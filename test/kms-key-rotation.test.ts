@@ -102,9 +102,9 @@ describe("judgeKeyPeriod", () => {
   const days = ["2026-07-01", "2026-07-02"];
 
   it("fails a 90-day key that went 120 days without rotating inside the quarter", () => {
-    const facts = rotatable({ creationDate: "2026-01-01T00:00:00.000Z", rotationPeriodInDays: 90 });
     const rotations = ["2026-04-01T00:00:00.000Z", "2026-07-30T00:00:00.000Z", "2026-09-25T00:00:00.000Z"];
-    const verdict = judgeKeyPeriod({ latest: item(facts), dates: rotations, daysObserved: days, daysCovered: days, periodDays: days }, q3, "2026-09-30", {
+    const facts = rotatable({ creationDate: "2026-01-01T00:00:00.000Z", rotationPeriodInDays: 90, rotations });
+    const verdict = judgeKeyPeriod({ latest: item(facts), first: item(facts), failDays: [], dates: rotations, daysObserved: days, daysCovered: days, periodDays: days }, q3, "2026-09-30", {
       ...PARAMS,
       maxRotationPeriodDays: 90,
     });
@@ -114,9 +114,9 @@ describe("judgeKeyPeriod", () => {
   });
 
   it("passes a yearly key that rotated on schedule before the quarter", () => {
-    const facts = rotatable({ creationDate: "2025-06-15T00:00:00.000Z" });
+    const facts = rotatable({ creationDate: "2025-06-15T00:00:00.000Z", rotations: ["2026-06-15T00:00:00.000Z"] });
     const verdict = judgeKeyPeriod(
-      { latest: item(facts), dates: ["2026-06-15T00:00:00.000Z"], daysObserved: days, daysCovered: days, periodDays: [...days, "2026-07-03"] },
+      { latest: item(facts), first: item(facts), failDays: [], dates: ["2026-06-15T00:00:00.000Z"], daysObserved: days, daysCovered: days, periodDays: [...days, "2026-07-03"] },
       q3,
       "2026-09-30",
       PARAMS,
@@ -142,7 +142,7 @@ describe("judgeKeyPeriod with rotation switched off", () => {
       source: { service: "kms", operations: [], requestIds: [], collectedAt: "2026-11-25T06:00:00.000Z" },
     };
     const days = ["2026-11-25"];
-    const verdict = judgeKeyPeriod({ latest, dates: [], daysObserved: days, daysCovered: days, periodDays: days }, { label: "2026-Q4", start: "2026-10-01", end: "2026-12-31" }, "2026-11-25", PARAMS);
+    const verdict = judgeKeyPeriod({ latest, first: latest, failDays: ["2026-11-25"], dates: [], daysObserved: days, daysCovered: days, periodDays: days }, { label: "2026-Q4", start: "2026-10-01", end: "2026-12-31" }, "2026-11-25", PARAMS);
     expect(verdict.status).toBe("fail");
     expect(verdict.reason).toMatch(/^automatic rotation is off as of 2026-11-25/);
   });

@@ -113,6 +113,14 @@ describe("a period package", () => {
     expect(pkg.controls[0]?.status).toBe("deficient");
   });
 
+  it("calls a control with a failure and days without a snapshot both deficient and incomplete", async () => {
+    const collector = scripted({ flaky: (day) => (day === "2026-07-02" ? "fail" : "pass") });
+    for (const day of daysOf(PERIOD)) if (day !== "2026-07-05") await snapshotOn(day, collector);
+    const pkg = await packageThrough("2026-07-10");
+    expect(pkg.controls[0]).toMatchObject({ status: "deficient", statuses: ["deficient", "incomplete"] });
+    expect(pkg.controls[0]?.reason).toBe("1 of 1 resources failed; 1 of 10 days have no complete snapshot");
+  });
+
   it("never calls a control effective when a resource could not be read", async () => {
     const collector = scripted({ denied: (day) => (day === "2026-07-08" ? "error" : "pass") });
     for (const day of daysOf(PERIOD)) await snapshotOn(day, collector);
@@ -156,8 +164,8 @@ describe("a period package", () => {
     const pkg = await packageThrough("2026-07-01");
     const written = await writePackage(pkg, store, ["json"]);
     const manifest = JSON.parse(await readFile(join(folder, written.manifestKey), "utf8"));
-    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["evidence.json"]);
-    expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(manifest.files.map((file: { path: string }) => file.path)).toEqual(["access-review.csv", "evidence.json"]);
+    expect(manifest.files[1].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(manifest.snapshots.map((file: { key: string }) => file.key.split("/").at(-1))).toEqual(["scripted-check.jsonl", "snapshot.json"]);
     const latest = JSON.parse(await readFile(join(folder, "packages", PERIOD.label, "latest.json"), "utf8"));
     expect(latest).toMatchObject({ runId: "run-1", manifest: written.manifestKey });

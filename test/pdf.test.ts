@@ -1,8 +1,14 @@
 // report.pdf read back with poppler-utils (CI: apt-get install poppler-utils).
+import { execFile, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { dayRanges } from "../reports/pdf-calendar.js";
 import { pdfRenderer, renderPdf } from "../reports/pdf.js";
+import { renderControlPdf } from "../reports/platform-pdf.js";
 import { CALLER_ARN, GAP_DAYS, RUN_ID, syntheticPackage } from "./fixtures/package.js";
 import { pdfPages, pdfText, pdfWords, squash } from "./support/pdf-text.js";
 import { renderToMemory } from "./support/render-target.js";
@@ -157,12 +163,12 @@ describe("report.pdf", () => {
     expect(cells.filter((word) => edges.some((edge) => word.xMin < edge && word.xMax > edge))).toEqual([]);
   });
 
-  it("shows text outside the built-in fonts' character set as close substitutes instead of garbage", async () => {
+  it("shows every character the embedded font has as itself, and one it lacks as '?' (never .notdef)", async () => {
     const odd = syntheticPackage({ items: 20 });
     const item = odd.items.find((entry) => entry.status === "fail") as EvidencePackage["items"][number];
     item.reason = "naïve “quoted” — dash → café 🔑 end";
     const extracted = await pdfText(await renderPdf(odd));
-    expect(extracted).toContain('naïve "quoted" - dash -> café ? end');
+    expect(extracted).toContain("naïve “quoted” — dash → café ? end");
   });
 
   it.each([
@@ -184,5 +190,70 @@ describe("report.pdf", () => {
       `report.pdf for 20,000 items: ${seconds.toFixed(2)} s, ${count} pages, ${(bytes.length / 1e6).toFixed(1)} MB`,
     );
     expect(count).toBeGreaterThan(400);
+  });
+});
+
+// Read back from the file with poppler-utils and qpdf, as an archivist's tools would (README "PDFs").
+const tool = promisify(execFile);
+async function inspect(pdf: Buffer, command: string, args: string[]): Promise<{ stdout: string; code: number }> {
+  const folder = await mkdtemp(join(tmpdir(), "soc2-pdfa-"));
+  const file = join(folder, "document.pdf");
+  await writeFile(file, pdf);
+  try {
+    const { stdout } = await tool(command, [...args, file], { maxBuffer: 64 * 1024 * 1024 });
+    return { stdout, code: 0 };
+  } catch (error) {
+    const failed = error as { stdout?: string; code?: number };
+    return { stdout: failed.stdout ?? "", code: failed.code ?? 1 };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+}
+const hasQpdf = spawnSync("qpdf", ["--version"]).status === 0;
+
+describe("report.pdf as an archive (PDF/A-2b identification, embedded fonts)", () => {
+  const tricky = () => {
+    const pkg = syntheticPackage({ items: 20 });
+    pkg.organization = `Smith & Sons <EU> "Q3"`;
+    return pkg;
+  };
+
+  it.each([
+    ["report.pdf", async () => renderPdf(tricky())],
+    ["a per-control PDF", async () => renderControlPdf(tricky(), tricky().controls[0]!)],
+  ])("%s embeds every font it uses (pdffonts: emb yes, no standard 14 font)", async (_name, make) => {
+    const { stdout } = await inspect(await make(), "pdffonts", []);
+    const rows = stdout.split("\n").slice(2).filter((row) => row.trim() !== "");
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row).toMatch(/Arimo/);
+      expect(row).toMatch(/CID TrueType\s+Identity-H\s+yes yes yes/);
+    }
+  });
+
+  it("sets /Lang, title, subject, keywords, PDF 1.7 and an XMP packet with the run id and period, escaped", async () => {
+    const pkg = tricky();
+    const pdf = await renderPdf(pkg);
+    const info = (await inspect(pdf, "pdfinfo", [])).stdout;
+    expect(info).toMatch(/^Title:\s+SOC 2 Type II evidence package: Smith & Sons <EU> "Q3" 2026-Q3$/m);
+    expect(info).toMatch(new RegExp(`^Subject:.*run ${pkg.runId}$`, "m"));
+    expect(info).toMatch(new RegExp(`^Keywords:\\s+SOC 2; 2026-Q3; ${pkg.runId}$`, "m"));
+    expect(info).toMatch(/^Metadata Stream:\s+yes$/m);
+    expect(info).toMatch(/^PDF version:\s+1\.7$/m);
+    // pdfkit writes the catalog outside any object stream, so /Lang is readable in the file's bytes.
+    expect(pdf.toString("latin1")).toMatch(/\/Lang \(en-US\)/);
+    const meta = (await inspect(pdf, "pdfinfo", ["-meta"])).stdout;
+    expect(meta).toContain(`<dc:identifier>${pkg.runId}</dc:identifier>`);
+    expect(meta).toContain(`<dc:coverage>${pkg.period.start}/${pkg.period.end}</dc:coverage>`);
+    expect(meta).toContain("<pdfaid:part>2</pdfaid:part>");
+    expect(meta).toContain("<pdfaid:conformance>B</pdfaid:conformance>");
+    expect(meta).toContain("Smith &amp; Sons &lt;EU&gt; &quot;Q3&quot;");
+    expect(meta).not.toContain("Smith & Sons");
+  });
+
+  it.skipIf(!hasQpdf)("passes qpdf --check (skipped when qpdf is not installed; .ci/run installs it)", async () => {
+    const result = await inspect(await renderPdf(tricky()), "qpdf", ["--check"]);
+    expect(result.stdout).toContain("No syntax or stream encoding errors found");
+    expect(result.code).toBe(0);
   });
 });

@@ -5,13 +5,13 @@ import { describe, expect, it } from "vitest";
 import { kmsOnlyConfig } from "./fixtures/controls.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
-import { calls, folder, output, packageOf, publish, root, SECRETS, standIn, uploads, usePublishHarness } from "./support/publish-harness.js";
+import { calls, EVIDENCE_BASE, folder, MAPPING, output, packageOf, publish, root, SECRETS, standIn, uploads, usePublishHarness, VANTA_CONTROLS } from "./support/publish-harness.js";
 
 usePublishHarness();
 
 describe("publish --to vanta", () => {
-  it("uploads each control's PDF to its document and syncs every resource in one request", async () => {
-    expect(await publish("--to", "vanta", "--package", folder)).toBe(0);
+  it("uploads each control's PDF, links it to the mapped Vanta controls, and syncs resources and secrets", async () => {
+    expect(await publish("--to", "vanta", "--package", folder, "--evidence-base-url", EVIDENCE_BASE)).toBe(0);
     expect(standIn.rejections).toEqual([]);
     const byDocument = Object.fromEntries(
       [...standIn.vanta.documents.values()].map((document) => [
@@ -26,26 +26,70 @@ describe("publish --to vanta", () => {
     expect(calls("POST", /^\/v1\/documents$/)).toHaveLength(2);
     expect(
       uploads().every(
-        (upload) =>
-          upload.mimeType === "application/pdf" && upload.effectiveAtDate === "2026-08-15T06:11:42.000Z",
+        (upload) => upload.mimeType === "application/pdf" && upload.effectiveDate === "2026-08-15T06:11:42.000Z",
       ),
     ).toBe(true);
+    expect(Object.fromEntries([...standIn.vanta.links].map(([document, ids]) => [document, [...ids]]))).toEqual({
+      "keys-doc": MAPPING["CC6.1"].vanta,
+      "doc-5": MAPPING["CC6.3"].vanta,
+    });
     expect(calls("PUT", /custom_resource/)).toHaveLength(1);
-    expect(standIn.vanta.resources.get("custom-resource-type-1")).toHaveLength(60);
+    const resources = standIn.vanta.resources.get("custom-resource-type-1") ?? [];
+    expect(resources).toHaveLength(60);
+    expect(resources.every((resource) => String(resource.externalUrl).startsWith(EVIDENCE_BASE))).toBe(true);
+    const secrets = standIn.vanta.resources.get("secret-type-1") ?? [];
+    expect(secrets.length).toBeGreaterThan(0);
+    expect(secrets.every((secret) => String(secret.uniqueId).startsWith("arn:aws:secretsmanager:"))).toBe(true);
     expect(standIn.vanta.mints).toBe(2);
     const evidence = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as unknown;
     expect(validateEvidenceJson(evidence)).toEqual([]);
   });
 
+  it("uploads the documents but refuses the resource sync from a local store, naming --evidence-base-url", async () => {
+    const pkg = syntheticPackage({ items: 60 });
+    const local = await packageOf({ ...pkg, runId: "20260815T070000Z-0c0c0c", store: { kind: "local", location: root, warnings: [] } });
+    expect(await publish("--to", "vanta", "--package", local)).toBe(0);
+    expect(uploads()).toHaveLength(4);
+    expect(calls("PUT", /\/v1\/resources\//)).toEqual([]);
+    expect(output.join("")).toContain("--evidence-base-url");
+  });
+
   it("makes no duplicates when the same package is published again", async () => {
-    expect(await publish("--to", "vanta", "--package", folder)).toBe(0);
-    expect(await publish("--to", "vanta", "--package", folder, "--json")).toBe(0);
+    const args = ["--to", "vanta", "--package", folder, "--evidence-base-url", EVIDENCE_BASE];
+    expect(await publish(...args)).toBe(0);
+    expect(await publish(...args, "--json")).toBe(0);
     expect(uploads()).toHaveLength(4);
     expect(calls("POST", /^\/v1\/documents$/)).toHaveLength(2);
+    expect(calls("POST", /add-document-to-control$/)).toHaveLength(3);
     const summary = JSON.parse(output.filter((line) => line.startsWith("{")).at(-1) ?? "{}") as {
       skipped: string[];
     };
-    expect(summary.skipped.filter((entry) => entry.includes("already"))).toHaveLength(4);
+    expect(summary.skipped.filter((entry) => / is already on document /.test(entry))).toHaveLength(4);
+    expect(summary.skipped.filter((entry) => / is already linked /.test(entry))).toHaveLength(3);
+    expect(standIn.rejections).toEqual([]);
+  });
+
+  it("finishes a half-finished earlier publish without sending anything twice", async () => {
+    // The first publish stops at its first upload (a 400 is not retried); the second picks up from there.
+    standIn.inject({ method: "POST", path: /\/v1\/documents\/[^/]+\/uploads$/, status: 400 });
+    expect(await publish("--to", "vanta", "--package", folder)).toBe(3);
+    expect(await publish("--to", "vanta", "--package", folder)).toBe(0);
+    expect(uploads()).toHaveLength(4);
+    expect(new Set(uploads().map((upload) => upload.fileName)).size).toBe(4);
+    expect(calls("POST", /^\/v1\/documents$/)).toHaveLength(2);
+  });
+
+  it("stops with a clear error on bad credentials, sending nothing else", async () => {
+    process.env.VANTA_CLIENT_SECRET = "not-the-secret";
+    expect(await publish("--to", "vanta", "--package", folder)).toBe(3);
+    expect(output.join("")).toContain("/oauth/token failed with HTTP 401");
+    expect(standIn.requests.filter((request) => request.path !== "/oauth/token")).toEqual([]);
+  });
+
+  it("prints the tenant's SOC 2 controls with their ids on --list-controls", async () => {
+    expect(await publish("--to", "vanta", "--list-controls")).toBe(0);
+    const text = output.join("");
+    for (const control of VANTA_CONTROLS) expect(text).toContain(`${control.requirement}\t${control.id}\t${control.externalId}`);
   });
 
   it("adds the next run's files beside the earlier ones", async () => {
@@ -66,7 +110,7 @@ describe("publish --to vanta", () => {
     standIn.inject({ method: "GET", path: /\/uploads$/, drop: true });
     standIn.inject({ method: "PUT", path: /custom_resource/, status: 503 });
     const started = Date.now();
-    expect(await publish("--to", "vanta", "--package", folder)).toBe(0);
+    expect(await publish("--to", "vanta", "--package", folder, "--evidence-base-url", EVIDENCE_BASE)).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
     expect(uploads()).toHaveLength(4);
     expect(calls("PUT", /custom_resource/).map((request) => request.status)).toEqual([503, 200]);
@@ -158,6 +202,20 @@ describe("publish --to drata", () => {
     expect(standIn.drata.evidence.size).toBe(4);
   });
 
+  it("prints the workspace's SOC 2 controls with their codes and ids on --list-controls", async () => {
+    expect(await publish("--to", "drata", "--list-controls")).toBe(0);
+    const text = output.join("");
+    expect(text).toContain("CC6.1\tDCF-37\t1037");
+    expect(text).toContain("CC6.3\tDCF-12\t1012");
+  });
+
+  it("stops with a clear error on a bad API key", async () => {
+    process.env.DRATA_API_KEY = "wrong-key-0000";
+    expect(await publish("--to", "drata", "--package", folder)).toBe(3);
+    expect(output.join("")).toContain("failed with HTTP 401");
+    expect(standIn.drata.evidence.size).toBe(0);
+  });
+
   it("gives up after five attempts with exit 3, naming the call but never the key", async () => {
     for (let count = 0; count < 5; count += 1)
       standIn.inject({ method: "POST", path: /evidence-files$/, status: 500 });
@@ -165,6 +223,26 @@ describe("publish --to drata", () => {
     const text = output.join("");
     expect(text).toContain("evidence-files failed with HTTP 500 after 5 attempt(s)");
     expect(text).not.toContain(SECRETS.drata);
+  });
+});
+
+describe("publish of other period lengths", () => {
+  it.each([
+    { label: "2026", start: "2026-01-01", end: "2026-12-31", through: "2026-08-15", cadence: "P1Y", schedule: "ONE_YEAR" },
+    { label: "2026-07-01..2026-08-31", start: "2026-07-01", end: "2026-08-31", through: "2026-08-15", cadence: "P1M", schedule: "TWO_MONTHS" },
+  ])("publishes a $label package to both platforms with no rejected field", async (period) => {
+    const pkg = syntheticPackage({ items: 60 });
+    const days = (Date.parse(period.end) - Date.parse(period.start)) / 86_400_000 + 1;
+    const other = await packageOf({
+      ...pkg,
+      period: { label: period.label, start: period.start, end: period.end, through: period.through, days },
+    });
+    expect(await publish("--to", "vanta", "--package", other, "--evidence-base-url", EVIDENCE_BASE)).toBe(0);
+    expect(await publish("--to", "drata", "--package", other)).toBe(0);
+    expect(standIn.rejections).toEqual([]);
+    const created = calls("POST", /^\/v1\/documents$/).map((request) => request.json as { cadence: string });
+    expect(created.map((body) => body.cadence)).toEqual([period.cadence, period.cadence]);
+    expect([...standIn.drata.evidence.values()].every((entry) => entry.renewalScheduleType === period.schedule)).toBe(true);
   });
 });
 

@@ -14,6 +14,9 @@ const PREFIX_FOR: Record<string, string> = {
   sts: "sts",
   organizations: "organizations",
   "elastic-load-balancing-v2": "elasticloadbalancing",
+  ecs: "ecs",
+  eventbridge: "events",
+  iam: "iam",
 };
 
 /** The IAM actions a source file can call: every `new XCommand(` and `paginateX(` of each imported SDK client. */

@@ -364,6 +364,8 @@ describe("period", () => {
     latest = item({ createdDate: "2025-01-01T00:00:00.000Z" }),
   ) => ({
     latest,
+    first: latest,
+    failDays: [],
     dates,
     daysObserved: observedDays,
     daysCovered: days,

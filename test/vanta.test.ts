@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidencePackage } from "../src/core/package-model.js";
-import { VANTA_PROPERTIES, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
+import { VANTA_CADENCES, VANTA_REMINDER_WINDOWS, vantaCadence, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
 import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
@@ -57,70 +57,50 @@ describe("vanta/", () => {
     );
   });
 
-  it("syncs the whole population as custom resources in one payload, with flat properties of the documented types", () => {
+  it("syncs the whole population as custom resources in one payload, with only the fields the definition lists", () => {
     const { resources } = manifest.customResources;
-    expect(manifest.customResources.request).toEqual({
-      method: "PUT",
-      path: "/v1/resources/custom_resource",
-    });
+    expect(manifest.customResources.request).toEqual({ method: "PUT", path: "/v1/resources/custom_resource" });
     expect(resources).toHaveLength(pkg.items.length);
     expect(new Set(resources.map((resource) => resource.uniqueId)).size).toBe(resources.length);
-    for (const resource of resources) {
-      expect(Object.keys(resource).sort()).toEqual([
-        "customProperties",
-        "displayName",
-        "externalUrl",
-        "uniqueId",
-      ]);
-      expect(Object.keys(resource.customProperties).sort()).toEqual(Object.keys(VANTA_PROPERTIES).sort());
-      for (const [name, value] of Object.entries(resource.customProperties)) {
-        const type = VANTA_PROPERTIES[name];
-        expect(type === "int32" ? Number.isInteger(value) : typeof value, name).toBe(
-          type === "int32" ? true : type,
-        );
-      }
+    for (const resource of resources)
+      expect(Object.keys(resource).sort()).toEqual(["displayName", "externalUrl", "uniqueId"]);
+  });
+
+  it("describes each Secrets Manager secret once as a Vanta secret resource with every required field", () => {
+    const secrets = manifest.secrets.resources;
+    const arns = new Set(pkg.items.filter((item) => item.collector === "secrets-rotation").map((item) => item.resource.arn));
+    expect(secrets.map((secret) => secret.uniqueId).sort()).toEqual([...arns].sort());
+    for (const secret of secrets) {
+      for (const key of ["displayName", "uniqueId", "externalUrl", "name", "createdTimestamp", "creator"] as const)
+        expect(typeof secret[key] === "string" && secret[key] !== "", key).toBe(true);
+      expect(typeof secret.owner).toBe("string");
+      expect(Number.isNaN(Date.parse(secret.createdTimestamp))).toBe(false);
     }
-    expect(manifest.customResources.customPropertiesSchema.properties.withinPolicy).toEqual({
-      type: "boolean",
-    });
   });
 
   it.each([
-    ["pass", true],
-    ["excepted", true],
-    ["not_applicable", true],
-    ["fail", false],
-    ["error", false],
-  ])("marks a %s resource withinPolicy=%s", (status, within) => {
-    const resource = manifest.customResources.resources.find(
-      (entry) => entry.customProperties.status === status,
-    );
-    expect(resource?.customProperties.withinPolicy).toBe(within);
+    ["a quarter", { start: "2026-07-01", end: "2026-09-30", days: 92 }, "P3M", "P1W", true],
+    ["a year", { start: "2026-01-01", end: "2026-12-31", days: 365 }, "P1Y", "P1M", true],
+    ["a half", { start: "2026-01-01", end: "2026-06-30", days: 181 }, "P6M", "P1M", true],
+    ["a month", { start: "2026-02-01", end: "2026-02-28", days: 28 }, "P1M", "P1W", true],
+    ["two months", { start: "2026-07-01", end: "2026-08-31", days: 62 }, "P1M", "P1W", false],
+    ["nine months", { start: "2026-01-01", end: "2026-09-30", days: 273 }, "P6M", "P1M", false],
+    ["100 days", { start: "2026-03-05", end: "2026-06-12", days: 100 }, "P3M", "P1W", false],
+    ["10 days", { start: "2026-03-05", end: "2026-03-14", days: 10 }, "P1W", "P1D", false],
+    ["one day", { start: "2026-03-05", end: "2026-03-05", days: 1 }, "P1D", "P0D", true],
+  ])("renews %s with the nearest shorter cadence and a smaller reminder", (_name, period, cadence, reminder, exact) => {
+    const choice = vantaCadence(period);
+    expect(choice).toMatchObject({ cadence, reminderWindow: reminder, exact });
+    expect(VANTA_CADENCES).toContain(choice.cadence);
+    expect(VANTA_REMINDER_WINDOWS).toContain(choice.reminderWindow);
+    expect(VANTA_CADENCES.indexOf(choice.cadence)).toBeGreaterThan(VANTA_CADENCES.indexOf(choice.reminderWindow));
+    if (!exact) expect(choice.note).toContain("nearest shorter");
   });
 
-  it("records rotation facts where the collector observed them and sentinels where it did not", () => {
-    const key = manifest.customResources.resources.find(
-      (entry) =>
-        entry.customProperties.collector === "kms-key-rotation" && entry.customProperties.status === "pass",
-    );
-    expect(key?.customProperties).toMatchObject({
-      rotationRecorded: true,
-      rotationEnabled: true,
-      daysSinceRotation: 105,
-    });
-    const bucket = manifest.customResources.resources.find(
-      (entry) => entry.customProperties.collector === "tls-in-transit",
-    );
-    expect(bucket?.customProperties).toMatchObject({
-      rotationRecorded: false,
-      rotationEnabled: false,
-      daysSinceRotation: -1,
-      exceptionTicket: "",
-    });
-    const excepted = manifest.customResources.resources.find(
-      (entry) => entry.customProperties.exceptionTicket === "SEC-142",
-    );
-    expect(excepted?.customProperties).toMatchObject({ excepted: true, exceptionExpires: "2027-03-31" });
+  it("says in vanta.json how the period maps onto Vanta's cadence", () => {
+    expect(manifest.renewal).toMatchObject({ cadence: "P3M", exact: true });
+    for (const document of manifest.documents)
+      expect(document.createDocument).toMatchObject({ cadence: "P3M", reminderWindow: "P1W" });
   });
 
   it("links each resource back to the package's evidence.json in the S3 console", () => {
@@ -135,7 +115,7 @@ describe("vanta/", () => {
     expect(fields).toEqual(
       expect.arrayContaining([
         "documents[].upload.fields.effectiveAtDate",
-        "customResources.resources[].customProperties",
+        "secrets.resources[].owner",
       ]),
     );
     for (const entry of manifest.unconfirmedFields) expect(entry.note.length).toBeGreaterThan(20);

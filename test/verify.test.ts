@@ -142,6 +142,26 @@ describe("verify on a local package", () => {
     expect(report.problems).toEqual([expect.objectContaining({ file: "manifest.json", kind: "missing" })]);
   });
 
+  it("says on its first line that an unsigned package's hashes only detect accidental change, and what would not", async () => {
+    await writeSamplePackage(store);
+    const report = await verifyHere();
+    const [first, second] = formatReport(report).split("\n");
+    expect(first).toMatch(/^WARNING: unsigned package: SHA-256 hashes only detect accidental change/);
+    expect(first).toContain("signing key (store.signingKey, then verify --require-signature)");
+    expect(first).toContain("Object Lock");
+    expect(second).toContain("INTACT");
+    expect(report.warning).toBe(first);
+  });
+
+  it("gives no warning for a signed package", async () => {
+    fakeKms("ECC_NIST_P256");
+    Object.assign(store, { signer: signer() });
+    await writeSamplePackage(store);
+    const report = await verifyHere();
+    expect(report.warning).toBeUndefined();
+    expect(formatReport(report)).not.toContain("WARNING");
+  });
+
   it("passes an unsigned package unless a signature is required", async () => {
     await writeSamplePackage(store);
     expect((await verifyHere()).ok).toBe(true);
@@ -183,6 +203,29 @@ describe("manifest signatures", () => {
       });
     },
   );
+
+  it.each([
+    ["unsigned: hashes alone pass the forgery", false, true],
+    ["signed: the signature catches it", true, false],
+  ])("a file changed and re-hashed by hand in manifest.json, %s", async (_name, signed, intact) => {
+    if (signed) {
+      fakeKms("ECC_NIST_P256");
+      Object.assign(store, { signer: signer() });
+    }
+    const { manifest } = await writeSamplePackage(store);
+    const target = manifest.files[0]!.path;
+    const forged = Buffer.from("forged content\n");
+    await writeFile(join(packageDir(), target), forged);
+    const path = join(packageDir(), "manifest.json");
+    const onDisk = JSON.parse(await readFile(path, "utf8")) as Manifest;
+    const files = onDisk.files.map((file) =>
+      file.path === target ? { ...file, sha256: createHash("sha256").update(forged).digest("hex"), size: forged.length } : file,
+    );
+    await writeFile(path, JSON.stringify({ ...onDisk, files }, null, 2));
+    const report = await verifyHere();
+    expect(report.ok).toBe(intact);
+    if (!intact) expect(report.problems).toEqual([expect.objectContaining({ file: SIGNATURE_FILE, kind: "signature" })]);
+  });
 
   it("fails when the manifest is edited after signing", async () => {
     fakeKms("ECC_NIST_P256");

@@ -31,6 +31,7 @@ resource "aws_cloudformation_stack" "soc2_evidence" {
     SecurityGroups                  = join(",", var.security_group_ids)
     AssignPublicIp                  = var.assign_public_ip ? "ENABLED" : "DISABLED"
     AuditorPrincipalArn             = var.auditor_principal_arn
+    AccessLogRetentionDays          = var.access_log_retention_days
   }
 
   tags = var.tags

@@ -31,3 +31,8 @@ output "task_definition_arn" {
 output "log_group_name" {
   value = aws_cloudformation_stack.soc2_evidence.outputs["LogGroupName"]
 }
+
+output "access_log_bucket_name" {
+  description = "Server access logs of the evidence bucket."
+  value       = aws_cloudformation_stack.soc2_evidence.outputs["AccessLogBucketName"]
+}

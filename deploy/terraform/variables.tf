@@ -83,3 +83,9 @@ variable "tags" {
   default     = {}
   description = "Tags for the stack and the resources it creates."
 }
+
+variable "access_log_retention_days" {
+  type        = number
+  default     = 400
+  description = "Days the evidence bucket's server access logs are kept."
+}

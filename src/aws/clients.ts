@@ -1,13 +1,17 @@
 // One cached, configured SDK client per service x account x region; collectors never build their own.
 import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { ECSClient } from "@aws-sdk/client-ecs";
 import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import { getRetryAfterHint, isThrottlingError } from "@smithy/core/retry";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { Agent as HttpAgent } from "node:http";
@@ -15,6 +19,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Clients } from "../core/clients.js";
 import { CallLedger } from "./ledger.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import { PacedRetry, RunDeadlineError } from "./paced-retry.js";
 
 export interface ClientOptions {
   /** The account whose default credentials run the tool (from STS GetCallerIdentity). */
@@ -24,8 +29,13 @@ export interface ClientOptions {
   assumeRole?: string;
   /** Sockets per client; at least the concurrency that shares a client. */
   maxSockets?: number;
+  /** Attempts for a non-throttling transient error; a throttled call is retried until answered. */
   maxAttempts?: number;
   limiter?: RateLimiter;
+  /** Epoch ms after which no call is retried again: the item then says the deadline stopped it. */
+  deadline?: number;
+  /** Tests only: answers requests without a network. */
+  requestHandler?: RequestHandler;
   ledger?: CallLedger;
   /** Once aborted (SIGTERM), no further call is sent: the run stops within one call's time. */
   signal?: AbortSignal;
@@ -41,6 +51,12 @@ function memoized(provider: AwsCredentialIdentityProvider): AwsCredentialIdentit
     if (!fresh) pending = provider();
     return pending as ReturnType<AwsCredentialIdentityProvider>;
   };
+}
+
+/** An SDK request handler: NodeHttpHandler, or a test's stand-in. */
+interface RequestHandler {
+  handle(...args: never[]): Promise<unknown>;
+  destroy?(): void;
 }
 
 type Constructor<C> = new (config: Record<string, unknown>) => C;
@@ -61,14 +77,14 @@ export class AwsClients implements Clients {
   private readonly cache = new Map<string, Sendable>();
   private readonly credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
   private readonly baseCredentials: AwsCredentialIdentityProvider;
-  private readonly requestHandler: NodeHttpHandler;
+  private readonly requestHandler: RequestHandler;
 
   constructor(private readonly options: ClientOptions) {
     this.ledger = options.ledger ?? new CallLedger();
     this.baseCredentials = options.credentials ?? fromNodeProviderChain();
     // Node pools sockets per host: this is per AWS endpoint (all of them for one emulator).
     const maxSockets = options.maxSockets ?? 128;
-    this.requestHandler = new NodeHttpHandler({
+    this.requestHandler = options.requestHandler ?? new NodeHttpHandler({
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
       connectionTimeout: 5_000,
@@ -85,9 +101,12 @@ export class AwsClients implements Clients {
   s3 = (account: string, region: string) => this.client(S3Client, "s3", account, region);
   elbv2 = (account: string, region: string) =>
     this.client(ElasticLoadBalancingV2Client, "elasticloadbalancing", account, region);
+  ecs = (account: string, region: string) => this.client(ECSClient, "ecs", account, region);
+  eventBridge = (account: string, region: string) => this.client(EventBridgeClient, "events", account, region);
   sts = (account: string, region: string) => this.client(STSClient, "sts", account, region);
   organizations = (account: string, region: string) =>
     this.client(OrganizationsClient, "organizations", account, region);
+  iam = (account: string, region: string) => this.client(IAMClient, "iam", account, region);
 
   /** Credentials for an account: the caller's own chain, or the scope role assumed from it. */
   credentialsFor(account: string): AwsCredentialIdentityProvider {
@@ -125,7 +144,7 @@ export class AwsClients implements Clients {
   destroy(): void {
     for (const client of this.cache.values()) client.destroy();
     this.cache.clear();
-    this.requestHandler.destroy();
+    this.requestHandler.destroy?.();
   }
 
   private client<C extends Sendable>(Client: Constructor<C>, service: string, account: string, region: string): C {
@@ -143,8 +162,7 @@ export class AwsClients implements Clients {
     const client = new Client({
       region,
       credentials: this.credentialsFor(account),
-      retryMode: "standard",
-      maxAttempts: this.options.maxAttempts ?? 6,
+      retryStrategy: new PacedRetry(this.options.maxAttempts ?? 6),
       requestHandler: this.requestHandler,
       ...s3Extras,
     });
@@ -153,9 +171,13 @@ export class AwsClients implements Clients {
     return client;
   }
 
-  /** Every attempt waits for its quota share, then is counted, so evidence records calls, retries and throttles. */
+  /**
+   * Runs inside the SDK's retry loop, so every attempt (first or retry) waits for its quota bucket, tells the bucket
+   * whether it was throttled (any protocol's code, HTTP 429, Retry-After honoured), and is counted, so evidence records
+   * calls, retries and throttles. A SIGTERM or the run deadline stops a call here, before it is sent again.
+   */
   private instrument(client: Sendable, service: string, account: string, region: string): void {
-    const { limiter, signal } = this.options;
+    const { limiter, signal, deadline } = this.options;
     const ledger = this.ledger;
     const add = client.middlewareStack.add as unknown as (
       middleware: unknown,
@@ -164,15 +186,26 @@ export class AwsClients implements Clients {
     add(
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
         const operation = (context.commandName ?? "Unknown").replace(/Command$/, "");
+        const call = { service, operation, account, region };
         signal?.throwIfAborted();
-        if (limiter) await limiter.take({ service, operation, account, region });
+        // The retry middleware numbers each attempt in this header ("attempt=2; max=6").
+        const header = (args as { request?: { headers?: Record<string, string> } }).request?.headers?.["amz-sdk-request"];
+        const retry = !/^attempt=1;/.test(header ?? "attempt=1;");
+        // The deadline stops retries only: a first attempt is always sent, so a call is never lost unthrottled.
+        if (retry && deadline !== undefined && Date.now() >= deadline) throw new RunDeadlineError(call, ledger.throttlesOf(call));
+        const report = limiter ? await limiter.take(call) : undefined;
         signal?.throwIfAborted();
         try {
           const result = await next(args);
-          ledger.record({ service, operation, account, region, outcome: "ok" });
+          report?.({ throttled: false });
+          ledger.record({ ...call, outcome: "ok" });
           return result;
         } catch (error) {
-          ledger.record({ service, operation, account, region, outcome: (error as Error).name ?? "Error" });
+          const throttled = isThrottlingError(error as Parameters<typeof isThrottlingError>[0]);
+          const hint = throttled ? getRetryAfterHint((error as { $response?: unknown }).$response) : undefined;
+          const retryAfterMs = hint ? Math.max(0, hint.getTime() - Date.now()) : undefined;
+          report?.({ throttled, ...(retryAfterMs ? { retryAfterMs } : {}) });
+          ledger.record({ ...call, outcome: (error as Error).name ?? "Error", throttled });
           throw error;
         }
       },

@@ -1,5 +1,6 @@
 // Run events: one JSON line per event off a TTY (ECS, CI), a short human line on a TTY; never credentials.
 import type { Level, Logger } from "../core/log.js";
+import { ProgressLine } from "./progress.js";
 
 
 const SECRET_FIELD = /^(secretaccesskey|sessiontoken|accesskeyid|authorization|password|clientsecret|apikey|token)$/i;
@@ -20,6 +21,9 @@ export interface LoggerOptions {
   json: boolean;
   quiet: boolean;
   write?: (line: string) => void;
+  /** On a TTY: the raw terminal writer for the live progress line (src/cli/progress.ts), redrawn in place. */
+  live?: (text: string) => void;
+  columns?: () => number | undefined;
 }
 
 /** How a person reads the run's main events on a terminal: progress with counts, not key=value dumps. */
@@ -42,7 +46,14 @@ function humanLine(name: string, fields: Record<string, unknown>, progress: { do
 export function createLogger(options: LoggerOptions): Logger {
   const write = options.write ?? ((line: string) => process.stderr.write(line + "\n"));
   const progress = { done: 0, total: 0 };
+  const live = options.live && !options.json && !options.quiet ? new ProgressLine({ write: options.live, ...(options.columns ? { columns: options.columns } : {}) }) : undefined;
+  const print = (line: string) => {
+    live?.clear();
+    write(line);
+    live?.redraw();
+  };
   const event = (level: Level, name: string, fields: Record<string, unknown> = {}) => {
+    live?.observe(name, fields);
     if (options.quiet && (level === "info" || level === "debug")) return;
     if (level === "debug" && !process.env.SOC2_EVIDENCE_DEBUG) return;
     const safe = redact(fields) as Record<string, unknown>;
@@ -52,13 +63,13 @@ export function createLogger(options: LoggerOptions): Logger {
     }
     const human = level === "info" ? humanLine(name, safe, progress) : undefined;
     if (human !== undefined) {
-      write(human);
+      print(human);
       return;
     }
     const details = Object.entries(safe)
       .map(([key, entry]) => `${key}=${typeof entry === "string" ? entry : JSON.stringify(entry)}`)
       .join(" ");
-    write(`${level === "info" ? "" : `${level}: `}${name}${details ? ` ${details}` : ""}`);
+    print(`${level === "info" ? "" : `${level}: `}${name}${details ? ` ${details}` : ""}`);
   };
   return {
     event,
@@ -66,6 +77,12 @@ export function createLogger(options: LoggerOptions): Logger {
     warn: (name, fields) => event("warn", name, fields),
     error: (name, fields) => event("error", name, fields),
   };
+}
+
+/** The run's logger for a command: JSON lines off a TTY, human lines and the live progress line on one. */
+export function terminalLogger(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): Logger {
+  if (!stream.isTTY) return createLogger({ json: true, quiet });
+  return createLogger({ json: false, quiet, live: (text) => stream.write(text), columns: () => stream.columns });
 }
 
 export const silentLogger: Logger = { event() {}, info() {}, warn() {}, error() {} };

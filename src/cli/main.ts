@@ -6,7 +6,8 @@ import { iamPolicyCommand } from "./iam-policy.js";
 import { scheduleCommand } from "./schedule.js";
 import { verifyCommand } from "./verify.js";
 import { ConfigError, exitCodeOf } from "../core/errors.js";
-import { redact } from "./log.js";
+import { redact, terminalLogger } from "./log.js";
+import type { Logger } from "../core/log.js";
 import { TOOL } from "../core/version.js";
 
 type Command = (args: string[], now: () => Date, signal?: AbortSignal) => Promise<number>;
@@ -47,7 +48,7 @@ command options:
   schedule     --cron EXPR --once --grace-seconds S (default 60)
   verify       LOCATION --json --require-signature --public-key FILE --offline
   iam-policy   --auditor | --reader, --bucket-kms-key ARN --signing-key ARN --store-region R --partition P
-  publish      --to vanta|drata, --package DIR | --period P, --dry-run
+  publish      --to vanta|drata, --package DIR | --period P, --dry-run, --list-controls, --evidence-base-url URL, --secret-owner-tag NAME
 
 exit codes: 0 every control effective; 1 package written but a control is deficient or incomplete;
             2 bad usage or config (nothing written); 3 the run could not complete (no package marked complete)
@@ -87,4 +88,28 @@ function reportFailure(error: unknown): number {
   if (code === 3 && !(error instanceof Error && "exitCode" in error)) lines.push("the run did not complete: no package was marked complete");
   process.stderr.write(lines.join("\n") + "\n");
   return code;
+}
+
+/** A process warning as one event: the SDK puts its own name first in the text ("NodeVersionSupportWarning: ..."). */
+export function warningEvent(warning: Error & { code?: string }): Record<string, unknown> {
+  const named = /^(\w+Warning):\s*([\s\S]*)$/.exec(warning.message);
+  const name = named?.[1] ?? warning.name;
+  const text = (named?.[2] ?? warning.message).replace(/\s+/g, " ").trim();
+  return { name, message: text, ...(warning.code ? { code: warning.code } : {}) };
+}
+
+/**
+ * Replaces Node's printer of process warnings (raw text on stderr, which breaks the JSON lines) with one warn event
+ * per distinct warning: the AWS SDK's NodeVersionSupportWarning, emitted by each copy of @aws-sdk/core, is logged once.
+ */
+export function captureWarnings(log: Logger = terminalLogger(false)): void {
+  const seen = new Set<string>();
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    const fields = warningEvent(warning);
+    const key = `${fields.name}|${fields.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    log.warn("node.warning", fields);
+  });
 }

@@ -5,7 +5,7 @@ import type { LoadedConfig } from "../config/load.js";
 import { loadConfigFrom } from "../config/source.js";
 import { UsageError } from "../core/errors.js";
 import type { Logger } from "../core/log.js";
-import { createLogger } from "./log.js";
+import { terminalLogger } from "./log.js";
 import { LocalStore } from "../store/local.js";
 import { openS3Store } from "../store/open.js";
 import type { Store } from "../store/store.js";
@@ -53,7 +53,7 @@ export function formatsOf(values: Values): Format[] {
 }
 
 export function loggerFor(values: Values): Logger {
-  return createLogger({ json: !process.stderr.isTTY, quiet: Boolean(values.quiet) });
+  return terminalLogger(Boolean(values.quiet));
 }
 
 export async function configFrom(values: Values, now: Date, log: Logger): Promise<LoadedConfig> {

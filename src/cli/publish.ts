@@ -6,9 +6,9 @@ import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../core/errors.js";
 import { latestPointerKey, packagePrefix } from "../core/store-layout.js";
 import { parsePeriod } from "../core/period.js";
-import { publishToDrata, type DrataSettings } from "../publish/drata.js";
+import { listDrataControls, publishToDrata, type DrataSettings } from "../publish/drata.js";
 import { openPackageFolder } from "../publish/package-folder.js";
-import { publishToVanta, type PublishOutcome, type VantaSettings } from "../publish/vanta.js";
+import { listVantaControls, publishToVanta, type PublishOutcome, type VantaSettings } from "../publish/vanta.js";
 import { LocalStore } from "../store/local.js";
 import { openS3Store } from "../store/open.js";
 import type { Store } from "../store/store.js";
@@ -22,7 +22,25 @@ const OPTIONS = {
   package: { type: "string" },
   period: { type: "string" },
   "dry-run": { type: "boolean", default: false },
+  "list-controls": { type: "boolean", default: false },
+  "evidence-base-url": { type: "string" },
+  "secret-owner-tag": { type: "string" },
 } as const;
+
+type Mapping = Record<string, { vanta?: string[]; drata?: string[] }>;
+
+/** controls.yaml `platforms` per control id, when a config is given (--config, or --period which reads it). */
+async function platformMapping(values: Values, now: () => Date): Promise<Mapping> {
+  if (typeof values.config !== "string" && typeof values.period !== "string") return {};
+  const loaded = await configFrom(values, now(), loggerFor(values));
+  return Object.fromEntries(loaded.config.controls.flatMap((control) => (control.platforms ? [[control.id, control.platforms]] : [])));
+}
+
+function perControl(mapping: Mapping, platform: "vanta" | "drata", override: Record<string, string[]>) {
+  const ids: Record<string, string[]> = {};
+  for (const [control, platforms] of Object.entries(mapping)) if (platforms[platform]) ids[control] = platforms[platform];
+  return { ...ids, ...override };
+}
 
 function required(env: Env, names: readonly string[]): string[] {
   const missing = names.filter((name) => !env[name]?.trim());
@@ -60,7 +78,7 @@ function jsonMap(env: Env, name: string): Record<string, unknown> {
   throw new UsageError(`${name} must be a JSON object, e.g. {"CC6.1": "..."}`);
 }
 
-export function vantaSettings(env: Env): VantaSettings {
+export function vantaSettings(env: Env, values: Values = {}, mapping: Mapping = {}): VantaSettings {
   const [clientId, clientSecret] = required(env, ["VANTA_CLIENT_ID", "VANTA_CLIENT_SECRET"]) as [
     string,
     string,
@@ -79,11 +97,17 @@ export function vantaSettings(env: Env): VantaSettings {
     resourcesClientId,
     resourcesClientSecret,
     ...(env.VANTA_RESOURCE_ID?.trim() ? { resourceId: env.VANTA_RESOURCE_ID.trim() } : {}),
+    ...(env.VANTA_SECRET_RESOURCE_ID?.trim() ? { secretResourceId: env.VANTA_SECRET_RESOURCE_ID.trim() } : {}),
+    ...(typeof values["evidence-base-url"] === "string"
+      ? { evidenceBaseUrl: httpsUrl(values["evidence-base-url"], "--evidence-base-url") }
+      : {}),
+    ...(typeof values["secret-owner-tag"] === "string" ? { ownerTag: values["secret-owner-tag"] } : {}),
     documentIds,
+    controlIds: perControl(mapping, "vanta", {}),
   };
 }
 
-export function drataSettings(env: Env): DrataSettings {
+export function drataSettings(env: Env, mapping: Mapping = {}): DrataSettings {
   const [apiKey, workspaceId] = required(env, ["DRATA_API_KEY", "DRATA_WORKSPACE_ID"]) as [string, string];
   const controlCodes = Object.fromEntries(
     Object.entries(jsonMap(env, "DRATA_CONTROL_CODES")).map(([control, codes]) => [
@@ -97,8 +121,15 @@ export function drataSettings(env: Env): DrataSettings {
     workspaceId,
     ...(env.DRATA_CONNECTION_ID?.trim() ? { connectionId: env.DRATA_CONNECTION_ID.trim() } : {}),
     ...(env.DRATA_RESOURCE_ID?.trim() ? { resourceId: env.DRATA_RESOURCE_ID.trim() } : {}),
-    controlCodes,
+    controlCodes: perControl(mapping, "drata", controlCodes),
   };
+}
+
+/** Vanta resources need "a HTTPS URL" (connectors-v1.json): the base the package folder is served under. */
+function httpsUrl(value: string, name: string): string {
+  if (!URL.canParse(value) || new URL(value).protocol !== "https:")
+    throw new UsageError(`${name} must be an https URL (Vanta accepts only HTTPS links to evidence)`);
+  return value;
 }
 
 /**
@@ -133,13 +164,23 @@ export async function publishCommand(args: string[], now: () => Date): Promise<n
   const { values } = parse(args, OPTIONS);
   const to = values.to;
   if (to !== "vanta" && to !== "drata") throw new UsageError("publish needs --to vanta or --to drata");
+  if (values["list-controls"]) {
+    const log = loggerFor(values);
+    const lines =
+      to === "vanta"
+        ? await listVantaControls(vantaSettings(process.env, values), log)
+        : await listDrataControls(drataSettings(process.env), log);
+    process.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  }
+  const mapping = await platformMapping(values, now);
   const { store, prefix } = await packageSource(values, now);
   const dryRun = Boolean(values["dry-run"]);
   const settings = dryRun
     ? undefined
     : to === "vanta"
-      ? vantaSettings(process.env)
-      : drataSettings(process.env);
+      ? vantaSettings(process.env, values, mapping)
+      : drataSettings(process.env, mapping);
   const source = await openPackageFolder(store, prefix);
   const folder = source.folder;
   const log = loggerFor(values);

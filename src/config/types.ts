@@ -15,6 +15,13 @@ export interface ControlConfig {
   title: string;
   description?: string;
   collectors: CollectorUse[];
+  /** The platforms' own controls this control's evidence is linked to by `publish`: Vanta control ids, Drata codes. */
+  platforms?: PlatformControls;
+}
+
+export interface PlatformControls {
+  vanta?: string[];
+  drata?: string[];
 }
 
 export interface ExceptionConfig {

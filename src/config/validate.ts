@@ -7,7 +7,7 @@ import { parseDay } from "../core/period.js";
 import { Checker, join, suggest, type YamlNode } from "./checker.js";
 import { checkParams } from "./params.js";
 import { isBlanketGlob, MAX_GLOB_LENGTH } from "./exceptions.js";
-import type { ControlConfig, ControlsConfig, ExceptionConfig, StoreConfig } from "./types.js";
+import type { ControlConfig, ControlsConfig, ExceptionConfig, PlatformControls, StoreConfig } from "./types.js";
 
 const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fiscalYearStartMonth", "controls", "exceptions", "maxExceptionShare"];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
@@ -132,7 +132,7 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
   }
   return (list?.items ?? []).flatMap((item, index) => {
     const path = join("controls", index);
-    const map = checker.map(item as YamlNode, path, ["id", "title", "description", "collectors"]);
+    const map = checker.map(item as YamlNode, path, ["id", "title", "description", "collectors", "platforms"]);
     if (!map) return [];
     const id = checker.string(map, "id", path, true);
     if (id !== undefined && !CONTROL_ID.test(id)) {
@@ -151,8 +151,43 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
     if (collectorsNode && uses.length === 0 && isSeqEmpty(collectorsNode)) {
       checker.report(collectorsNode, join(path, "collectors"), "empty", "list at least one collector");
     }
-    return id && title ? [{ id, title, ...(description ? { description } : {}), collectors: uses }] : [];
+    const platforms = checkPlatforms(map.get("platforms", true) as YamlNode, join(path, "platforms"), checker);
+    return id && title
+      ? [{ id, title, ...(description ? { description } : {}), collectors: uses, ...(platforms ? { platforms } : {}) }]
+      : [];
   });
+}
+
+/** Vanta control ids are opaque strings (GET /v1/controls `Control.id`); Drata codes look like DCF-37. */
+const PLATFORM_ID: Record<keyof PlatformControls, { pattern: RegExp; like: string }> = {
+  vanta: { pattern: /^[A-Za-z0-9][A-Za-z0-9._:-]*$/, like: "a Vanta control id such as crypto-key-rotation" },
+  drata: { pattern: /^[A-Z][A-Z0-9]*-\d+$/, like: "a Drata control code such as DCF-37" },
+};
+
+function checkPlatforms(node: YamlNode, path: string, checker: Checker): PlatformControls | undefined {
+  if (node === undefined || node === null) return undefined;
+  const map = checker.map(node, path, ["vanta", "drata"]);
+  if (!map) return undefined;
+  const platforms: PlatformControls = {};
+  for (const platform of ["vanta", "drata"] as const) {
+    const listNode = map.get(platform, true) as YamlNode;
+    if (listNode === undefined) continue;
+    const at = join(path, platform);
+    const list = checker.seq(listNode, at, `${platform} control ids`);
+    if (!list) continue;
+    const ids: string[] = [];
+    list.items.forEach((entry, index) => {
+      const value = isScalar(entry) ? entry.value : undefined;
+      const { pattern, like } = PLATFORM_ID[platform];
+      if (typeof value !== "string" || !pattern.test(value)) {
+        checker.report(entry as YamlNode, join(at, index), "platform-control", `expected ${like}`);
+      } else if (ids.includes(value)) {
+        checker.report(entry as YamlNode, join(at, index), "duplicate", `"${value}" is listed twice`);
+      } else ids.push(value);
+    });
+    if (ids.length > 0) platforms[platform] = ids;
+  }
+  return Object.keys(platforms).length > 0 ? platforms : undefined;
 }
 
 const isSeqEmpty = (node: YamlNode): boolean => !!node && "items" in node && (node.items as unknown[]).length === 0;

@@ -48,6 +48,11 @@ export interface CollectContext {
 export interface ResourceHistory {
   /** The newest item seen for the resource in the period. */
   latest: EvidenceItem;
+  /**
+   * The oldest item seen for the resource in the period: what the first snapshot could see, from which a judge tells
+   * per source from when its history is visible (see RotationRule.visibleFrom).
+   */
+  first: EvidenceItem;
   /** Event dates (rotations) gathered from every snapshot, sorted, unique, ISO 8601. */
   dates: string[];
   /** Days of the period on which a complete snapshot observed the resource. */
@@ -56,6 +61,8 @@ export interface ResourceHistory {
   daysCovered: string[];
   /** Every day of the period up to the package's through date. */
   periodDays: string[];
+  /** Days of the period on which a complete snapshot judged the resource `fail`. */
+  failDays: string[];
 }
 
 export interface PeriodJudge<P> {

@@ -16,6 +16,8 @@ export interface ControlResult {
   title: string;
   description?: string;
   status: ControlStatus;
+  /** Every status that holds, worst first: a control with failures and unread days is deficient and incomplete. */
+  statuses: ControlStatus[];
   reason: string;
   collectors: { id: string; title: string; params: Record<string, unknown>; permissions: string[] }[];
   counts: StatusCounts & { population: number };

@@ -67,6 +67,8 @@ export interface VerifyReport {
   snapshots: number;
   bytes: number;
   signature: SignatureState;
+  /** Set when the package is unsigned: what its hashes can and cannot show, and what would make it tamper-evident. */
+  warning?: string;
   problems: Problem[];
 }
 
@@ -171,6 +173,7 @@ export async function verifyPackage(
     problems.push({ file: path, kind: "unlisted", detail: "in the package folder but not in the manifest" });
   }
   report.signature = await signatureState(source, manifest, problems, options);
+  if (report.signature.state === "unsigned") report.warning = unsignedWarning(source.location);
   if (report.signature.state === "unsigned" && options.requireSignature) {
     problems.push({
       file: SIGNATURE_FILE,
@@ -369,6 +372,21 @@ function missing(error: NodeJS.ErrnoException): undefined {
   throw error;
 }
 
+/**
+ * Anyone who can write the store can change a file and rewrite its hash in manifest.json, so hashes alone only
+ * detect accidental change. A manifest signature (store.signingKey) or S3 versions kept under Object Lock (each
+ * listed VersionId must still be the current version, which an s3:// verify checks) is what detects deliberate change.
+ */
+export function unsignedWarning(location: string): string {
+  const versions = location.startsWith("s3://")
+    ? "this s3:// check confirmed each listed S3 VersionId is still the current one, which is tamper-evident only while the bucket's Object Lock keeps every version"
+    : "or keep the package in an S3 bucket under Object Lock and verify its s3:// location, which checks each listed S3 VersionId";
+  return (
+    "WARNING: unsigned package: SHA-256 hashes only detect accidental change (whoever can write the store can rewrite a file and its hash); " +
+    `tamper-evident needs a signing key (store.signingKey, then verify --require-signature) ${location.startsWith("s3://") ? "or Object Lock: " : ""}${versions}`
+  );
+}
+
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 
 export function formatReport(report: VerifyReport): string {
@@ -381,6 +399,7 @@ export function formatReport(report: VerifyReport): string {
       : `${signature.state} (${signature.algorithm}, key ${signature.keyArn}, ${signature.fingerprint ?? "?"}` +
         `${signature.kms ? `; kms:Verify ${signature.kms}` : "; offline only"})`;
   const lines = [
+    ...(report.warning ? [report.warning] : []),
     `${report.location}: ${what} ${report.ok ? "INTACT" : `NOT INTACT: ${report.problems.length} problem${report.problems.length === 1 ? "" : "s"}`}`,
     `  checked ${count(report.files, "package file")} and ${count(report.snapshots, "snapshot file")}, ${mb} MiB, SHA-256 each`,
     `  signature: ${signed}${signature.detail && signature.state === "valid" ? ` [${signature.detail}]` : ""}`,

@@ -95,7 +95,15 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
   const judge = state.latestUse?.period;
   let period: PeriodVerdict = judge
     ? judge.judge(
-        { latest, dates: [...state.dates].sort(), daysObserved: observedDays, daysCovered: coveredDays, periodDays: input.history.days },
+        {
+          latest,
+          first: state.first,
+          dates: [...state.dates].sort(),
+          daysObserved: observedDays,
+          daysCovered: coveredDays,
+          periodDays: input.history.days,
+          failDays: state.failDays,
+        },
         input.period,
         input.through,
       )
@@ -150,20 +158,23 @@ function controlResult(
     [...history.covered.values()].find((coverage) => coverage.collector === use.use && coverage.controlIds.includes(control.id)),
   );
   const missing = history.days.filter((_, index) => uses.some((coverage) => coverage?.days[index] !== 1));
-  const status: ControlStatus = counts.fail > 0 ? "deficient" : counts.error > 0 || missing.length > 0 ? "incomplete" : "effective";
+  const unread = counts.error > 0 ? `${counts.error} resource${counts.error === 1 ? "" : "s"} could not be read` : undefined;
+  const uncovered = missing.length > 0 ? `${missing.length} of ${history.days.length} days have no complete snapshot` : undefined;
+  const statuses: ControlStatus[] = [
+    ...(counts.fail > 0 ? (["deficient"] as const) : []),
+    ...(unread || uncovered ? (["incomplete"] as const) : []),
+  ];
+  const status: ControlStatus = statuses[0] ?? "effective";
   const reason =
-    status === "deficient"
-      ? `${counts.fail} of ${counts.population} resources failed`
-      : counts.error > 0
-        ? `${counts.error} resource${counts.error === 1 ? "" : "s"} could not be read`
-        : missing.length > 0
-          ? `${missing.length} of ${history.days.length} days have no complete snapshot`
-          : `every resource passed, was excepted or not applicable on all ${history.days.length} days`;
+    statuses.length > 0
+      ? [counts.fail > 0 ? `${counts.fail} of ${counts.population} resources failed` : undefined, unread, uncovered].filter((part) => part !== undefined).join("; ")
+      : `every resource passed, was excepted or not applicable on all ${history.days.length} days`;
   return {
     id: control.id,
     title: control.title,
     ...(control.description ? { description: control.description } : {}),
     status,
+    statuses: statuses.length > 0 ? statuses : ["effective"],
     reason,
     // The parameters the newest snapshot recorded: what the items were judged against, not today's config.
     collectors: control.collectors.map((use, index) => ({

@@ -12,6 +12,8 @@ import type { SnapshotRecord } from "../core/package-model.js";
 
 export interface ResourceState {
   latest: EvidenceItem;
+  /** The item of the first snapshot in the period that saw the resource. */
+  first: EvidenceItem;
   latestRunId: string;
   /** The collector as the latest snapshot ran it: bound to the parameters that snapshot.json records. */
   latestUse?: BoundCollector;
@@ -82,6 +84,8 @@ export function refuseMisdated(key: string, record: SnapshotRecord): void {
 export interface HistoryOptions {
   /** The registered collector with this id, to bind to the parameters a snapshot recorded. */
   collector(id: string): RegisteredCollector | undefined;
+  /** Called after each snapshot is read: done of total. */
+  progress?: (done: number, total: number) => void;
 }
 
 export async function readHistory(
@@ -100,7 +104,8 @@ export async function readHistory(
   // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
   // same collector in the same account and region supersedes them, so a clean re-run clears them.
   const enumerationErrors = new Map<string, { region: string; key: string }[]>();
-  for (const snapshot of snapshots) {
+  for (const [read, snapshot] of snapshots.entries()) {
+    options.progress?.(read, snapshots.length);
     const index = dayIndex.get(snapshot.day) as number;
     const bound = new Map<string, BoundCollector>();
     for (const use of snapshot.collectors) {
@@ -134,6 +139,7 @@ export async function readHistory(
       }
     }
   }
+  options.progress?.(snapshots.length, snapshots.length);
   return { days, snapshots, records, covered, resources };
 }
 
@@ -161,6 +167,7 @@ function absorb(
   if (!state) {
     state = {
       latest: item,
+      first: item,
       latestRunId: snapshot.runId,
       observed: new Uint8Array(dayCount),
       failDays: [],

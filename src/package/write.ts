@@ -19,6 +19,8 @@ export interface WriteOptions {
   signal?: AbortSignal;
   hooks?: PhaseHook;
   log?: Logger;
+  /** Hears each format as its rendering starts (done of total formats). */
+  progress?: (format: string, done: number, total: number) => void;
 }
 
 export interface WrittenPackage {
@@ -28,7 +30,7 @@ export interface WrittenPackage {
 }
 
 
-const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf" };
+const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
 export async function writePackage(pkg: EvidencePackage, store: Store, formats: readonly Format[], options: WriteOptions = {}): Promise<WrittenPackage> {
@@ -62,8 +64,10 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     },
   };
   try {
-    for (const renderer of renderersFor(formats)) {
+    const renderers = renderersFor(formats);
+    for (const [done, renderer] of renderers.entries()) {
       stopIfAborted(options.signal);
+      options.progress?.(renderer.format, done, renderers.length);
       await renderer.render(pkg, target);
     }
     await options.hooks?.("package.writing");

@@ -50,6 +50,49 @@ async function all<T>(api: ApiClient, path: string, query: Record<string, string
   return found;
 }
 
+function client(settings: DrataSettings, log: Logger): ApiClient {
+  return new ApiClient({
+    baseUrl: settings.baseUrl,
+    log,
+    secrets: () => [settings.apiKey],
+    authorization: async () => `Bearer ${settings.apiKey}`,
+  });
+}
+
+interface RequirementControl {
+  id: number;
+  code: string;
+}
+interface Requirement {
+  id: number;
+  code: string;
+  name: string;
+  controls?: RequirementControl[];
+}
+
+/**
+ * `publish --to drata --list-controls`: the workspace's SOC 2 framework (drata-frameworks-api-openapi.yml,
+ * FrameworkResponsePublicV2Dto.tag SOC_2), its requirements with `expand[]=controls` (at most 10 each), and the full
+ * `…/requirements/{id}/controls` list for any requirement that hit that cap.
+ */
+export async function listDrataControls(settings: DrataSettings, log: Logger): Promise<string[]> {
+  const api = client(settings, log);
+  const workspace = `/workspaces/${encodeURIComponent(settings.workspaceId)}`;
+  const frameworks = await all<{ id: number; tag: string; name: string }>(api, `${workspace}/frameworks`);
+  const soc2 = frameworks.find((framework) => framework.tag === "SOC_2");
+  if (!soc2) throw new PublishError(`workspace ${settings.workspaceId} has no SOC 2 framework (tag SOC_2)`);
+  const base = `${workspace}/frameworks/${soc2.id}/requirements`;
+  const lines = [`Drata ${soc2.name} controls (put the code in controls.yaml platforms.drata):`];
+  for (const requirement of await all<Requirement>(api, base, { "expand[]": "controls" })) {
+    const controls =
+      (requirement.controls?.length ?? 0) >= 10
+        ? await all<RequirementControl>(api, `${base}/${requirement.id}/controls`)
+        : (requirement.controls ?? []);
+    for (const control of controls) lines.push(`  ${requirement.code}\t${control.code}\t${control.id}\t${requirement.name}`);
+  }
+  return lines;
+}
+
 export async function publishToDrata(
   source: PackageFolder,
   settings: DrataSettings,
@@ -57,12 +100,7 @@ export async function publishToDrata(
 ): Promise<PublishOutcome> {
   const manifest = await source.json<DrataManifest>("drata/drata.json");
   if (manifest.platform !== "drata") throw new PublishError("drata/drata.json is not a Drata manifest");
-  const api = new ApiClient({
-    baseUrl: settings.baseUrl,
-    log,
-    secrets: () => [settings.apiKey],
-    authorization: async () => `Bearer ${settings.apiKey}`,
-  });
+  const api = client(settings, log);
   const workspace = `/workspaces/${encodeURIComponent(settings.workspaceId)}`;
   const outcome: PublishOutcome = { actions: [], skipped: [] };
   const controlIds = new Map<string, number>();

@@ -1,8 +1,8 @@
 // publish --to vanta: uploads each control's PDF to its Vanta document and syncs the custom-resource population.
 // Idempotent: an upload whose file name (control, period, run) is already on the document is skipped, and the
 // resource sync is a full-state PUT, so sending it again changes nothing.
-import type { VantaDocument, VantaManifest } from "../../reports/vanta.js";
-import { VANTA_DOCUMENT_SCOPES, VANTA_RESOURCE_SCOPES } from "../../reports/vanta.js";
+import type { VantaCustomResource, VantaDocument, VantaManifest } from "../../reports/vanta.js";
+import { RESOURCE_SYNC_REFUSED, tagValue, VANTA_DOCUMENT_SCOPES, VANTA_RESOURCE_SCOPES } from "../../reports/vanta.js";
 import type { Logger } from "../core/log.js";
 import { ApiClient, PublishError } from "./http.js";
 import type { PackageFolder } from "./package-folder.js";
@@ -16,8 +16,16 @@ export interface VantaSettings {
   resourcesClientSecret: string;
   /** The CustomResource type id from the Developer Console; without it the resource sync is skipped. */
   resourceId?: string;
+  /** The `secret` resource's id from the Developer Console; without it the secret sync is skipped. */
+  secretResourceId?: string;
   /** Vanta document id per control id; otherwise found by title, or created. */
   documentIds: Record<string, string>;
+  /** Vanta control ids per control id (controls.yaml `platforms.vanta`): each document is linked to them. */
+  controlIds: Record<string, string[]>;
+  /** An https base under which the package folder is served: the resources' externalUrl for a local store. */
+  evidenceBaseUrl?: string;
+  /** The tag whose value is a secret's owner (default: the manifest's, `owner`). */
+  ownerTag?: string;
 }
 
 export interface PublishOutcome {
@@ -101,6 +109,7 @@ async function documentIdFor(
     method: "POST",
     path: "/v1/documents",
     json: document.createDocument,
+    expect: [201],
   });
   known.set(document.documentTitle, body.id);
   outcome.actions.push(`created Vanta document "${document.documentTitle}" (${body.id})`);
@@ -108,11 +117,11 @@ async function documentIdFor(
 }
 
 async function uploaded(api: ApiClient, documentId: string, fileName: string): Promise<boolean> {
-  for await (const upload of pages<{ fileName: string | null }>(
+  for await (const upload of pages<{ fileName: string | null; deletionDate: string | null }>(
     api,
     `/v1/documents/${encodeURIComponent(documentId)}/uploads`,
   )) {
-    if (upload.fileName === fileName) return true;
+    if (upload.fileName === fileName && upload.deletionDate === null) return true;
   }
   return false;
 }
@@ -132,6 +141,7 @@ export async function publishToVanta(
     const documentId = await documentIdFor(api.documents, document, settings, known, outcome);
     const { fileName, mimeType } = document.upload.fields.file;
     const path = `/v1/documents/${encodeURIComponent(documentId)}/uploads`;
+    await linkControls(api.documents, documentId, settings.controlIds[document.controlId] ?? [], outcome, document.controlId);
     if (await uploaded(api.documents, documentId, fileName)) {
       outcome.skipped.push(`${document.controlId}: ${fileName} is already on document ${documentId}`);
       continue;
@@ -144,30 +154,116 @@ export async function publishToVanta(
       method: "POST",
       path,
       form,
-      expect: [200, 201],
+      expect: [201],
       landed: () => uploaded(api.documents, documentId, fileName),
     });
+    // SubmitDocumentCollection: no request body, 204 No content.
     await api.documents.request({
       method: "POST",
       path: `/v1/documents/${encodeURIComponent(documentId)}/submit`,
-      expect: [200, 201, 204],
+      expect: [204],
     });
     outcome.actions.push(`${document.controlId}: uploaded ${fileName} to document ${documentId}`);
   }
-  const { resources } = manifest.customResources;
-  if (!settings.resourceId) {
-    outcome.skipped.push(
-      `custom resources (${resources.length}): VANTA_RESOURCE_ID is not set; create a CustomResource type with vanta.json's customPropertiesSchema and set its id`,
-    );
+  const url = externalUrl(manifest, settings);
+  if (!url) {
+    outcome.skipped.push(`resource sync: ${manifest.resourceSync.refused ?? RESOURCE_SYNC_REFUSED}`);
     return outcome;
   }
-  // The sync replaces every record of the type: the whole population goes in this one request.
-  await api.resources().request({
-    method: "PUT",
-    path: "/v1/resources/custom_resource",
-    json: { resourceId: settings.resourceId, resources },
-    expect: [200, 201, 202, 204],
-  });
-  outcome.actions.push(`synced ${resources.length} custom resources to resource type ${settings.resourceId}`);
+  const withUrl = <T extends VantaCustomResource>(resource: T): T => ({ ...resource, externalUrl: url });
+  const resources = manifest.customResources.resources.map(withUrl);
+  if (!settings.resourceId) {
+    outcome.skipped.push(
+      `custom resources (${resources.length}): VANTA_RESOURCE_ID is not set; create a CustomResource type in the Developer Console and set its id`,
+    );
+  } else {
+    // The sync replaces every record of the type: the whole population goes in this one request.
+    await api.resources().request({
+      method: "PUT",
+      path: "/v1/resources/custom_resource",
+      json: { resourceId: settings.resourceId, resources },
+      expect: [200],
+    });
+    outcome.actions.push(`synced ${resources.length} custom resources to resource type ${settings.resourceId}`);
+  }
+  const ownerTag = settings.ownerTag ?? manifest.secrets.ownerTag;
+  const secrets = manifest.secrets.resources.map((secret) => ({
+    ...withUrl(secret),
+    owner: tagValue(manifest.secrets.tags[secret.uniqueId] ?? {}, ownerTag),
+  }));
+  if (!settings.secretResourceId) {
+    outcome.skipped.push(`secrets (${secrets.length}): VANTA_SECRET_RESOURCE_ID is not set`);
+  } else {
+    await api.resources().request({
+      method: "PUT",
+      path: "/v1/resources/secret",
+      json: { resourceId: settings.secretResourceId, resources: secrets },
+      expect: [200],
+    });
+    const unowned = secrets.filter((secret) => !secret.owner).length;
+    outcome.actions.push(
+      `synced ${secrets.length} secrets to resource type ${settings.secretResourceId}${unowned ? ` (${unowned} without a "${ownerTag}" tag, sent with no owner)` : ""}`,
+    );
+  }
   return outcome;
+}
+
+/** The resources' HTTPS link: the package's own (S3 console) or the configured base URL + the evidence key. */
+function externalUrl(manifest: VantaManifest, settings: VantaSettings): string | undefined {
+  if (settings.evidenceBaseUrl) {
+    const base = settings.evidenceBaseUrl.endsWith("/") ? settings.evidenceBaseUrl : `${settings.evidenceBaseUrl}/`;
+    return new URL(manifest.resourceSync.evidenceKey, base).href;
+  }
+  const url = manifest.resourceSync.externalUrl;
+  return url?.startsWith("https://") ? url : undefined;
+}
+
+/** Links a document to each mapped Vanta control it is not linked to yet (ListControlsForDocument first). */
+async function linkControls(
+  api: ApiClient,
+  documentId: string,
+  controlIds: readonly string[],
+  outcome: PublishOutcome,
+  controlId: string,
+): Promise<void> {
+  if (controlIds.length === 0) return;
+  const linked = new Set<string>();
+  for await (const control of pages<{ id: string }>(api, `/v1/documents/${encodeURIComponent(documentId)}/controls`))
+    linked.add(control.id);
+  for (const id of controlIds) {
+    if (linked.has(id)) {
+      outcome.skipped.push(`${controlId}: document ${documentId} is already linked to Vanta control ${id}`);
+      continue;
+    }
+    // AddControlDocumentMappingInput: { documentId } only (additionalProperties: false).
+    await api.request({
+      method: "POST",
+      path: `/v1/controls/${encodeURIComponent(id)}/add-document-to-control`,
+      json: { documentId },
+      expect: [200],
+    });
+    outcome.actions.push(`${controlId}: linked document ${documentId} to Vanta control ${id}`);
+  }
+}
+
+interface FrameworkDetail {
+  requirementCategories: {
+    requirements: { id: string; name: string; controls: { id: string; externalId: string | null; name: string }[] }[];
+  }[];
+}
+
+/** `publish --to vanta --list-controls`: GET /v1/frameworks/{frameworkId} (FrameworkDetail), requirement → controls. */
+export async function listVantaControls(settings: VantaSettings, log: Logger, frameworkId = "soc2"): Promise<string[]> {
+  const api = tokens(settings, log).documents;
+  const { body } = await api.request<FrameworkDetail>({
+    method: "GET",
+    path: `/v1/frameworks/${encodeURIComponent(frameworkId)}`,
+    expect: [200],
+  });
+  const lines = [`Vanta ${frameworkId} controls (put the control id in controls.yaml platforms.vanta):`];
+  for (const category of body.requirementCategories)
+    for (const requirement of category.requirements)
+      for (const control of requirement.controls)
+        lines.push(`  ${requirement.id}\t${control.id}\t${control.externalId ?? ""}\t${control.name}`);
+  return lines;
 }

@@ -3,7 +3,8 @@ import { judgeStoreTransport } from "./store-transport.js";
 import { findCollector } from "../../collectors/index.js";
 import type { Format } from "../../reports/renderer.js";
 import { AwsClients, emulatorEndpoint } from "../aws/clients.js";
-import { QuotaLimiter } from "../aws/rate-limiter.js";
+import { CallLedger, isThrottle } from "../aws/ledger.js";
+import { AdaptiveLimiter } from "../aws/rate-limiter.js";
 import type { ControlsConfig } from "../config/types.js";
 import { ExceptionBook } from "../config/exceptions.js";
 import type { Logger } from "../core/log.js";
@@ -30,8 +31,10 @@ export interface JobOptions {
   regions?: string[];
   controls?: string[];
   concurrency?: number;
-  /** Share of each AWS quota the tool allows itself (0-1]. */
+  /** Ceiling of each AWS quota bucket as a share of its published rate (default 1: start at the full rate). */
   quotaShare?: number;
+  /** Epoch ms after which a throttled call is not retried again (its item says the deadline stopped it). */
+  deadline?: number;
   signal?: AbortSignal;
   /** Collect one slice of a run that several processes share (`--shard i/n --run-id R`). */
   shard?: Shard;
@@ -58,7 +61,9 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     callerAccount: caller.account,
     partition: caller.partition,
     ...(config.scope.assumeRole ? { assumeRole: config.scope.assumeRole } : {}),
-    limiter: new QuotaLimiter(options.quotaShare ?? 0.5),
+    limiter: new AdaptiveLimiter(options.quotaShare ?? 1),
+    ledger: new CallLedger((call) => log.event("debug", "aws.call", { ...call, throttled: isThrottle(call.outcome) })),
+    ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   clients.ledger.record({ service: "sts", operation: "GetCallerIdentity", account: caller.account, region: home, outcome: "ok" });
@@ -135,6 +140,7 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
   const through = today < period.end ? today : period.end;
   const history = await readHistory(options.store, period, through, {
     collector: findCollector,
+    progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
   });
   const notes: string[] = [];
   if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
@@ -156,6 +162,7 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     log: options.log,
+    progress: (format, done, total) => options.log.event("debug", "package.render", { format, done, total }),
   });
   options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
   return { pkg, written };

@@ -158,6 +158,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
     });
     population.enumerated += 1;
     if (item.status === "error") population.errors += 1;
+    run.log.event("debug", "collector.item", { collector: item.collector, account: item.account, region: item.region, status: item.status });
     await sink(item);
   };
   try {

@@ -109,6 +109,8 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     await input.store.put(`${prefix}${recordName}`, JSON.stringify(record, null, 2), "application/json");
     return record;
   } finally {
+    // An abandoned run (SIGTERM, a failed store) leaves writes pending: destroying the stream fails them with
+    // ERR_STREAM_DESTROYED, heard by each stream's error listener above (unheard it would crash instead of exit 3).
     for (const stream of streams.values()) stream.destroy();
     await rm(workdir, { recursive: true, force: true });
   }

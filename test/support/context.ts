@@ -15,6 +15,8 @@ export interface TestContextOptions {
   evidenceBucket?: string;
   period?: CollectContext["period"];
   maxAttempts?: number;
+  /** Epoch ms after which a throttled call is not retried (the item says RunDeadlineExceeded). */
+  deadline?: number;
 }
 
 /** Points the SDK's default credential chain and endpoint at the emulator for this process. */
@@ -43,6 +45,7 @@ export function testContext(
       partition: "aws",
       assumeRole: "soc2-evidence-reader",
       maxAttempts: options.maxAttempts ?? 3,
+      ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     }),
     now: () => now,
     log: silentLogger,

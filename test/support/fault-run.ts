@@ -59,6 +59,8 @@ export interface RunOptions {
   store: Store;
   now?: () => Date;
   signal?: AbortSignal;
+  /** Epoch ms after which a throttled call is not retried again. */
+  deadline?: number;
   /** Log events (the JSON lines the CLI would print) land here. */
   events?: Record<string, unknown>[];
   /** Default: today..today, one day, so a complete, clean run is `effective`. */
@@ -76,7 +78,7 @@ export function runCollect(options: RunOptions): Promise<PackageResult> {
   const events = options.events ?? [];
   const log = createLogger({ json: true, quiet: false, write: (line) => events.push(JSON.parse(line)) });
   return collectJob(
-    { config, store: options.store, log, now, ...(options.signal ? { signal: options.signal } : {}) },
+    { config, store: options.store, log, now, ...(options.signal ? { signal: options.signal } : {}), ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) },
     parsePeriod(options.period ?? `${today}..${today}`, start),
     options.formats ?? ["json"],
   );

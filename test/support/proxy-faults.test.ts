@@ -5,7 +5,8 @@ import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, clientConfig, useEmulator } from "./emulator.js";
-import { TokenBucket, type FaultRule } from "./proxy-faults.js";
+import { Faults, TokenBucket, type FaultRule } from "./proxy-faults.js";
+import type { CallInfo } from "./proxy-identify.js";
 
 const emulator = useEmulator();
 const tool = (region = "us-east-1", maxAttempts = 1) => ({
@@ -152,5 +153,36 @@ describe("TokenBucket", () => {
     expect(takes(2)).toEqual([true, false]);
     now = 60_000;
     expect(takes(4)).toEqual([true, true, true, false]);
+  });
+});
+
+describe("hold", () => {
+  const call = (operation: string) => ({ service: "kms", operation, region: "us-east-1", account: "123456789012" }) as CallInfo;
+  const settled = async (promise: Promise<unknown>) => {
+    let done = false;
+    void promise.then(() => (done = true));
+    // Two turns of the microtask queue: a promise that could settle has.
+    await Promise.resolve();
+    await Promise.resolve();
+    return done;
+  };
+
+  it("keeps matching calls waiting until released, lets others through, and releases on clear", async () => {
+    const faults = new Faults();
+    const hold = faults.hold({ service: "kms", operation: "DescribeKey" });
+    const held = faults.decide(call("DescribeKey"));
+    await hold.arrived();
+    expect(hold.waiting()).toBe(1);
+    expect(await settled(held)).toBe(false);
+    expect(await faults.decide(call("ListKeys"))).toBeUndefined();
+    hold.release();
+    expect(await held).toBeUndefined();
+    expect(await faults.decide(call("DescribeKey"))).toBeUndefined();
+
+    const again = faults.hold({ service: "kms" });
+    const waiting = faults.decide(call("ListKeys"));
+    await again.arrived();
+    faults.clear();
+    expect(await waiting).toBeUndefined();
   });
 });

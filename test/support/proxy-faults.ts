@@ -24,6 +24,51 @@ export interface FaultRule {
   message?: string;
 }
 
+/** Selectors of the calls a hold keeps waiting at the proxy (each one left out matches every call). */
+export type HoldRule = Pick<FaultRule, "service" | "operation" | "account" | "region">;
+
+/** Calls held at the proxy until release(): a test decides when they are in flight, with no timing involved. */
+export interface Hold {
+  /** Resolves once `count` matching calls are waiting. */
+  arrived(count?: number): Promise<void>;
+  /** How many calls are waiting now. */
+  waiting(): number;
+  /** Lets every held call, and every later one, through. */
+  release(): void;
+}
+
+class Gate implements Hold {
+  private opened = false;
+  private readonly openers: (() => void)[] = [];
+  private readonly watchers: { count: number; resolve: () => void }[] = [];
+
+  constructor(readonly rule: HoldRule) {}
+
+  async pass(): Promise<void> {
+    if (this.opened) return;
+    const passed = new Promise<void>((resolve) => this.openers.push(resolve));
+    for (const watcher of this.watchers.filter((w) => this.openers.length >= w.count)) {
+      this.watchers.splice(this.watchers.indexOf(watcher), 1);
+      watcher.resolve();
+    }
+    await passed;
+  }
+
+  arrived(count = 1): Promise<void> {
+    if (this.openers.length >= count) return Promise.resolve();
+    return new Promise((resolve) => this.watchers.push({ count, resolve }));
+  }
+
+  waiting(): number {
+    return this.opened ? 0 : this.openers.length;
+  }
+
+  release(): void {
+    this.opened = true;
+    for (const open of this.openers.splice(0)) open();
+  }
+}
+
 export interface QuotaRule {
   service: string;
   /** Several operations in one array share one bucket (CloudTrail's Describe/Get/List calls). */
@@ -77,6 +122,7 @@ interface ActiveQuota {
 export class Faults {
   private rules: ActiveRule[] = [];
   private quotas: ActiveQuota[] = [];
+  private holds: Gate[] = [];
 
   constructor(private readonly random: () => number = Math.random) {}
 
@@ -99,13 +145,22 @@ export class Faults {
     });
   }
 
+  /** Holds matching calls until the returned hold is released (or the faults are cleared). */
+  hold(rule: HoldRule): Hold {
+    const gate = new Gate(rule);
+    this.holds.push(gate);
+    return gate;
+  }
+
   clear(): void {
     this.rules = [];
     this.quotas = [];
+    for (const gate of this.holds.splice(0)) gate.release();
   }
 
   /** Waits out any injected latency, then says whether the call is refused, and how. */
   async decide(call: CallInfo): Promise<FaultOutcome | undefined> {
+    for (const gate of this.holds) if (selects(gate.rule, call)) await gate.pass();
     let delay = 0;
     for (const rule of this.rules) {
       if (rule.kind === "latency" && this.fires(rule, call)) {
@@ -132,17 +187,18 @@ export class Faults {
   }
 
   private fires(rule: ActiveRule, call: CallInfo): boolean {
-    const matches =
-      (rule.service === undefined || rule.service === call.service) &&
-      (rule.operation === undefined || rule.operation === call.operation) &&
-      (rule.account === undefined || rule.account === call.account) &&
-      (rule.region === undefined || rule.region === call.region);
-    if (!matches || (rule.times !== undefined && rule.hits >= rule.times)) return false;
+    if (!selects(rule, call) || (rule.times !== undefined && rule.hits >= rule.times)) return false;
     if (rule.rate !== undefined && this.random() >= rule.rate) return false;
     rule.hits += 1;
     return true;
   }
 }
+
+const selects = (rule: HoldRule, call: CallInfo): boolean =>
+  (rule.service === undefined || rule.service === call.service) &&
+  (rule.operation === undefined || rule.operation === call.operation) &&
+  (rule.account === undefined || rule.account === call.account) &&
+  (rule.region === undefined || rule.region === call.region);
 
 function denied(call: CallInfo, message?: string): Reply {
   const action = `${call.service}:${call.operation}`;

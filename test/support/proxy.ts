@@ -3,7 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dateFormatOf, errorReply, withWireDates, type Reply } from "./aws-protocol.js";
 import { MotoFixes, type FixContext } from "./moto-fixes.js";
-import { Faults, type FaultRule, type QuotaRule } from "./proxy-faults.js";
+import { Faults, type FaultRule, type Hold, type HoldRule, type QuotaRule } from "./proxy-faults.js";
 import { DEFAULT_ACCOUNT, identify, type CallInfo } from "./proxy-identify.js";
 import { AccessAnalyzerService, type AccessAnalyzerSeed } from "./served-access-analyzer.js";
 import { MotoUpstream, parseJson, readAll, requestIdOf, type Streamed } from "./proxy-upstream.js";
@@ -102,6 +102,11 @@ export class TestProxy {
 
   inject(rule: FaultRule): void {
     this.faults.inject(rule);
+  }
+
+  /** Keeps matching calls waiting here until the hold is released: "in flight" without a latency to outlast. */
+  hold(rule: HoldRule): Hold {
+    return this.faults.hold(rule);
   }
 
   quota(rule: QuotaRule): void {

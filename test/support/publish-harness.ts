@@ -1,6 +1,6 @@
 // The publish tests' world: a package written to a temporary local store, the platform stand-in, the
 // environment publish reads (restored afterwards), and stdout/stderr captured so tests can look for secrets.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, vi } from "vitest";
@@ -15,11 +15,35 @@ import { startPlatformStandIn, type StandIn } from "./platform-stand-in.js";
 
 export const NOW = () => new Date("2026-08-20T09:00:00Z");
 export const SECRETS = { vanta: "vanta-secret-7Qk2Lw9Xp4", drata: "drata-key-R8m3Nc6Vt1" };
-const CONTROL_CODES = { "CC6.1": ["DCF-37", "DCF-38"], "CC6.3": "DCF-12" };
+/** controls.yaml `platforms` of the test config: what publish links each control's evidence to. */
+export const MAPPING = {
+  "CC6.1": { vanta: ["crypto-key-rotation", "crypto-secrets"], drata: ["DCF-37", "DCF-38"] },
+  "CC6.3": { vanta: ["access-review"], drata: ["DCF-12"] },
+};
+export const EVIDENCE_BASE = "https://evidence.example.com/soc2/";
+export const VANTA_CONTROLS = [
+  { id: "crypto-key-rotation", externalId: "CRY-104", name: "Keys rotate", requirement: "CC6.1" },
+  { id: "crypto-secrets", externalId: "CRY-105", name: "Secrets rotate", requirement: "CC6.1" },
+  { id: "access-review", externalId: "IAC-12", name: "Access reviewed", requirement: "CC6.3" },
+  { id: "logging", externalId: "LOG-1", name: "Logs kept", requirement: "CC7.2" },
+];
+
+/** The shipped controls.yaml with the test mapping in place of its sample one. */
+async function configWithMapping(path: string): Promise<void> {
+  const shipped = await readFile(new URL("../../controls.yaml", import.meta.url), "utf8");
+  let text = shipped.replace(/^ {4}platforms:.*\n/gm, "");
+  for (const [control, platforms] of Object.entries(MAPPING))
+    text = text.replace(
+      new RegExp(`(  - id: ${control.replace(".", "\\.")}\\n    title: .*\\n)`),
+      `$1    platforms: { vanta: [${platforms.vanta.join(", ")}], drata: [${platforms.drata.join(", ")}] }\n`,
+    );
+  await writeFile(path, text);
+}
 const ENV_NAMES = [
   "VANTA_CLIENT_ID",
   "VANTA_CLIENT_SECRET",
   "VANTA_RESOURCE_ID",
+  "VANTA_SECRET_RESOURCE_ID",
   "VANTA_DOCUMENT_IDS",
   "VANTA_API_URL",
   "DRATA_API_KEY",
@@ -31,6 +55,7 @@ const ENV_NAMES = [
 ];
 
 export let folder: string;
+export let config: string;
 export let root: string;
 export let standIn: StandIn;
 export let output: string[];
@@ -42,8 +67,9 @@ export async function packageOf(pkg: EvidencePackage): Promise<string> {
   return join(store.location, written.prefix);
 }
 
+/** publish as the CLI runs it, with the test controls.yaml (its platform mapping) unless a test names another. */
 export async function publish(...args: string[]): Promise<number> {
-  return main(["publish", ...args], NOW);
+  return main(["publish", ...args, ...(args.includes("--config") ? [] : ["--config", config])], NOW);
 }
 
 export const uploads = () => [...standIn.vanta.documents.values()].flatMap((document) => document.uploads);
@@ -55,11 +81,15 @@ export function usePublishHarness(): void {
   beforeEach(async () => {
     root = await mkdtemp(join(tmpdir(), "soc2-publish-"));
     folder = await packageOf(syntheticPackage({ items: 60 }));
+    config = join(root, "mapped-controls.yaml");
+    await configWithMapping(config);
     standIn = await startPlatformStandIn({
       vanta: {
         clientId: "vanta-client-id",
         clientSecret: SECRETS.vanta,
         resourceIds: ["custom-resource-type-1"],
+        secretResourceIds: ["secret-type-1"],
+        controls: VANTA_CONTROLS,
         documents: [
           { id: "access-reviews", title: "Proof of completed access review" },
           { id: "keys-doc", title: "SOC 2 CC6.1: Encryption keys rotate" },
@@ -71,6 +101,7 @@ export function usePublishHarness(): void {
         apiKey: SECRETS.drata,
         workspaceId: 7,
         controls: { "DCF-37": 1037, "DCF-38": 1038, "DCF-12": 1012 },
+        requirements: { "CC6.1": ["DCF-37", "DCF-38"], "CC6.3": ["DCF-12"] },
         connectionId: 55,
         resourceId: 66,
         recordSchema: recordSchema(),
@@ -81,13 +112,13 @@ export function usePublishHarness(): void {
       VANTA_CLIENT_ID: "vanta-client-id",
       VANTA_CLIENT_SECRET: SECRETS.vanta,
       VANTA_RESOURCE_ID: "custom-resource-type-1",
+      VANTA_SECRET_RESOURCE_ID: "secret-type-1",
       VANTA_DOCUMENT_IDS: JSON.stringify({ "CC7.2": "logging-doc" }),
       VANTA_API_URL: standIn.vantaUrl,
       DRATA_API_KEY: SECRETS.drata,
       DRATA_WORKSPACE_ID: "7",
       DRATA_CONNECTION_ID: "55",
       DRATA_RESOURCE_ID: "66",
-      DRATA_CONTROL_CODES: JSON.stringify(CONTROL_CODES),
       DRATA_API_URL: standIn.drataUrl,
     });
     output = [];

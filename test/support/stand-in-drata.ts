@@ -10,6 +10,8 @@ export interface DrataOptions {
   controls: Record<string, number>;
   connectionId: number;
   resourceId: number;
+  /** SOC 2 requirement codes with the control codes mapped to them (framework requirements with their controls). */
+  requirements?: Record<string, string[]>;
   /** The JSON Schema the custom resource validates records against. */
   recordSchema: Record<string, unknown>;
 }
@@ -85,6 +87,13 @@ function checkCommon(state: DrataState, body: Record<string, unknown>): void {
   }
 }
 
+/** Every list: `size` is a number from 1 to 500 (pagination of the v2 definitions). */
+function sized(call: Call): void {
+  const size = call.query.get("size");
+  if (size !== null && !(Number.isInteger(Number(size)) && Number(size) >= 1 && Number(size) <= 500))
+    throw new Reject(400, "size must be 1..500");
+}
+
 export function drataRoutes(state: DrataState): Route[] {
   const { options } = state;
   const ws = `/workspaces/${options.workspaceId}`;
@@ -127,7 +136,42 @@ export function drataRoutes(state: DrataState): Route[] {
       const code = decodeURIComponent(match[1] as string);
       const id = options.controls[code];
       if (id === undefined) throw new Reject(404, `no control ${code}`);
-      return { status: 200, body: { id, code, name: code, description: null, isReady: true } };
+      // ControlResponsePublicV2Dto's required properties.
+      const at = "2026-01-01T00:00:00.000Z";
+      return {
+        status: 200,
+        body: { id, name: code, code, slug: null, description: null, question: null, activity: null, archivedAt: null, rationale: null, createdAt: at, updatedAt: at, controlTemplateId: null },
+      };
+    }),
+    route("GET", `${ws}/frameworks`, (call) => {
+      sized(call);
+      const at = "2026-01-01T00:00:00.000Z";
+      return listed([
+        { id: 2, name: "ISO 27001", tag: "ISO27001", slug: "iso-27001", createdAt: at, updatedAt: at },
+        { id: 1, name: "SOC 2", tag: "SOC_2", slug: "soc-2", createdAt: at, updatedAt: at },
+      ]);
+    }),
+    route("GET", `${ws}/frameworks/1/requirements`, (call) => {
+      sized(call);
+      if (call.query.getAll("expand[]").some((value) => !["controls", "customFields", "framework"].includes(value)))
+        throw new Reject(400, "expand[] must be a FrameworkRequirementsExpandEnum value");
+      const expand = call.query.getAll("expand[]").includes("controls");
+      return listed(
+        Object.entries(options.requirements ?? {}).map(([code, controls], index) => ({
+          id: index + 1,
+          code,
+          name: `Requirement ${code}`,
+          ...(expand
+            ? { controls: controls.slice(0, 10).map((control, number) => ({ id: options.controls[control], code: control, isReady: true, controlNumber: number, archivedAt: null })) }
+            : {}),
+        })),
+      );
+    }),
+    route("GET", `${ws}/frameworks/1/requirements/(\\d+)/controls`, (call, match) => {
+      sized(call);
+      const controls = Object.values(options.requirements ?? {})[Number(match[1]) - 1];
+      if (!controls) throw new Reject(404, `no requirement ${match[1]}`);
+      return listed(controls.map((control, number) => ({ id: options.controls[control], code: control, isReady: true, controlNumber: number, archivedAt: null })));
     }),
     route("POST", `${ws}/evidence-files`, (call) => {
       const parts = call.parts();

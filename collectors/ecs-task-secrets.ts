@@ -1,0 +1,128 @@
+// Passes a task definition revision in use whose credentials come through `secrets`, read by the execution role.
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefinition, paginateListClusters, paginateListServices, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import { errorItem } from "../src/core/evidence.js";
+import { CallTrace } from "../src/core/trace.js";
+import { DEFAULT_ALLOW, DEFAULT_NAME_PATTERNS, PatternError, patternSet } from "./credential-patterns.js";
+import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-rules.js";
+import { judgeTaskDefinition, judgeTaskDefinitionPeriod, observedTaskDefinition, plaintextDates, taskDefinitionFacts } from "./ecs-task-secrets.judge.js";
+
+const PER_DEFINITION_CONCURRENCY = 8;
+const TASK_DEFINITION = "AWS::ECS::TaskDefinition";
+/** DescribeServices takes at most 10 services per call (ECS API reference). */
+const SERVICES_PER_CALL = 10;
+
+const params = {
+  namePatterns: {
+    type: "string[]",
+    default: DEFAULT_NAME_PATTERNS,
+    description: "Variable names that hold credentials (globs, case-insensitive, * any characters).",
+  },
+  allow: {
+    type: "string[]",
+    default: DEFAULT_ALLOW,
+    description: "NAME=value globs that are settings, not credentials (MYSQL_ALLOW_EMPTY_PASSWORD=*).",
+  },
+} as const;
+
+export default defineCollector({
+  id: "ecs-task-secrets",
+  title: "ECS task definitions in use inject credentials through secrets, never plaintext environment",
+  docsUrl: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html",
+  criteria: ["CC6.1"],
+  service: "ecs",
+  scope: "region",
+  permissions: [
+    "ecs:ListClusters",
+    "ecs:ListServices",
+    "ecs:DescribeServices",
+    "ecs:ListTaskDefinitionFamilies",
+    "ecs:DescribeTaskDefinition",
+    ...EVENTBRIDGE_RULE_PERMISSIONS,
+  ],
+  params,
+  async *collect(ctx, { namePatterns, allow }) {
+    const expected = { namePatterns, allow, secretsFrom: ["secretsmanager", "ssm"], readBy: "executionRole" };
+    const listing = new CallTrace("ecs", ctx.now);
+    let patterns;
+    try {
+      patterns = patternSet(namePatterns, allow);
+    } catch (error) {
+      if (!(error instanceof PatternError)) throw error;
+      const resource = { arn: `arn:${ctx.partition}:ecs:${ctx.region}:${ctx.account}:task-definition/*`, type: TASK_DEFINITION, name: "configuration" };
+      yield { resource, status: "error", reason: `invalid parameter: ${error.message}`, observed: {}, expected, source: listing.source() };
+      return;
+    }
+    const inUse = await definitionsInUse(ctx, listing);
+    // "api:2", "api" (latest ACTIVE) and the full ARN may name one revision: described first, then merged by ARN.
+    const resolved = new Map<string, { definition: TaskDefinition; usedBy: Set<string>; trace: CallTrace }>();
+    const client = ctx.clients.ecs(ctx.account, ctx.region);
+    for await (const outcome of mapConcurrent(inUse.entries(), PER_DEFINITION_CONCURRENCY, async ([reference, usedBy]) => {
+      const trace = listing.fork();
+      try {
+        const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: reference }));
+        trace.record("DescribeTaskDefinition", described);
+        return { reference, usedBy, trace, definition: described.taskDefinition ?? {} };
+      } catch (error) {
+        return { reference, usedBy, trace, error };
+      }
+    })) {
+      if ("error" in outcome) {
+        const resource = { arn: outcome.reference, type: TASK_DEFINITION, name: outcome.reference.split("/").at(-1) ?? outcome.reference };
+        yield errorItem(resource, outcome.error, outcome.trace, expected);
+        continue;
+      }
+      const arn = String(outcome.definition.taskDefinitionArn);
+      const seen = resolved.get(arn);
+      if (seen) for (const use of outcome.usedBy) seen.usedBy.add(use);
+      else resolved.set(arn, { definition: outcome.definition, usedBy: new Set(outcome.usedBy), trace: outcome.trace });
+    }
+    for (const [arn, { definition, usedBy, trace }] of resolved) {
+      const facts = taskDefinitionFacts(definition, [...usedBy], patterns);
+      const resource = { arn, type: TASK_DEFINITION, name: `${facts.family}:${facts.revision}` };
+      yield { resource, ...judgeTaskDefinition(facts), observed: observedTaskDefinition(facts), expected, source: trace.source() };
+    }
+  },
+  period: { dates: plaintextDates, judge: judgeTaskDefinitionPeriod },
+});
+
+/** Revisions in use, by the reference that names them: services' deployments, scheduled rules' ECS targets, and each family's latest ACTIVE revision. */
+async function definitionsInUse(ctx: CollectContext, listing: CallTrace): Promise<Map<string, Set<string>>> {
+  const client = ctx.clients.ecs(ctx.account, ctx.region);
+  const inUse = new Map<string, Set<string>>();
+  const use = (reference: string | undefined, by: string) => {
+    if (!reference) return;
+    const uses = inUse.get(reference) ?? new Set<string>();
+    uses.add(by);
+    inUse.set(reference, uses);
+  };
+  for await (const clusters of paginateListClusters({ client, pageSize: 100 }, {})) {
+    listing.record("ListClusters", clusters);
+    for (const cluster of clusters.clusterArns ?? []) {
+      for await (const services of paginateListServices({ client, pageSize: 100 }, { cluster })) {
+        listing.record("ListServices", services);
+        const arns = services.serviceArns ?? [];
+        for (let at = 0; at < arns.length; at += SERVICES_PER_CALL) {
+          const described = await client.send(new DescribeServicesCommand({ cluster, services: arns.slice(at, at + SERVICES_PER_CALL) }));
+          listing.record("DescribeServices", described);
+          for (const service of described.services ?? []) {
+            const by = `service:${service.serviceArn}`;
+            use(service.taskDefinition, by);
+            for (const deployment of service.deployments ?? []) use(deployment.taskDefinition, by);
+          }
+        }
+      }
+    }
+  }
+  // Scheduled tasks: an EventBridge rule whose target runs a task definition.
+  for await (const { rule, targets } of rulesWithTargets(ctx, listing)) {
+    for (const target of targets) use(target.EcsParameters?.TaskDefinitionArn, `rule:${rule.Arn}`);
+  }
+  // A family name alone describes its latest ACTIVE revision (DescribeTaskDefinition API reference).
+  for await (const page of paginateListTaskDefinitionFamilies({ client, pageSize: 100 }, { status: "ACTIVE" })) {
+    listing.record("ListTaskDefinitionFamilies", page);
+    for (const family of page.families ?? []) use(family, "latest-active");
+  }
+  return inUse;
+}

@@ -1,0 +1,85 @@
+// Passes when no identity policy reads every secret, every Decrypt of a secrets key goes via Secrets Manager,
+// and no secret's resource policy reaches "*" or a principal outside the organization.
+import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/client-organizations";
+import { CallTrace, awsErrorCode } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import type { ItemDraft } from "../src/core/model.js";
+import { authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
+import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
+
+const params = {
+  trustedAccounts: {
+    type: "string[]",
+    default: [],
+    description: "Accounts a secret may be shared with when Organizations cannot be read (the account itself always may).",
+  },
+} as const;
+
+const item = (resource: ItemDraft["resource"], judged: PolicyVerdict, observed: Record<string, unknown>, trace: CallTrace, region?: string): ItemDraft => ({
+  resource,
+  status: judged.status,
+  reason: judged.reason,
+  observed: { ...observed, findings: judged.findings },
+  expected: { secretReadsScoped: true, decryptViaSecretsManager: true, sharedOnlyInsideOrganization: true },
+  source: trace.source(),
+  ...(region ? { region } : {}),
+});
+
+export default defineCollector({
+  id: "secrets-access-policy",
+  title: "Secret access is scoped: no account-wide reads, Decrypt only via Secrets Manager, no outside sharing",
+  docsUrl: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/auth-and-access.html",
+  criteria: ["CC6.3"],
+  service: "iam",
+  scope: "account",
+  permissions: [
+    "iam:GetAccountAuthorizationDetails",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:GetResourcePolicy",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "organizations:DescribeOrganization",
+    "organizations:ListAccounts",
+  ],
+  params,
+  async *collect(ctx, { trustedAccounts }) {
+    const trace = new CallTrace("iam", ctx.now);
+    const details = await authorizationDetails(ctx, trace);
+    for (const policyId of details.customerPolicies) {
+      const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
+      yield item({ arn: policyId, type: "AWS::IAM::Policy", name: policyId.split(/[/#]/).at(-1) ?? policyId }, judged, { policyId }, trace);
+    }
+    const secrets = await secretsWithPolicies(ctx, trace);
+    const keys = await keysInUse(ctx, secrets, trace);
+    for (const key of keys.values()) {
+      const judged = judgeKey({ ...key, account: ctx.account, identityDocuments: details.documents });
+      yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, trace, key.region);
+    }
+    const trust = await organizationTrust(ctx, trustedAccounts, trace);
+    for (const secret of secrets) {
+      const judged = judgeSecretPolicy(secret.arn, secret.resourcePolicy, secret.resourcePolicyError, trust);
+      const observed = { hasResourcePolicy: secret.resourcePolicy !== undefined, trustSource: trust.organizationId ? "organizations" : "trustedAccounts", getResourcePolicyCalls: secrets.length };
+      yield item({ arn: secret.arn, type: "AWS::SecretsManager::Secret", name: secret.name }, judged, observed, trace, secret.region);
+    }
+  },
+});
+
+/** The organization's accounts, or the account itself plus trustedAccounts when Organizations cannot be read. */
+async function organizationTrust(ctx: CollectContext, trustedAccounts: readonly string[], trace: CallTrace): Promise<Trust> {
+  const fallback = new Set([ctx.account, ...trustedAccounts]);
+  try {
+    const client = ctx.clients.organizations(ctx.account, "us-east-1");
+    const described = await client.send(new DescribeOrganizationCommand({}));
+    trace.record("DescribeOrganization", described);
+    const accounts = new Set(fallback);
+    for await (const page of paginateListAccounts({ client }, {})) {
+      trace.record("ListAccounts", page);
+      for (const account of page.Accounts ?? []) if (account.Id) accounts.add(account.Id);
+    }
+    return { accounts, ...(described.Organization?.Id ? { organizationId: described.Organization.Id } : {}) };
+  } catch (error) {
+    trace.record(undefined, error);
+    ctx.log.warn("secrets-access-policy.organizations-unavailable", { code: awsErrorCode(error) });
+    return { accounts: fallback };
+  }
+}

@@ -1,0 +1,152 @@
+// Passes a secret when everyone who can read it did, everyone who did could, and no read came from an unexpected
+// region or a non-production account; the rows are the quarterly access review (access-review.csv, report.pdf).
+import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
+import { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, paginateListPoliciesForTarget } from "@aws-sdk/client-organizations";
+import { CallTrace, awsErrorCode } from "../src/core/trace.js";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
+import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
+import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
+import { authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
+import { indexPrincipals, judgeReview, reviewSecret, type ReadTally } from "./secrets-access-review.judge.js";
+import { tallyRead } from "./secret-reads.js";
+
+const params = {
+  expectedRegions: { type: "string[]", default: [], description: "Regions reads may come from; empty means the scope regions." },
+  productionEnvironment: { type: "string", default: "prod", description: "First name segment or `environment` tag value that marks a production secret." },
+  nonProductionAccounts: { type: "string[]", default: [], description: "Accounts that must not read production secrets." },
+} as const;
+
+export default defineCollector({
+  id: "secrets-access-review",
+  title: "Quarterly access review: who can read each secret against who did",
+  docsUrl: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/determine-acccess_examine-iam-policies.html",
+  criteria: ["CC6.2", "CC6.3"],
+  service: "iam",
+  scope: "account",
+  permissions: [
+    "iam:GetAccountAuthorizationDetails",
+    "secretsmanager:ListSecrets",
+    "secretsmanager:GetResourcePolicy",
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "organizations:DescribeOrganization",
+    "organizations:ListParents",
+    "organizations:ListPoliciesForTarget",
+    "organizations:DescribePolicy",
+    "ecs:ListTaskDefinitionFamilies",
+    "ecs:DescribeTaskDefinition",
+    "cloudtrail:LookupEvents",
+  ],
+  params,
+  async *collect(ctx, { expectedRegions, productionEnvironment, nonProductionAccounts }) {
+    const trace = new CallTrace("iam", ctx.now);
+    const details = await authorizationDetails(ctx, trace);
+    const secrets = await secretsWithPolicies(ctx, trace);
+    const keys = await keysInUse(ctx, secrets, trace);
+    const organization = await serviceControlPolicies(ctx, trace);
+    const ecsUse = await ecsRoles(ctx, trace);
+    const { reads, window, unavailable } = await secretReads(ctx, trace);
+    const notRead = [
+      ...(organization.scpLevels ? [] : [`service control policies (${organization.error}): not applied, so access may be over-reported`]),
+      ...unavailable.map((region) => `CloudTrail in ${region.region} (${region.code}): reads there are missing`),
+      ...ecsUse.unavailable.map((region) => `ECS task definitions in ${region.region} (${region.code})`),
+    ];
+    const inputs = { account: ctx.account, ...organization, principals: details.principals, documents: details.documents, keys, ecsUse: ecsUse.roles, reads };
+    const index = indexPrincipals(inputs);
+    const reviewParams = { expectedRegions: expectedRegions.length ? expectedRegions : ctx.regions, productionEnvironment, nonProductionAccounts };
+    for (const secret of secrets) {
+      const review = reviewSecret(secret, index, inputs, reviewParams);
+      const key = keys.get(secret.keyArn);
+      const unreadable = [...notRead, ...(secret.resourcePolicyError ? [`resource policy (${secret.resourcePolicyError})`] : []), ...(key?.policyError ? [`key policy of ${secret.keyArn} (${key.policyError})`] : [])];
+      yield {
+        resource: { arn: secret.arn, type: "AWS::SecretsManager::Secret", name: secret.name },
+        region: secret.region,
+        ...judgeReview(review),
+        observed: { keyArn: secret.keyArn, readWindow: window, readWindowNote: `CloudTrail event history keeps ${EVENT_HISTORY_DAYS} days`, evaluated: ["identity policies", "permission boundaries", "resource policy", "key policy", ...(organization.scpLevels ? ["service control policies"] : [])], notRead: unreadable, review },
+        expected: { everyReaderGranted: true, everyGrantUsed: true, expectedRegions: reviewParams.expectedRegions },
+        source: trace.source(),
+      };
+    }
+  },
+});
+
+/** SCPs from the account up to the root, one level each; unreadable outside the management or delegated account. */
+async function serviceControlPolicies(ctx: CollectContext, trace: CallTrace): Promise<{ organizationId?: string; scpLevels?: CompiledStatement[][]; error?: string }> {
+  const client = ctx.clients.organizations(ctx.account, "us-east-1");
+  try {
+    const described = await client.send(new DescribeOrganizationCommand({}));
+    trace.record("DescribeOrganization", described);
+    const levels: CompiledStatement[][] = [];
+    let target = ctx.account;
+    for (let depth = 0; depth < 7 && target; depth += 1) {
+      const level: CompiledStatement[] = [];
+      for await (const page of paginateListPoliciesForTarget({ client }, { TargetId: target, Filter: "SERVICE_CONTROL_POLICY" })) {
+        trace.record("ListPoliciesForTarget", page);
+        for (const summary of page.Policies ?? []) {
+          const policy = await client.send(new DescribePolicyCommand({ PolicyId: summary.Id }));
+          trace.record("DescribePolicy", policy);
+          level.push(...compilePolicy(JSON.parse(policy.Policy?.Content ?? "{}"), "scp", String(summary.Id)));
+        }
+      }
+      levels.unshift(level);
+      if (target.startsWith("r-")) break;
+      const parents = await client.send(new ListParentsCommand({ ChildId: target }));
+      trace.record("ListParents", parents);
+      target = parents.Parents?.[0]?.Id ?? "";
+    }
+    return { ...(described.Organization?.Id ? { organizationId: described.Organization.Id } : {}), scpLevels: levels };
+  } catch (error) {
+    trace.record(undefined, error);
+    return { error: awsErrorCode(error) };
+  }
+}
+
+/** Role ARN -> task definition families using it as task role or execution role (latest active revision). */
+async function ecsRoles(ctx: CollectContext, trace: CallTrace) {
+  const roles = new Map<string, { task: string[]; execution: string[] }>();
+  const unavailable: { region: string; code: string }[] = [];
+  const use = (arn: string | undefined, kind: "task" | "execution", family: string) => {
+    if (!arn) return;
+    const entry = roles.get(arn) ?? { task: [], execution: [] };
+    if (!entry[kind].includes(family)) entry[kind].push(family);
+    roles.set(arn, entry);
+  };
+  for (const region of ctx.regions) {
+    const client = ctx.clients.ecs(ctx.account, region);
+    try {
+      for await (const page of paginateListTaskDefinitionFamilies({ client }, { status: "ACTIVE" })) {
+        trace.record("ListTaskDefinitionFamilies", page);
+        for (const family of page.families ?? []) {
+          const described = await client.send(new DescribeTaskDefinitionCommand({ taskDefinition: family }));
+          trace.record("DescribeTaskDefinition", described);
+          use(described.taskDefinition?.taskRoleArn, "task", family);
+          use(described.taskDefinition?.executionRoleArn, "execution", family);
+        }
+      }
+    } catch (error) {
+      trace.record(undefined, error);
+      unavailable.push({ region, code: awsErrorCode(error) });
+    }
+  }
+  return { roles, unavailable };
+}
+
+/** GetSecretValue events in the period's part of CloudTrail's 90 days, per secret id and principal. */
+async function secretReads(ctx: CollectContext, trace: CallTrace) {
+  const end = ctx.now();
+  const historyStart = end.getTime() - EVENT_HISTORY_DAYS * 86_400_000;
+  const periodStart = ctx.period ? Date.parse(`${ctx.period.start}T00:00:00Z`) : historyStart;
+  const start = new Date(Math.max(historyStart, periodStart));
+  const reads = new Map<string, Map<string, ReadTally>>();
+  const unavailable: { region: string; code: string }[] = [];
+  for (const region of ctx.regions) {
+    try {
+      const client = ctx.clients.cloudTrail(ctx.account, region);
+      for await (const { event } of eventsNamed(client, "GetSecretValue", { start, end }, (page) => trace.record("LookupEvents", page))) tallyRead(reads, event);
+    } catch (error) {
+      trace.record(undefined, error);
+      unavailable.push({ region, code: awsErrorCode(error) });
+    }
+  }
+  return { reads, window: { start: start.toISOString(), end: end.toISOString() }, unavailable };
+}

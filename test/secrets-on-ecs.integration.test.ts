@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import ecsTaskSecrets from "../collectors/ecs-task-secrets.js";
+import secretsEncryption from "../collectors/secrets-encryption.js";
+import secretsHygiene from "../collectors/secrets-hygiene.js";
+import secretsMonitoring from "../collectors/secrets-monitoring.js";
+import type { ItemDraft } from "../src/core/model.js";
+import { collectAll, testContext } from "./support/context.js";
+import { useEmulator } from "./support/emulator.js";
+import { seedSecretsOnEcs } from "./fixtures/secrets-on-ecs.js";
+
+const emulator = useEmulator();
+const REGION = "us-east-1";
+const byName = (items: ItemDraft[]) => new Map(items.map((item) => [item.resource.name, item]));
+
+describe("the Secrets-Manager-on-ECS collectors against the emulator", () => {
+  it("ecs-task-secrets judges every revision in use, by service, schedule and latest ACTIVE, without recording a value", async () => {
+    const now = new Date();
+    const estate = await seedSecretsOnEcs(emulator(), REGION, now);
+    const items = byName(await collectAll(ecsTaskSecrets, testContext(emulator(), { now, region: REGION })));
+
+    expect([...items.keys()].sort()).toEqual(["api:1", "legacy-worker:1", "nightly-report:1"]);
+    expect(items.get("api:1")).toMatchObject({ status: "pass", observed: { usedBy: ["latest-active", expect.stringMatching(/^service:/)], executionRoleArn: expect.any(String) } });
+    expect(items.get("api:1")?.reason).toContain("1 environment file(s) listed, not read");
+    expect(items.get("legacy-worker:1")).toMatchObject({ status: "fail", reason: "plaintext credential in environment: app/DB_PASSWORD (name:*PASSWORD*)" });
+    expect(items.get("nightly-report:1")).toMatchObject({ status: "fail", reason: expect.stringContaining("REPORT_AUTH (value:jwt)"), observed: { usedBy: ["latest-active", expect.stringMatching(/^rule:.*nightly-report$/)] } });
+    const text = JSON.stringify([...items.values()]);
+    for (const value of estate.plaintextValues) expect(text).not.toContain(value);
+    expect(emulator().proxy.count("GetSecretValue") + emulator().proxy.count("BatchGetSecretValue")).toBe(0);
+  });
+
+  it("secrets-encryption passes the secret on a rotating CMK and fails the one on aws/secretsmanager, one key read per key", async () => {
+    const now = new Date();
+    const estate = await seedSecretsOnEcs(emulator(), REGION, now);
+    const items = byName(await collectAll(secretsEncryption, testContext(emulator(), { now, region: REGION })));
+
+    expect(items.get("prod/api/db-password")).toMatchObject({ status: "pass", observed: { key: { arn: estate.cmkArn, rotationEnabled: true } } });
+    expect(items.get("LegacyApiToken")).toMatchObject({ status: "fail", reason: expect.stringContaining("alias/aws/secretsmanager") });
+    expect(emulator().proxy.count("DescribeKey")).toBe(1);
+    expect(emulator().proxy.count("GetKeyRotationStatus")).toBe(1);
+  });
+
+  it("secrets-hygiene gives each rule its own item: the misnamed secret fails naming alone, deletions are judged from CloudTrail", async () => {
+    const now = new Date();
+    await seedSecretsOnEcs(emulator(), REGION, now);
+    const items = await collectAll(secretsHygiene, testContext(emulator(), { now, region: REGION, period: { label: "p", start: "2020-01-01", end: "2099-12-31" } }));
+    const rule = (name: string, suffix: string) => items.find((item) => item.resource.name.startsWith(name) && item.resource.arn.endsWith(`#${suffix}`));
+
+    expect(rule("LegacyApiToken", "naming")).toMatchObject({ status: "fail" });
+    expect(rule("prod/api/db-password", "naming")).toMatchObject({ status: "pass" });
+    expect(rule("prod/api/db-password", "database-rotation")).toMatchObject({ status: "pass" });
+    expect(rule("LegacyApiToken", "database-rotation")).toMatchObject({ status: "not_applicable" });
+    expect(rule("prod/api/old-token deletion", "deletion")).toMatchObject({ status: "fail", reason: expect.stringContaining("ForceDeleteWithoutRecovery") });
+    expect(rule("prod/api/retired deletion", "deletion")).toMatchObject({ status: "pass" });
+    expect(rule("DeleteSecret events", "deletion")).toMatchObject({ observed: { deletions: 2, failing: 1, notCoveredBefore: expect.any(String), eventHistoryDays: 90 } });
+  });
+
+  it("secrets-monitoring passes the GetSecretValue alert to SNS and fails the misnamed rotation rule by its pattern", async () => {
+    const now = new Date();
+    await seedSecretsOnEcs(emulator(), REGION, now);
+    const items = byName(await collectAll(secretsMonitoring, testContext(emulator(), { now, region: REGION })));
+
+    expect(items.get("GetSecretValue alerting")).toMatchObject({ status: "pass", reason: expect.stringContaining("secret-reads-outside-home") });
+    expect(items.get("RotationSucceeded redeploy")).toMatchObject({ status: "fail", reason: expect.stringContaining("no enabled rule matches RotationSucceeded") });
+    expect(emulator().proxy.count("ListTargetsByRule")).toBe(3);
+  });
+});
