@@ -9,7 +9,7 @@ import { terminalLogger } from "./log.js";
 import { LocalStore } from "../store/local.js";
 import { openS3Store } from "../store/open.js";
 import type { Store } from "../store/store.js";
-import type { PhaseHook } from "../run/snapshot.js";
+import type { PhaseHook } from "../core/stop.js";
 
 export const COMMON_OPTIONS = {
   config: { type: "string" },

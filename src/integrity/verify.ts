@@ -9,7 +9,7 @@ import type { Manifest } from "./manifest.js";
 import type { StoredFile } from "../core/model.js";
 import { checkSignature, checkWithKms, type KmsCheck, type ManifestSignature, SIGNATURE_FILE } from "./sign.js";
 import type { KMSClient } from "@aws-sdk/client-kms";
-import { stopIfAborted, type PhaseHook } from "../run/snapshot.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 
 export type ProblemKind =
   "altered" | "missing" | "replaced" | "deleted" | "unlisted" | "manifest" | "signature" | "unsafe";

@@ -12,7 +12,7 @@ import { SIGNATURE_FILE, signerOf } from "../integrity/sign.js";
 import type { Store } from "../store/store.js";
 import type { EvidencePackage } from "../core/package-model.js";
 import type { Logger } from "../core/log.js";
-import { stopIfAborted, type PhaseHook } from "../run/snapshot.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 
 export interface WriteOptions {
   /** A stop before the manifest is written abandons the package (no manifest); once it is being written, it finishes. */

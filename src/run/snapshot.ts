@@ -13,6 +13,7 @@ import { TOOL } from "../core/version.js";
 import { checkRunId } from "./shard.js";
 import type { CallerIdentity } from "../core/model.js";
 import type { Shard, SnapshotRecord } from "../core/package-model.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 
 
 export function newRunId(now: Date): string {
@@ -32,14 +33,6 @@ export interface SnapshotInput {
   shard?: Shard;
   /** Test hook: awaited at a named phase, so a test can hold the run there and signal it. */
   hooks?: PhaseHook;
-}
-
-export type Phase = "snapshot.writing" | "package.writing" | "package.manifest" | "verify.checking";
-export type PhaseHook = (phase: Phase) => Promise<void> | void;
-
-/** Throws the stop reason once a signal has aborted the run: nothing after this point is written. */
-export function stopIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason));
 }
 
 export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord> {
