@@ -84,7 +84,13 @@ export function phaseHold(signal?: AbortSignal): PhaseHook | undefined {
   return async (phase) => {
     if (phase !== held) return;
     process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: "info", event: "test.hold", phase }) + "\n");
-    if (!signal.aborted) await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    if (signal.aborted) return;
+    // A pending promise alone keeps nothing alive: with no socket, file or timer open the event loop empties, Node
+    // exits 0 mid-run and a SIGTERM sent during teardown kills it with no handler. The held run keeps a timer
+    // referenced until the stop arrives, as a real run keeps its sockets and files.
+    const alive = setInterval(() => {}, 2 ** 31 - 1);
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    clearInterval(alive);
   };
 }
 

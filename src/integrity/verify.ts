@@ -79,7 +79,7 @@ export interface VerifyOptions {
   /** A KMS client for kms:Verify of the key named in the signature; absent: offline only. */
   kms?: (region: string) => KMSClient;
   concurrency?: number;
-  /** A stop (SIGTERM) ends the check between files: the report is then not intact and says it was stopped. */
+  /** A stop (SIGTERM) ends the check between files by throwing its reason: no report, and the CLI exits 3. */
   signal?: AbortSignal;
   hooks?: PhaseHook;
 }
