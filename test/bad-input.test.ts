@@ -1,6 +1,7 @@
 // Bad input is refused whole, each problem at its line:column, and nothing is written or called when it is.
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { spawn } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
 import { compileGlob, ExceptionBook, isBlanketGlob, MAX_GLOB_LENGTH } from "../src/config/exceptions.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import { existsSync } from "node:fs";
@@ -11,6 +12,7 @@ import { parseCron, worstScheduleGap } from "../collectors/aws-cron.js";
 import { MAX_CONFIG_BYTES, parseConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/core/errors.js";
 import { parsePeriod } from "../src/core/period.js";
+import { callFailureHint, awsErrorCode } from "../src/core/trace.js";
 import { CLI, runCli, type CliResult } from "./support/cli.js";
 import { useEmulator } from "./support/emulator.js";
 import { useReliabilityLog } from "./support/reliability.js";
@@ -664,6 +666,43 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
     });
   });
 
+  it("reports a wrong endpoint by its network code, naming the endpoint, not as (Error)", async () => {
+    const file = join(folder, "controls.yaml");
+    await writeFile(file, VALID);
+    const port = await closedPort();
+    const result = await runCli(["snapshot", "--config", file, "--out", join(folder, "evidence")], { ...emulator().env, AWS_ENDPOINT_URL: `http://127.0.0.1:${port}` });
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(`ECONNREFUSED connecting to 127.0.0.1:${port}`);
+    expect(result.stderr).toContain("check AWS_ENDPOINT_URL");
+    expect(result.stderr).not.toContain("(Error)");
+    record({
+      id: "endpoint-wrong",
+      area: "input",
+      case: "AWS_ENDPOINT_URL pointing at a closed port",
+      outcome: "exit 3 naming ECONNREFUSED and the address:port, with the fix (check AWS_ENDPOINT_URL); never \"(Error)\"",
+    });
+  });
+
+  it.each([
+    { where: "STS", args: [] as string[], rule: { service: "sts" } },
+    { where: "the S3 store", args: ["--bucket", "acme-evidence"], rule: { service: "s3" } },
+  ])("shows a refused signature from $where as a bad signature with the fix, not access denied", async ({ args, rule }) => {
+    const file = join(folder, "controls.yaml");
+    await writeFile(file, VALID);
+    emulator().proxy.inject({ ...rule, kind: "badSignature" });
+    const result = await runCli(["snapshot", "--config", file, ...(args.length > 0 ? args : ["--out", join(folder, "evidence")])], emulator().env);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain("bad signature (SignatureDoesNotMatch)");
+    expect(result.stderr).toMatch(/check the clock .* and the credentials/);
+    expect(result.stderr).not.toMatch(/access denied|Unknown/);
+    record({
+      id: `signature-bad-${rule.service}`,
+      area: "input",
+      case: `${rule.service === "s3" ? "the S3 evidence store" : "STS"} refuses the request signature (SignatureDoesNotMatch: wrong secret key or clock)`,
+      outcome: "exit 3 \"bad signature (SignatureDoesNotMatch)\" with the fix (check the clock and the credentials); never \"access denied (Unknown)\"",
+    });
+  });
+
   it.each(["snapshot.writing", "package.writing", "package.manifest", "verify.checking"])(
     "SIGTERM held at %s exits 3 with nothing marked complete, or finishes a package already writing its manifest",
     async (phase) => {
@@ -702,6 +741,31 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
   );
 });
 
+describe("a call that never reached AWS, or was refused its signature, says so with the fix", () => {
+  const socketError = (code: string, fields: Record<string, unknown>) => Object.assign(new Error(`connect ${code}`), { code, ...fields });
+  const awsError = (name: string, status: number) => Object.assign(new Error("refused"), { name, $metadata: { httpStatusCode: status } });
+  it.each([
+    { name: "a refused connection names the address and port", error: socketError("ECONNREFUSED", { address: "127.0.0.1", port: 9 }), hint: "ECONNREFUSED connecting to 127.0.0.1:9" },
+    { name: "an unknown host names the host", error: socketError("ENOTFOUND", { hostname: "kms.nowhere.invalid" }), hint: "ENOTFOUND connecting to kms.nowhere.invalid" },
+    {
+      name: "every address refused (AggregateError) names the first",
+      error: Object.assign(new AggregateError([socketError("ECONNREFUSED", { address: "::1", port: 4566 })], ""), { code: "ECONNREFUSED" }),
+      hint: "ECONNREFUSED connecting to ::1:4566",
+    },
+    { name: "S3 and STS SignatureDoesNotMatch is a bad signature", error: awsError("SignatureDoesNotMatch", 403), hint: "bad signature (SignatureDoesNotMatch)" },
+    { name: "a JSON service's InvalidSignatureException is a bad signature", error: awsError("InvalidSignatureException", 400), hint: "bad signature (InvalidSignatureException)" },
+    { name: "IncompleteSignature is a bad signature", error: awsError("IncompleteSignature", 400), hint: "bad signature (IncompleteSignature)" },
+    { name: "access denied is not", error: awsError("AccessDenied", 403), hint: undefined },
+    { name: "a throttle is not", error: awsError("ThrottlingException", 400), hint: undefined },
+  ])("$name", ({ error, hint }) => {
+    const found = callFailureHint(error);
+    if (hint === undefined) expect(found).toBeUndefined();
+    else expect(found).toContain(hint);
+    if (hint?.startsWith("bad signature")) expect(found).toMatch(/check the clock .* and the credentials/);
+    if (hint && !hint.startsWith("bad")) expect(awsErrorCode(error)).toBe(hint.split(" ")[0]);
+  });
+});
+
 function rejectionOrNone(text: string): string[] {
   try {
     parseConfig("controls.yaml", text, NOW);
@@ -710,6 +774,15 @@ function rejectionOrNone(text: string): string[] {
     const { problems, message } = error as ConfigError;
     return problems.length > 0 ? problems.map((problem) => problem.split("\n")[0] as string) : [message];
   }
+}
+
+/** A local port nothing listens on: bound, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolvePromise) => server.listen(0, "127.0.0.1", resolvePromise));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolvePromise) => server.close(resolvePromise));
+  return port;
 }
 
 /** Runs the CLI, waits for its `test.hold` event (the run parked at the phase), then sends SIGTERM. */

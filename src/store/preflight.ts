@@ -1,6 +1,7 @@
 // Checks an evidence bucket before anything is written: versioning is required; lock, encryption, public access and TLS are recorded.
 import { GetBucketEncryptionCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, HeadBucketCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
 import { StoreError } from "../core/errors.js";
+import { callFailureHint } from "../core/trace.js";
 import type { StoreFacts } from "../core/package-model.js";
 
 export interface BucketInspection {
@@ -14,7 +15,6 @@ const DENIED = new Set([
   "Forbidden",
   "AllAccessDisabled",
   "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
   "ExpiredToken",
 ]);
 const statusOf = (error: unknown) =>
@@ -33,7 +33,12 @@ async function requireVersioning(
   let region: string | undefined;
   try {
     region = (await client.send(new HeadBucketCommand({ Bucket: bucket }))).BucketRegion;
-  } catch (error) {
+  } catch (headError) {
+    // A HEAD answer has no body, so a 403 names no code and a refused signature would read as access denied:
+    // GetBucketVersioning's answer carries the code that says which.
+    const error = statusOf(headError) === 403 ? await client.send(new GetBucketVersioningCommand({ Bucket: bucket })).then(() => headError, (got: unknown) => got) : headError;
+    const hint = callFailureHint(error);
+    if (hint) throw new StoreError(`cannot reach evidence bucket ${bucket}: ${hint}`, { cause: error });
     if (nameOf(error) === "NotFound" || nameOf(error) === "NoSuchBucket" || statusOf(error) === 404) {
       throw new StoreError(
         `evidence bucket ${bucket} does not exist: create it with versioning and Object Lock ` +
@@ -54,7 +59,7 @@ async function requireVersioning(
   try {
     status = (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
   } catch (error) {
-    const what = isDenied(error) ? "access denied; grant s3:GetBucketVersioning" : nameOf(error);
+    const what = callFailureHint(error) ?? (isDenied(error) ? "access denied; grant s3:GetBucketVersioning" : nameOf(error));
     throw new StoreError(`cannot read versioning of evidence bucket ${bucket}: ${what}`, { cause: error });
   }
   if (status !== "Enabled") {

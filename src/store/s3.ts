@@ -8,6 +8,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
 import { emulatorEndpoint } from "../aws/clients.js";
 import { StoreError } from "../core/errors.js";
+import { callFailureHint } from "../core/trace.js";
 import type { StoredFile } from "../core/model.js";
 import type { ManifestSigner } from "../integrity/sign.js";
 import { inspectBucket, type BucketInspection } from "./preflight.js";
@@ -291,6 +292,8 @@ export class S3Store implements Store {
         cause: error,
       });
     }
+    const hint = callFailureHint(error);
+    if (hint) return new StoreError(`cannot ${action} ${where}: ${hint}`, { cause: error });
     if (name === "AccessDenied" || statusOf(error) === 403) {
       const needs = {
         read: "s3:GetObject",
