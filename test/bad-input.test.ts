@@ -13,6 +13,7 @@ import { MAX_CONFIG_BYTES, parseConfig } from "../src/config/load.js";
 import { ConfigError } from "../src/core/errors.js";
 import { parsePeriod } from "../src/core/period.js";
 import { callFailureHint, awsErrorCode } from "../src/core/trace.js";
+import { LocalStore } from "../src/store/local.js";
 import { CLI, runCli, type CliResult } from "./support/cli.js";
 import { useEmulator } from "./support/emulator.js";
 import { useReliabilityLog } from "./support/reliability.js";
@@ -621,6 +622,73 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
     });
   });
 
+  it("verify of an emptied manifest, every other file deleted, is not intact and warns first that it is unsigned", async () => {
+    const file = join(folder, "controls.yaml");
+    await writeFile(file, VALID);
+    const out = join(folder, "evidence");
+    const made = await runCli(["collect", "--period", `${today}..${today}`, "--config", file, "--out", out, "--format", "json", "--json"], emulator().env);
+    const pkg = JSON.parse(made.stdout).package as string;
+    const manifest = JSON.parse(await readFile(join(pkg, "manifest.json"), "utf8"));
+    await rm(pkg, { recursive: true });
+    await mkdir(pkg, { recursive: true });
+    await writeFile(join(pkg, "manifest.json"), JSON.stringify({ ...manifest, files: [], snapshots: [] }));
+    const result = await runCli(["verify", pkg], emulator().env);
+    expect(result.code).toBe(1);
+    expect(result.stdout.split("\n")[0]).toMatch(/^WARNING: unsigned package: .*rewrite a file and its hash/);
+    expect(result.stdout).toContain("NOT INTACT");
+    expect(result.stdout).toContain("evidence.json: missing: the manifest does not list evidence.json");
+    record({
+      id: "verify-empty-manifest",
+      area: "security",
+      case: "an unsigned package rewritten to a manifest with files: [] and snapshots: [], every other file deleted",
+      outcome: "NOT INTACT (evidence.json missing); the first line warns an unsigned package cannot show a rewrite",
+    });
+  });
+
+  it("keeps a package store's reads inside it: a sibling folder with the same prefix is refused", async () => {
+    await mkdir(join(folder, "pkg"));
+    await mkdir(join(folder, "pkg-secret"));
+    await writeFile(join(folder, "pkg-secret", "evidence.json"), "secret");
+    const store = new LocalStore(join(folder, "pkg"));
+    await expect(store.get("../pkg-secret/evidence.json")).rejects.toThrow("key escapes the store");
+    await expect(store.getFile(join(folder, "pkg-secret", "evidence.json"))).rejects.toThrow("key escapes the store");
+    record({
+      id: "store-sibling-folder",
+      area: "security",
+      case: "a package key reaching a sibling folder (pkg/ and pkg-secret/: a prefix check without the separator)",
+      outcome: "refused, \"key escapes the store\"; nothing outside the package folder is read (publish --package reads through it)",
+    });
+  });
+
+  it("moves latest.json only forward when an older package's write holds the pointer while a newer one arrives", async () => {
+    const store = new LocalStore(join(folder, "evidence"));
+    await store.preflight();
+    const key = "packages/P/latest.json";
+    const pointer = (generatedAt: string) => JSON.stringify({ generatedAt });
+    const notNewer = (generatedAt: string) => (current: Buffer | undefined) => !current || (JSON.parse(current.toString()) as { generatedAt: string }).generatedAt < generatedAt;
+    let arrived!: () => void;
+    let release!: () => void;
+    const holding = new Promise<void>((resolvePromise) => (arrived = resolvePromise));
+    const gate = new Promise<void>((resolvePromise) => (release = resolvePromise));
+    // The older package has read the pointer (none yet) and is held before it writes; the newer one then tries.
+    const older = store.putPointer(key, pointer("2026-12-01T06:00:00Z"), async (current) => {
+      arrived();
+      await gate;
+      return notNewer("2026-12-01T06:00:00Z")(current);
+    });
+    await holding;
+    const newer = store.putPointer(key, pointer("2026-12-01T07:00:00Z"), notNewer("2026-12-01T07:00:00Z"));
+    release();
+    await Promise.all([older, newer]);
+    expect(JSON.parse(await readFile(join(folder, "evidence", key), "utf8")).generatedAt).toBe("2026-12-01T07:00:00Z");
+    record({
+      id: "latest-race",
+      area: "concurrency",
+      case: "two packages publishing latest.json at once, the older one held between reading the pointer and writing it",
+      outcome: "latest.json names the newer package: the read, compare and rename happen under one lock",
+    });
+  });
+
   it("verify refuses a symlink to a file outside and a device, and counts hidden files as unlisted", async () => {
     const file = join(folder, "controls.yaml");
     await writeFile(file, VALID);
@@ -663,6 +731,26 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
       area: "security",
       case: "a store day folder replaced by a symlink to another folder",
       outcome: "snapshot exits 3; nothing is written where the link points",
+    });
+  });
+
+  it("finds an evidence folder it cannot write before any AWS call, not after the whole collection", async () => {
+    const file = join(folder, "controls.yaml");
+    await writeFile(file, VALID);
+    // root writes through a folder's mode bits, so as root the folder is /proc, where nothing can be created.
+    let out = join(folder, "read-only");
+    if (process.getuid?.() === 0) out = "/proc";
+    else await mkdir(out, { mode: 0o555 });
+    const result = await runCli(["snapshot", "--config", file, "--out", out], emulator().env);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr).toContain(`cannot write to the evidence folder ${out}`);
+    expect(result.stderr).toContain("nothing was collected");
+    expect(emulator().proxy.calls).toEqual([]);
+    record({
+      id: "store-read-only",
+      area: "input",
+      case: "--out naming a folder nothing can be written to",
+      outcome: "exit 3 \"cannot write to the evidence folder\" before any AWS call; nothing collected",
     });
   });
 

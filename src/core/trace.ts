@@ -54,7 +54,7 @@ export function awsErrorCode(error: unknown): string {
   return "Error";
 }
 
-const GENERIC_NAMES = new Set(["Error", "AggregateError", "TimeoutError"]);
+const GENERIC_NAMES = new Set(["Error", "AggregateError"]);
 
 /** Where a connection failed: the host that did not resolve, or the address and port that refused it. */
 function endpointOf(error: unknown): string | undefined {

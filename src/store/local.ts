@@ -97,7 +97,8 @@ export class LocalStore implements Store {
     }
   }
 
-  get(key: string): Promise<Buffer> {
+  /** A key that escapes the store rejects, as every read does, rather than throwing before a promise exists. */
+  async get(key: string): Promise<Buffer> {
     return readFile(this.path(key));
   }
 
@@ -147,6 +148,8 @@ export class LocalStore implements Store {
   private async writablePath(key: string): Promise<string> {
     const target = this.path(key);
     const base = resolve(this.location);
+    // The store folder itself is the caller's choice (preflight makes it too); only what lies inside it is checked.
+    await mkdir(base, { recursive: true });
     let at = base;
     for (const segment of relative(base, dirname(target)).split(sep).filter(Boolean)) {
       at = join(at, segment);
