@@ -449,6 +449,14 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
   });
   afterEach(() => rm(folder, { recursive: true, force: true }));
   const today = new Date().toISOString().slice(0, 10);
+
+  /** A package collected now from VALID into folder/evidence, as JSON only: its folder. */
+  async function collectedPackage(): Promise<string> {
+    const file = join(folder, "controls.yaml");
+    await writeFile(file, VALID);
+    const made = await runCli(["collect", "--period", `${today}..${today}`, "--config", file, "--out", join(folder, "evidence"), "--format", "json", "--json"], emulator().env);
+    return JSON.parse(made.stdout).package as string;
+  }
   const blanket = (resource: string, extra = "") =>
     `${VALID}exceptions:\n  - collector: kms-key-rotation\n    resource: "${resource}"\n    reason: r\n    approvedBy: a@b.c\n    expires: 2099-12-31\n${extra}`;
 
@@ -623,11 +631,7 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
   });
 
   it("verify of an emptied manifest, every other file deleted, is not intact and warns first that it is unsigned", async () => {
-    const file = join(folder, "controls.yaml");
-    await writeFile(file, VALID);
-    const out = join(folder, "evidence");
-    const made = await runCli(["collect", "--period", `${today}..${today}`, "--config", file, "--out", out, "--format", "json", "--json"], emulator().env);
-    const pkg = JSON.parse(made.stdout).package as string;
+    const pkg = await collectedPackage();
     const manifest = JSON.parse(await readFile(join(pkg, "manifest.json"), "utf8"));
     await rm(pkg, { recursive: true });
     await mkdir(pkg, { recursive: true });
@@ -690,11 +694,7 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
   });
 
   it("verify refuses a symlink to a file outside and a device, and counts hidden files as unlisted", async () => {
-    const file = join(folder, "controls.yaml");
-    await writeFile(file, VALID);
-    const out = join(folder, "evidence");
-    const made = await runCli(["collect", "--period", `${today}..${today}`, "--config", file, "--out", out, "--format", "json", "--json"], emulator().env);
-    const pkg = JSON.parse(made.stdout).package as string;
+    const pkg = await collectedPackage();
     await writeFile(join(pkg, ".hidden"), "x");
     const evidence = join(pkg, "evidence.json");
     const size = (await readFile(evidence)).length;
