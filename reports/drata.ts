@@ -19,7 +19,7 @@ export interface DrataEvidence {
   file: string;
   sha256: string;
   size: number;
-  /** Drata control codes (DCF-…) are tenant-specific: publish maps controlId through controls.yaml platforms.drata (or DRATA_CONTROL_CODES). */
+  /** Drata control codes (DCF-…, tenant-specific) from controls.yaml platforms.drata; publish's config or DRATA_CONTROL_CODES override. */
   controlCodes: string[];
   upload: {
     method: "POST";
@@ -27,7 +27,7 @@ export interface DrataEvidence {
     contentType: "multipart/form-data";
     fields: { file: { fileName: string; mimeType: "application/pdf" } };
   };
-  /** Body of POST /workspaces/{workspaceId}/evidence; publish fills controlIds and each artifact's fileKey. */
+  /** Body of POST /workspaces/{workspaceId}/evidence, except the fields `fill` names, which only publish can know. */
   record: {
     name: string;
     description: string;
@@ -35,8 +35,15 @@ export interface DrataEvidence {
     renewalScheduleType: RenewalSchedule;
     renewalDate: string;
     controlIds: number[];
-    artifacts: { type: "S3_FILE"; artifactName: string; fileKey: null; filedAt: string }[];
+    artifacts: { type: "S3_FILE"; artifactName: string; filedAt: string }[];
   };
+  fill: DrataFill[];
+}
+
+/** A field of a request body that the package cannot know, and where publish takes it from. */
+export interface DrataFill {
+  field: string;
+  from: string;
 }
 
 export type DrataRecord = Record<string, string | number | boolean | string[]>;
@@ -62,6 +69,7 @@ export interface DrataManifest {
         displayNameKey: "name";
         schema: Record<string, unknown>;
       };
+      fill: DrataFill[];
     };
     sessionId: string;
     batchSize: number;
@@ -69,6 +77,16 @@ export interface DrataManifest {
   };
   unconfirmedFields: UnconfirmedField[];
 }
+
+// drata-evidence-api-openapi.yml, EvidenceArtifactRequestPublicV2Dto.fileKey: "Required when type is S3_FILE", and
+// known only once POST …/evidence-files has answered; controlIds are the tenant's numeric ids of the mapped codes.
+const EVIDENCE_FILL: DrataFill[] = [
+  { field: "artifacts[0].fileKey", from: "the fileKey that POST /workspaces/{workspaceId}/evidence-files answers for `upload`" },
+  {
+    field: "controlIds",
+    from: "the ids GET /workspaces/{workspaceId}/controls/code:{code} answers for controlCodes (controls.yaml platforms.drata)",
+  },
+];
 
 const UNCONFIRMED: UnconfirmedField[] = [
   {
@@ -82,10 +100,6 @@ const UNCONFIRMED: UnconfirmedField[] = [
   {
     field: "customConnection.setup.body.schema",
     note: "The create-connection example shows a draft-07 style JSON Schema; which keywords Drata enforces is not documented.",
-  },
-  {
-    field: "customConnection.setup.body.workspaceIds",
-    note: "Required by POST /custom-connections; left for the one-time setup, which publish does not perform.",
   },
   {
     field: "customConnection.batchSize",
@@ -215,7 +229,7 @@ export async function drataManifest(
       file,
       sha256,
       size: body.length,
-      controlCodes: [control.id],
+      controlCodes: control.platforms?.drata ?? [],
       upload: {
         method: "POST",
         path: "/workspaces/{workspaceId}/evidence-files",
@@ -240,8 +254,9 @@ export async function drataManifest(
         renewalScheduleType: next.schedule,
         renewalDate: next.end,
         controlIds: [],
-        artifacts: [{ type: "S3_FILE", artifactName: cut(uploadName, DRATA_NAME_MAX, ""), fileKey: null, filedAt }],
+        artifacts: [{ type: "S3_FILE", artifactName: cut(uploadName, DRATA_NAME_MAX, ""), filedAt }],
       },
+      fill: EVIDENCE_FILL,
     })),
     customConnection: {
       setup: {
@@ -254,6 +269,12 @@ export async function drataManifest(
           displayNameKey: "name",
           schema: recordSchema(),
         },
+        fill: [
+          {
+            field: "workspaceIds",
+            from: "[DRATA_WORKSPACE_ID], which CUSTOM connections require; publish --to drata --create-connection sends it",
+          },
+        ],
       },
       sessionId: `soc2-${pkg.runId}`.slice(0, 64),
       batchSize: RECORD_BATCH,

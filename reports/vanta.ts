@@ -28,8 +28,14 @@ export interface VantaDocument {
     reminderWindow: VantaReminderWindow;
     isSensitive: boolean;
   };
-  /** The Vanta control ids the document is linked to (POST /v1/controls/{controlId}/add-document-to-control); from controls.yaml at publish. */
-  linkControls: { method: "POST"; path: "/v1/controls/{controlId}/add-document-to-control"; body: { documentId: "{documentId}" } };
+  /** The Vanta controls the document is linked to (POST /v1/controls/{controlId}/add-document-to-control). */
+  linkControls: {
+    method: "POST";
+    path: "/v1/controls/{controlId}/add-document-to-control";
+    body: { documentId: "{documentId}" };
+    /** Vanta control ids from controls.yaml platforms.vanta at packaging time; publish's config overrides. */
+    controlIds: string[];
+  };
   upload: {
     method: "POST";
     path: "/v1/documents/{documentId}/uploads";
@@ -287,6 +293,7 @@ export async function vantaManifest(
           method: "POST",
           path: "/v1/controls/{controlId}/add-document-to-control",
           body: { documentId: "{documentId}" },
+          controlIds: control.platforms?.vanta ?? [],
         },
         upload: {
           method: "POST",

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "./support/cli.js";
 import { useEmulator } from "./support/emulator.js";
-import { ESTATE_SIZE, latestOf, SMALL_ESTATE_CONFIG, seedSmallEstate, verifyEveryPackage } from "./support/fault-run.js";
+import { ESTATE_SIZE, latestOf, REGIONS, SMALL_ESTATE_CONFIG, seedSmallEstate, verifyEveryPackage } from "./support/fault-run.js";
 import { useReliabilityLog } from "./support/reliability.js";
 
 const emulator = useEmulator();
@@ -49,10 +49,13 @@ describe("concurrent runs on one store", () => {
       expect(result.code, result.stderr).toBe(0);
       return JSON.parse(result.stdout) as Summary;
     };
-    // Two seconds per DescribeKey: the runs overlap even when one process starts a second after the other.
-    emulator().proxy.inject({ service: "kms", operation: "DescribeKey", kind: "latency", ms: 2_000 });
-    const [first, second] = await Promise.all([collect(), collect()]);
-    emulator().proxy.clearFaults();
+    // Each run lists the first region's keys once: both are held there until both are in flight, so they overlap
+    // however the machine schedules them.
+    const held = emulator().proxy.hold({ service: "kms", operation: "ListKeys", region: REGIONS[0] });
+    const runs = Promise.all([collect(), collect()]);
+    await held.arrived(2);
+    held.release();
+    const [first, second] = await runs;
 
     expect(first.runId).not.toBe(second.runId);
     // Each run's own snapshot record: when it started and finished collecting.
@@ -94,7 +97,7 @@ describe("concurrent runs on one store", () => {
     record({
       id: "two-collects-one-store",
       area: "concurrency",
-      case: "two collect processes started together on one local store, calls slowed so they overlap; then a third",
+      case: "two collect processes started together on one local store, held at the proxy until both are in flight; then a third",
       outcome:
         "both exit 0 with distinct run ids and complete, verifying packages; latest.json names the newer of them and its manifest, whichever finished last; the third run has the same verdicts and becomes latest",
       measured: `latest.json named the newer run id`,

@@ -8,6 +8,54 @@ import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
 import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
 
+/**
+ * drata-evidence-api-openapi.yml (api-evangelist/drata @ 11870355): EvidenceCreateRequestPublicV2Dto requires name
+ * and artifacts; EvidenceArtifactRequestPublicV2Dto requires type and filedAt, and fileKey (≤191) is "Required when
+ * type is S3_FILE".
+ */
+const EVIDENCE_CREATE = {
+  type: "object",
+  required: ["name", "artifacts"],
+  properties: {
+    name: { type: "string", maxLength: 191 },
+    description: { type: "string", maxLength: 30000 },
+    stepsToReproduce: { type: "string", maxLength: 30000 },
+    renewalScheduleType: { enum: ["ONE_MONTH", "TWO_MONTHS", "THREE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "CUSTOM", "NONE"] },
+    renewalDate: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+    controlIds: { type: "array", items: { type: "number" } },
+    artifacts: {
+      type: "array",
+      items: {
+        type: "object",
+        required: ["type", "filedAt"],
+        properties: { type: { const: "S3_FILE" }, artifactName: { type: "string", maxLength: 191 }, fileKey: { type: "string", maxLength: 191 }, filedAt: { type: "string" } },
+        if: { properties: { type: { const: "S3_FILE" } } },
+        then: { required: ["fileKey"] },
+      },
+    },
+  },
+};
+/**
+ * drata-custom-connections-api-openapi.yml: CustomConnectionCreateRequestPublicV2Dto requires name and providerTypes;
+ * workspaceIds "Required for CUSTOM connections"; schema or sampleData, not both.
+ */
+const CONNECTION_CREATE = {
+  type: "object",
+  required: ["name", "providerTypes"],
+  properties: {
+    name: { type: "string" },
+    providerTypes: { type: "array", items: { enum: ["CUSTOM", "MDM", "HRIS"] } },
+    workspaceIds: { type: "array", minItems: 1, items: { type: "number" } },
+    schema: { type: "object" },
+    sampleData: { type: "object" },
+    description: { type: ["string", "null"] },
+    displayNameKey: { type: "string" },
+  },
+  additionalProperties: false,
+  if: { properties: { providerTypes: { contains: { const: "CUSTOM" } } } },
+  then: { required: ["workspaceIds", "displayNameKey"], oneOf: [{ required: ["schema"] }, { required: ["sampleData"] }] },
+};
+
 let pkg: EvidencePackage;
 let target: MemoryTarget;
 let manifest: DrataManifest;
@@ -49,7 +97,6 @@ describe("drata/", () => {
         {
           type: "S3_FILE",
           artifactName: evidence.upload.fields.file.fileName,
-          fileKey: null,
           filedAt: "2026-08-15",
         },
       ]);
@@ -111,6 +158,35 @@ describe("drata/", () => {
       (entry) => entry.controlIds.includes("CC6.1") && entry.status !== "pass",
     ))
       expect(text).toContain(squash(item.resource.arn));
+  });
+
+  it("gives every request template the fields only publish can know, and with them filled each body is valid", () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const checkEvidence = ajv.compile(EVIDENCE_CREATE);
+    const checkConnection = ajv.compile(CONNECTION_CREATE);
+    for (const evidence of manifest.evidence) {
+      expect(evidence.fill.map((fill) => fill.field)).toEqual(["artifacts[0].fileKey", "controlIds"]);
+      expect(JSON.stringify(evidence.record)).not.toMatch(/null|\{[a-zA-Z]+\}/);
+      // Without its fills the template is not a body Drata would act on: S3_FILE needs a fileKey.
+      expect(checkEvidence(evidence.record)).toBe(false);
+      const artifact = { ...evidence.record.artifacts[0], fileKey: "7/evidence-library/1/CC6.1.pdf" };
+      expect(checkEvidence({ ...evidence.record, controlIds: [1037], artifacts: [artifact] }), JSON.stringify(checkEvidence.errors)).toBe(true);
+    }
+    const { setup } = manifest.customConnection;
+    expect(setup.fill.map((fill) => fill.field)).toEqual(["workspaceIds"]);
+    expect(checkConnection(setup.body)).toBe(false);
+    expect(checkConnection({ ...setup.body, workspaceIds: [7] }), JSON.stringify(checkConnection.errors)).toBe(true);
+  });
+
+  it("links each control to the Drata codes controls.yaml mapped when the package was made", async () => {
+    const mapped = {
+      ...pkg,
+      controls: pkg.controls.map((control) => (control.id === "CC6.1" ? { ...control, platforms: { drata: ["DCF-37"] } } : control)),
+    };
+    const { manifest: linked } = await drataManifest(mapped);
+    expect(linked.evidence.map((evidence) => [evidence.controlId, evidence.controlCodes])).toEqual(
+      CONTROL_IDS.map((id) => [id, id === "CC6.1" ? ["DCF-37"] : []]),
+    );
   });
 
   it("names the fields the vendor documentation leaves open", () => {

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { kmsOnlyConfig } from "./fixtures/controls.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
-import { calls, EVIDENCE_BASE, folder, MAPPING, output, packageOf, publish, root, SECRETS, standIn, uploads, usePublishHarness, VANTA_CONTROLS } from "./support/publish-harness.js";
+import { main } from "../src/cli/main.js";
+import { calls, EVIDENCE_BASE, folder, MAPPING, NOW, output, packageOf, publish, root, SECRETS, standIn, uploads, usePublishHarness, VANTA_CONTROLS } from "./support/publish-harness.js";
 
 usePublishHarness();
 
@@ -207,6 +208,56 @@ describe("publish --to drata", () => {
     const text = output.join("");
     expect(text).toContain("CC6.1\tDCF-37\t1037");
     expect(text).toContain("CC6.3\tDCF-12\t1012");
+  });
+
+  it("creates the custom connection once with the workspace id, and the records follow it", async () => {
+    delete process.env.DRATA_CONNECTION_ID;
+    delete process.env.DRATA_RESOURCE_ID;
+    expect(await publish("--to", "drata", "--create-connection", "--package", folder)).toBe(0);
+    expect(standIn.rejections).toEqual([]);
+    expect(output.join("")).toContain("created Drata custom connection 55");
+    expect(output.join("")).toMatch(/DRATA_CONNECTION_ID=55\nDRATA_RESOURCE_ID=66\n/);
+    expect([...standIn.drata.connections.values()].map((connection) => connection.workspaceIds)).toEqual([[7]]);
+
+    const before = standIn.requests.length;
+    expect(await publish("--to", "drata", "--create-connection", "--package", folder)).toBe(0);
+    expect(output.join("")).toContain("reusing Drata custom connection 55");
+    expect(standIn.requests.slice(before).filter((request) => request.method !== "GET")).toEqual([]);
+    expect(standIn.drata.connections.size).toBe(1);
+
+    Object.assign(process.env, { DRATA_CONNECTION_ID: "55", DRATA_RESOURCE_ID: "66" });
+    expect(await publish("--to", "drata", "--package", folder)).toBe(0);
+    expect(standIn.drata.records.size).toBe(60);
+  });
+
+  it("refuses --create-connection for Vanta with exit 2, sending nothing", async () => {
+    expect(await publish("--to", "vanta", "--create-connection", "--package", folder)).toBe(2);
+    expect(output.join("")).toContain("--create-connection is for --to drata");
+    expect(standIn.requests).toEqual([]);
+  });
+
+  it("links to the controls the package records when published without a config", async () => {
+    const mapped = syntheticPackage({ items: 60 });
+    const linked = await packageOf({
+      ...mapped,
+      runId: "20260815T071200Z-c0ffee",
+      controls: mapped.controls.map((control) => (control.id === "CC6.3" ? { ...control, platforms: { drata: ["DCF-12"], vanta: ["access-review"] } } : control)),
+    });
+    expect(await main(["publish", "--to", "drata", "--package", linked], NOW)).toBe(0);
+    const evidence = [...standIn.drata.evidence.values()];
+    expect(evidence.map((entry) => [entry.name.slice(0, 11), entry.controlIds])).toEqual([
+      ["SOC 2 CC6.1", []],
+      ["SOC 2 CC6.7", []],
+      ["SOC 2 CC7.2", []],
+      ["SOC 2 CC6.3", [1012]],
+    ]);
+    expect(await main(["publish", "--to", "vanta", "--package", linked, "--evidence-base-url", EVIDENCE_BASE], NOW)).toBe(0);
+    expect(standIn.rejections).toEqual([]);
+    expect(Object.fromEntries([...standIn.vanta.links].map(([document, ids]) => [document, [...ids]]))).toEqual({
+      "doc-5": ["access-review"],
+    });
+    const written = JSON.parse(await readFile(join(linked, "evidence.json"), "utf8")) as unknown;
+    expect(validateEvidenceJson(written)).toEqual([]);
   });
 
   it("stops with a clear error on a bad API key", async () => {

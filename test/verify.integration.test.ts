@@ -5,7 +5,6 @@ import { spawn } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Manifest } from "../src/integrity/manifest.js";
 import { createS3Client, S3Store } from "../src/store/s3.js";
@@ -226,7 +225,8 @@ describe("the CLI against the bucket", () => {
     const latestKey = [...before].find((key) => key.endsWith("/latest.json")) as string;
     const latest = (await store.get(latestKey)).toString();
 
-    emulator().proxy.inject({ service: "s3", operation: "PutObject", kind: "latency", ms: 2000 });
+    // The manifest, the package's last write, is held at the proxy: the process is killed while it is in flight.
+    const held = emulator().proxy.hold({ service: "s3", operation: "PutObject", path: /\/packages\/.+\/manifest\.json/ });
     const child = spawn(
       process.execPath,
       [CLI, "collect", "--period", "current", "--config", file, "--format", "json"],
@@ -236,16 +236,14 @@ describe("the CLI against the bucket", () => {
       },
     );
     const exited = new Promise((resolve) => child.once("exit", resolve));
-    let fresh: string[] = [];
-    for (const deadline = Date.now() + 60_000; fresh.length === 0 && Date.now() < deadline; await sleep(50)) {
-      fresh = (await keysUnder("packages/")).filter((key) => !before.has(key));
-    }
-    expect(fresh).toEqual([expect.stringMatching(/\/(evidence\.json|access-review\.csv)$/)]);
-    // From the kill on nothing may land: a write still held in the proxy's injected delay is refused, not forwarded.
+    await held.arrived();
+    const fresh = (await keysUnder("packages/")).filter((key) => !before.has(key));
+    expect(fresh).toEqual(expect.arrayContaining([expect.stringMatching(/\/evidence\.json$/)]));
+    // From the kill on nothing may land: the held manifest write is refused when let go, not forwarded.
     emulator().proxy.inject({ service: "s3", operation: "PutObject", kind: "deny" });
     child.kill("SIGKILL");
     await exited;
-    await sleep(2_500);
+    held.release();
 
     const after = await keysUnder("packages/");
     expect(after.filter((key) => key.endsWith("manifest.json"))).toEqual(

@@ -37,7 +37,7 @@ export interface ClientOptions {
   /** Tests only: answers requests without a network. */
   requestHandler?: RequestHandler;
   ledger?: CallLedger;
-  /** Once aborted (SIGTERM), no further call is sent: the run stops within one call's time. */
+  /** Once aborted (SIGTERM), no further call is sent and a call in flight is given up on: the run stops at once. */
   signal?: AbortSignal;
   credentials?: AwsCredentialIdentityProvider;
 }
@@ -196,7 +196,7 @@ export class AwsClients implements Clients {
         const report = limiter ? await limiter.take(call) : undefined;
         signal?.throwIfAborted();
         try {
-          const result = await next(args);
+          const result = await (signal ? unlessAborted(next(args), signal) : next(args));
           report?.({ throttled: false });
           ledger.record({ ...call, outcome: "ok" });
           return result;
@@ -212,4 +212,17 @@ export class AwsClients implements Clients {
       { step: "finalizeRequest", name: "soc2EvidenceQuota", priority: "low" },
     );
   }
+}
+
+/**
+ * A call in flight that a SIGTERM gives up on: its answer is no longer waited for (a hung connection would otherwise
+ * hold the run past its grace period); destroying the clients when the run unwinds closes its socket.
+ */
+function unlessAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", abort, { once: true });
+    call.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }

@@ -48,7 +48,7 @@ command options:
   schedule     --cron EXPR --once --grace-seconds S (default 60)
   verify       LOCATION --json --require-signature --public-key FILE --offline
   iam-policy   --auditor | --reader, --bucket-kms-key ARN --signing-key ARN --store-region R --partition P
-  publish      --to vanta|drata, --package DIR | --period P, --dry-run, --list-controls, --evidence-base-url URL, --secret-owner-tag NAME
+  publish      --to vanta|drata, --package DIR | --period P, --dry-run, --list-controls, --create-connection (drata), --evidence-base-url URL, --secret-owner-tag NAME
 
 exit codes: 0 every control effective; 1 package written but a control is deficient or incomplete;
             2 bad usage or config (nothing written); 3 the run could not complete (no package marked complete)

@@ -6,7 +6,7 @@ import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../core/errors.js";
 import { latestPointerKey, packagePrefix } from "../core/store-layout.js";
 import { parsePeriod } from "../core/period.js";
-import { listDrataControls, publishToDrata, type DrataSettings } from "../publish/drata.js";
+import { createDrataConnection, listDrataControls, publishToDrata, type DrataSettings } from "../publish/drata.js";
 import { openPackageFolder } from "../publish/package-folder.js";
 import { listVantaControls, publishToVanta, type PublishOutcome, type VantaSettings } from "../publish/vanta.js";
 import { LocalStore } from "../store/local.js";
@@ -23,6 +23,7 @@ const OPTIONS = {
   period: { type: "string" },
   "dry-run": { type: "boolean", default: false },
   "list-controls": { type: "boolean", default: false },
+  "create-connection": { type: "boolean", default: false },
   "evidence-base-url": { type: "string" },
   "secret-owner-tag": { type: "string" },
 } as const;
@@ -170,6 +171,14 @@ export async function publishCommand(args: string[], now: () => Date): Promise<n
       to === "vanta"
         ? await listVantaControls(vantaSettings(process.env, values), log)
         : await listDrataControls(drataSettings(process.env), log);
+    process.stdout.write(lines.join("\n") + "\n");
+    return 0;
+  }
+  if (values["create-connection"]) {
+    if (to !== "drata") throw new UsageError("--create-connection is for --to drata (Vanta resource types are set up in its Developer Console)");
+    const { store, prefix } = await packageSource(values, now);
+    const source = await openPackageFolder(store, prefix);
+    const lines = await createDrataConnection(source, drataSettings(process.env), loggerFor(values));
     process.stdout.write(lines.join("\n") + "\n");
     return 0;
   }

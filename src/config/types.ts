@@ -1,6 +1,7 @@
 // controls.yaml as the rest of the tool sees it: validated, defaults applied (SPEC section 4).
 
 import type { BoundCollector } from "../core/collector.js";
+import type { PlatformControls } from "../core/package-model.js";
 
 export interface CollectorUse {
   use: string;
@@ -19,10 +20,7 @@ export interface ControlConfig {
   platforms?: PlatformControls;
 }
 
-export interface PlatformControls {
-  vanta?: string[];
-  drata?: string[];
-}
+export type { PlatformControls } from "../core/package-model.js";
 
 export interface ExceptionConfig {
   collector: string;

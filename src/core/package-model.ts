@@ -22,6 +22,14 @@ export interface ControlResult {
   collectors: { id: string; title: string; params: Record<string, unknown>; permissions: string[] }[];
   counts: StatusCounts & { population: number };
   coverage: { covered: number; days: number; missing: string[] };
+  /** controls.yaml `platforms` at packaging time: the platforms' own controls this evidence belongs to. */
+  platforms?: PlatformControls;
+}
+
+/** The platforms' own controls a control's evidence is linked to by `publish`: Vanta control ids, Drata codes. */
+export interface PlatformControls {
+  vanta?: string[];
+  drata?: string[];
 }
 
 export interface ExceptionUse {

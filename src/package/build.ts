@@ -185,6 +185,7 @@ function controlResult(
     })),
     counts,
     coverage: { covered: history.days.length - missing.length, days: history.days.length, missing },
+    ...(control.platforms ? { platforms: control.platforms } : {}),
   };
 }
 

@@ -103,8 +103,10 @@ export async function publishToDrata(
   const api = client(settings, log);
   const workspace = `/workspaces/${encodeURIComponent(settings.workspaceId)}`;
   const outcome: PublishOutcome = { actions: [], skipped: [] };
+  // The config's mapping (or DRATA_CONTROL_CODES) wins; otherwise the one controls.yaml had when the package was made.
+  const codesOf = (evidence: DrataEvidence) => settings.controlCodes[evidence.controlId] ?? evidence.controlCodes ?? [];
   const controlIds = new Map<string, number>();
-  for (const code of new Set(Object.values(settings.controlCodes).flat())) {
+  for (const code of new Set(manifest.evidence.flatMap(codesOf))) {
     const { body } = await api.request<{ id: number }>({
       method: "GET",
       path: `${workspace}/controls/code:${encodeURIComponent(code)}`,
@@ -124,9 +126,7 @@ export async function publishToDrata(
     const { record } = evidence;
     const artifact = record.artifacts[0];
     if (!artifact) throw new PublishError(`drata.json: evidence ${evidence.controlId} has no artifact`);
-    const linked = (settings.controlCodes[evidence.controlId] ?? []).map(
-      (code) => controlIds.get(code) as number,
-    );
+    const linked = codesOf(evidence).map((code) => controlIds.get(code) as number);
     const existing = await findEvidence(record.name);
     // Every period's file of this control starts the same way (uploadName in reports/platform.ts): one artifact chain.
     const chainPrefix = `soc2-evidence_${evidence.file.replace(/\.pdf$/, "")}_`;
@@ -253,4 +253,56 @@ async function publishRecords(
   outcome.actions.push(
     `replaced custom-connection records with ${records.length} records (session ${sessionId})`,
   );
+}
+
+interface Connection {
+  id: number;
+  description: string | null;
+  customResources?: { id: number; name: string }[];
+}
+
+/**
+ * `publish --to drata --create-connection`: the one-time setup of the custom connection the records go to
+ * (drata-custom-connections-api-openapi.yml, POST /custom-connections; `workspaceIds` "Required for CUSTOM
+ * connections"). The response carries no resources, so GET …/{id}?expand[]=customResources gives the resource id.
+ * Drata has no idempotency key and connections have no name in their response: a connection whose description is
+ * this package's is reused rather than created twice.
+ */
+export async function createDrataConnection(
+  source: PackageFolder,
+  settings: DrataSettings,
+  log: Logger,
+): Promise<string[]> {
+  const manifest = await source.json<DrataManifest>("drata/drata.json");
+  if (manifest.platform !== "drata") throw new PublishError("drata/drata.json is not a Drata manifest");
+  const workspaceId = Number(settings.workspaceId);
+  if (!Number.isInteger(workspaceId) || workspaceId < 1)
+    throw new PublishError(`DRATA_WORKSPACE_ID must be Drata's numeric workspace id, not "${settings.workspaceId}"`);
+  const api = client(settings, log);
+  const { body } = manifest.customConnection.setup;
+  const existing = (await all<Connection>(api, "/custom-connections", { "expand[]": "customResources" })).find(
+    (connection) => connection.description === body.description,
+  );
+  const id =
+    existing?.id ??
+    (
+      await api.request<Connection>({
+        method: "POST",
+        path: "/custom-connections",
+        json: { ...body, workspaceIds: [workspaceId] },
+        expect: [201],
+      })
+    ).body.id;
+  const { body: connection } = await api.request<Connection>({
+    method: "GET",
+    path: `/custom-connections/${id}`,
+    query: { "expand[]": "customResources" },
+  });
+  const resource = connection.customResources?.[0];
+  if (!resource) throw new PublishError(`Drata custom connection ${id} has no custom resource to send records to`);
+  return [
+    `${existing ? "reusing" : "created"} Drata custom connection ${id} (resource ${resource.id}, ${resource.name}); set these for publish:`,
+    `DRATA_CONNECTION_ID=${id}`,
+    `DRATA_RESOURCE_ID=${resource.id}`,
+  ];
 }

@@ -141,7 +141,7 @@ export async function publishToVanta(
     const documentId = await documentIdFor(api.documents, document, settings, known, outcome);
     const { fileName, mimeType } = document.upload.fields.file;
     const path = `/v1/documents/${encodeURIComponent(documentId)}/uploads`;
-    await linkControls(api.documents, documentId, settings.controlIds[document.controlId] ?? [], outcome, document.controlId);
+    await linkControls(api.documents, documentId, settings.controlIds[document.controlId] ?? document.linkControls.controlIds ?? [], outcome, document.controlId);
     if (await uploaded(api.documents, documentId, fileName)) {
       outcome.skipped.push(`${document.controlId}: ${fileName} is already on document ${documentId}`);
       continue;

@@ -25,7 +25,10 @@ export interface FaultRule {
 }
 
 /** Selectors of the calls a hold keeps waiting at the proxy (each one left out matches every call). */
-export type HoldRule = Pick<FaultRule, "service" | "operation" | "account" | "region">;
+export type HoldRule = Pick<FaultRule, "service" | "operation" | "account" | "region"> & {
+  /** Only calls whose request path matches (e.g. one S3 key). */
+  path?: RegExp;
+};
 
 /** Calls held at the proxy until release(): a test decides when they are in flight, with no timing involved. */
 export interface Hold {
@@ -199,7 +202,8 @@ const selects = (rule: HoldRule, call: CallInfo): boolean =>
   (rule.service === undefined || rule.service === call.service) &&
   (rule.operation === undefined || rule.operation === call.operation) &&
   (rule.account === undefined || rule.account === call.account) &&
-  (rule.region === undefined || rule.region === call.region);
+  (rule.region === undefined || rule.region === call.region) &&
+  (rule.path === undefined || rule.path.test(call.path));
 
 function denied(call: CallInfo, message?: string): Reply {
   const action = `${call.service}:${call.operation}`;

@@ -1,6 +1,7 @@
 // Drata endpoints of the stand-in, shaped after Drata's public API v2 OpenAPI (Evidence, Controls): bearer API key,
 // numeric ids, evidence-files multipart, evidence create/update DTOs; record sessions are in stand-in-drata-records.ts.
 import { checkFields, Reject, type Call, type Reply, type Route } from "./platform-stand-in.js";
+import { connectionRoutes, type DrataConnection } from "./stand-in-drata-connections.js";
 import { recordRoutes } from "./stand-in-drata-records.js";
 
 export interface DrataOptions {
@@ -39,6 +40,7 @@ export interface DrataState {
   >;
   sessions: Map<string, { status: string; records: Map<string, Record<string, unknown>> }>;
   records: Map<string, Record<string, unknown>>;
+  connections: Map<number, DrataConnection>;
 }
 
 const SCHEDULES = ["ONE_MONTH", "TWO_MONTHS", "THREE_MONTHS", "SIX_MONTHS", "ONE_YEAR", "CUSTOM", "NONE"];
@@ -48,7 +50,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 let nextId = 100;
 
 export function newDrataState(options: DrataOptions): DrataState {
-  return { options, files: new Map(), evidence: new Map(), sessions: new Map(), records: new Map() };
+  return { options, files: new Map(), evidence: new Map(), sessions: new Map(), records: new Map(), connections: new Map() };
 }
 
 function artifactFile(state: DrataState, artifact: Record<string, unknown>, where: string): string {
@@ -330,5 +332,6 @@ export function drataRoutes(state: DrataState): Route[] {
       return { status: 200, body: mutation(evidence, requested) };
     }),
     ...recordRoutes(state, route, listed),
+    ...connectionRoutes(state, route, listed),
   ];
 }
