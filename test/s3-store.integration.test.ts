@@ -1,4 +1,5 @@
 // The S3 store against moto: preflight refusals, checksums, If-None-Match, Object Lock, multipart, listing, pointers.
+import type { StoredFile } from "../src/core/model.js";
 import { judgeStoreTransport } from "../src/run/store-transport.js";
 import { GetObjectCommand, HeadObjectCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { createHash, randomBytes } from "node:crypto";
@@ -207,12 +208,33 @@ describe("S3 store writes", () => {
   it("writes latest.json as a new version each time", async () => {
     await bucket();
     const store = storeFor();
-    const one = await store.putPointer("packages/Q3/latest.json", '{"runId":"a"}');
-    const two = await store.putPointer("packages/Q3/latest.json", '{"runId":"b"}');
+    const one = (await store.putPointer("packages/Q3/latest.json", '{"runId":"a"}')) as StoredFile;
+    const two = (await store.putPointer("packages/Q3/latest.json", '{"runId":"b"}')) as StoredFile;
     expect(one.versionId).not.toBe(two.versionId);
     expect((await versionsIn(fixtureS3(emulator()), BUCKET, "soc2/packages/Q3/latest.json")).length).toBe(2);
     expect((await store.get("packages/Q3/latest.json")).toString()).toBe('{"runId":"b"}');
     expect((await store.get("packages/Q3/latest.json", one.versionId)).toString()).toBe('{"runId":"a"}');
+  });
+
+  it("moves latest.json only forward: the compare runs on the pointer read, and the write is conditional on its ETag", async () => {
+    await bucket();
+    const store = storeFor();
+    const key = "packages/Q3/latest.json";
+    const newer = (body: string) => (current: Buffer | undefined) => !current || current.toString() < body;
+    expect(await store.putPointer(key, "2", newer("2"))).toBeDefined();
+    // A writer whose compare passed against "2", but whose write lands after a third writer moved the pointer to "3":
+    // the If-Match on the ETag of "2" fails, it compares again with "3", and keeps it.
+    let raced = false;
+    const late = await store.putPointer(key, "2.5", async (current) => {
+      if (!raced) {
+        raced = true;
+        await storeFor().putPointer(key, "3");
+      }
+      return newer("2.5")(current);
+    });
+    expect(late).toBeUndefined();
+    expect((await store.get(key)).toString()).toBe("3");
+    expect(await store.putPointer(key, "1", newer("1"))).toBeUndefined();
   });
 
   it("uploads a file above the threshold in SHA-256 checked parts, and refuses to complete over an existing key", async () => {

@@ -9,6 +9,7 @@ import { terminalLogger } from "./log.js";
 import { LocalStore } from "../store/local.js";
 import { openS3Store } from "../store/open.js";
 import type { Store } from "../store/store.js";
+import type { PhaseHook } from "../core/stop.js";
 
 export const COMMON_OPTIONS = {
   config: { type: "string" },
@@ -39,6 +40,9 @@ export const list = (value: unknown): string[] | undefined =>
   typeof value === "string" ? value.split(",").map((entry) => entry.trim()).filter(Boolean) : undefined;
 
 export function formatsOf(values: Values): Format[] {
+  if (values.format !== undefined && (list(values.format) ?? []).length === 0) {
+    throw new UsageError(`--format is empty: name at least one of ${FORMATS.join(", ")}, or leave it out for all`);
+  }
   const requested = list(values.format) ?? [...FORMATS];
   for (const format of requested) {
     if (!(FORMATS as readonly string[]).includes(format)) {
@@ -68,6 +72,26 @@ export async function storeFrom(values: Values, loaded: LoadedConfig): Promise<S
   const { signingKey } = loaded.config.store;
   const signer = signingKey ? (await import("../integrity/sign.js")).manifestSignerFor(signingKey, region) : undefined;
   return new LocalStore(typeof values.out === "string" ? values.out : "./evidence", normalized, signer);
+}
+
+/**
+ * Test hook: with SOC2_EVIDENCE_TEST_HOLD=<phase>, the run announces `test.hold` on stderr when it reaches that phase
+ * and waits there for a stop signal, so a test can signal it at exactly that point instead of sleeping and hoping.
+ */
+export function phaseHold(signal?: AbortSignal): PhaseHook | undefined {
+  const held = process.env.SOC2_EVIDENCE_TEST_HOLD;
+  if (!held || !signal) return undefined;
+  return async (phase) => {
+    if (phase !== held) return;
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: "info", event: "test.hold", phase }) + "\n");
+    if (signal.aborted) return;
+    // A pending promise alone keeps nothing alive: with no socket, file or timer open the event loop empties, Node
+    // exits 0 mid-run and a SIGTERM sent during teardown kills it with no handler. The held run keeps a timer
+    // referenced until the stop arrives, as a real run keeps its sockets and files.
+    const alive = setInterval(() => {}, 2 ** 31 - 1);
+    await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
+    clearInterval(alive);
+  };
 }
 
 export function checkScopeOverrides(values: Values): void {

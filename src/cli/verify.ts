@@ -8,7 +8,7 @@ import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../core/errors.js";
 import { createKmsClient } from "../integrity/sign.js";
 import { formatReport, LocalPackageSource, verifyPackage, type PackageSource } from "../integrity/verify.js";
-import { parse } from "./options.js";
+import { parse, phaseHold } from "./options.js";
 
 const USAGE =
   "usage: soc2-evidence verify LOCATION [--json] [--require-signature] [--public-key FILE] [--offline]";
@@ -53,7 +53,7 @@ async function s3Text(url: string): Promise<string | undefined> {
   }
 }
 
-export async function verifyCommand(args: string[]): Promise<number> {
+export async function verifyCommand(args: string[], _now?: () => Date, signal?: AbortSignal): Promise<number> {
   const { values, positionals } = parse(args, {
     "require-signature": { type: "boolean", default: false },
     "public-key": { type: "string" },
@@ -74,6 +74,8 @@ export async function verifyCommand(args: string[]): Promise<number> {
       requireSignature: Boolean(values["require-signature"]),
       ...(publicKey ? { publicKey } : {}),
       ...(values.offline ? {} : { kms }),
+      ...(signal ? { signal } : {}),
+      ...(phaseHold(signal) ? { hooks: phaseHold(signal) } : {}),
     });
     if (values.json) process.stdout.write(JSON.stringify(report) + "\n");
     else if (!values.quiet || !report.ok) process.stdout.write(formatReport(report));

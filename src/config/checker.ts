@@ -4,6 +4,9 @@ import type { Problem } from "./types.js";
 
 export type YamlNode = Node | null | undefined;
 
+/** Longest string value accepted in controls.yaml unless a key sets its own limit (a page of text). */
+export const MAX_STRING_LENGTH = 4096;
+
 export class Checker {
   readonly problems: Problem[] = [];
 
@@ -52,7 +55,7 @@ export class Checker {
     return node;
   }
 
-  string(map: YAMLMap, key: string, path: string, required: boolean): string | undefined {
+  string(map: YAMLMap, key: string, path: string, required: boolean, maxLength = MAX_STRING_LENGTH): string | undefined {
     const node = map.get(key, true) as YamlNode;
     const at = join(path, key);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) {
@@ -61,6 +64,10 @@ export class Checker {
     }
     if (!isScalar(node) || typeof node.value !== "string" || node.value.trim() === "") {
       this.report(node, at, "type", `expected a non-empty string`);
+      return undefined;
+    }
+    if (node.value.length > maxLength) {
+      this.report(node, at, "length", `${node.value.length} characters is longer than the ${maxLength}-character limit`);
       return undefined;
     }
     return node.value;

@@ -40,7 +40,13 @@ export function parseConfig(file: string, bytes: Buffer | string, now: Date): Lo
     const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
     checker.problems.push({ severity: "error", code: error.code, path: "", line, col, message: error.message.split("\n")[0] ?? error.message });
   }
-  const config = doc.errors.length === 0 ? checkConfig(doc, checker, isoDay(now)) : undefined;
+  // An unknown tag (`!!js/function`, `!custom`) is refused, not read as a plain string.
+  for (const warning of doc.warnings) {
+    const { line, col } = warning.linePos?.[0] ?? lineCounter.linePos(warning.pos[0]);
+    const message = warning.code === "TAG_RESOLVE_FAILED" ? `${warning.message.split("\n")[0] ?? warning.message}: unknown YAML tags are refused` : (warning.message.split("\n")[0] ?? warning.message);
+    checker.problems.push({ severity: "error", code: warning.code, path: "", line, col, message });
+  }
+  const config = doc.errors.length === 0 && doc.warnings.length === 0 ? checkConfig(doc, checker, isoDay(now)) : undefined;
   const lines = text.split(/\r?\n/);
   const errors = checker.problems.filter((problem) => problem.severity === "error");
   const warnings = checker.problems.filter((problem) => problem.severity === "warning").map((problem) => format(file, problem, lines));

@@ -31,6 +31,8 @@ export interface ExceptionConfig {
   ticket?: string;
   /** Last day the exception applies, YYYY-MM-DD (UTC). */
   expires: string;
+  /** `all`: deliberately covers every resource of the collector (refused otherwise); the reason says why. */
+  scope?: "all";
   /** Where it was declared, for warnings about exceptions that match nothing. */
   location: string;
 }
@@ -53,6 +55,8 @@ export interface ControlsConfig {
   fiscalYearStartMonth?: number;
   controls: ControlConfig[];
   exceptions: ExceptionConfig[];
+  /** Share (0-1] of a collector's items one wildcard exception may cover without `scope: all`; default 0.5. */
+  maxExceptionShare?: number;
 }
 
 export interface Problem {

@@ -6,12 +6,17 @@ import type { ParamSchema } from "../core/collector.js";
 import { parseDay } from "../core/period.js";
 import { Checker, join, suggest, type YamlNode } from "./checker.js";
 import { checkParams } from "./params.js";
+import { isBlanketGlob, MAX_GLOB_LENGTH } from "./exceptions.js";
 import type { ControlConfig, ControlsConfig, ExceptionConfig, PlatformControls, StoreConfig } from "./types.js";
 
-const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fiscalYearStartMonth", "controls", "exceptions"];
+const TOP_KEYS = ["version", "organization", "scope", "store", "schedule", "fiscalYearStartMonth", "controls", "exceptions", "maxExceptionShare"];
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
 const BUCKET = /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Most controls one config may declare: every control is a PDF section and a judged population. */
+export const MAX_CONTROLS = 1000;
+/** Longest organization name: it heads every page of the PDF. */
+export const MAX_ORGANIZATION_LENGTH = 256;
 const CONTROL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkConfig(doc: Document, checker: Checker, today: string): ControlsConfig | undefined {
@@ -21,7 +26,7 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
   if (!isScalar(versionNode) || versionNode.value !== 1) {
     checker.report(versionNode ?? root, "version", "version", `"version: 1" is required (the only format version)`);
   }
-  const organization = checker.string(root, "organization", "", true);
+  const organization = checker.string(root, "organization", "", true, MAX_ORGANIZATION_LENGTH);
   const scope = checkScope(root.get("scope", true) as YamlNode, checker);
   const store = checkStore(root.get("store", true) as YamlNode, checker);
   const schedule = checker.string(root, "schedule", "", false);
@@ -31,6 +36,11 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
   const fiscalYearStartMonth = checker.integer(root, "fiscalYearStartMonth", "", 1, 12);
   const controls = checkControls(root.get("controls", true) as YamlNode, checker, root);
   const exceptions = checkExceptions(root.get("exceptions", true) as YamlNode, checker, today);
+  const shareNode = root.get("maxExceptionShare", true) as YamlNode;
+  const maxExceptionShare = isScalar(shareNode) ? shareNode.value : undefined;
+  if (shareNode !== undefined && (typeof maxExceptionShare !== "number" || !(maxExceptionShare > 0 && maxExceptionShare <= 1))) {
+    checker.report(shareNode, "maxExceptionShare", "type", "expected a number greater than 0 and at most 1 (the share of a collector's items one exception may cover)");
+  }
   if (checker.problems.some((problem) => problem.severity === "error")) return undefined;
   return {
     version: 1,
@@ -41,6 +51,7 @@ export function checkConfig(doc: Document, checker: Checker, today: string): Con
     ...(fiscalYearStartMonth ? { fiscalYearStartMonth } : {}),
     controls,
     exceptions,
+    ...(typeof maxExceptionShare === "number" ? { maxExceptionShare } : {}),
   };
 }
 
@@ -115,6 +126,10 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
   const seen = new Map<string, number>();
   const list = checker.seq(node, "controls", "controls");
   if (list && list.items.length === 0) checker.report(node, "controls", "empty", "list at least one control: an empty config would prove nothing");
+  if (list && list.items.length > MAX_CONTROLS) {
+    checker.report(node, "controls", "limit", `${list.items.length} controls is more than the limit of ${MAX_CONTROLS}; split the config`);
+    return [];
+  }
   return (list?.items ?? []).flatMap((item, index) => {
     const path = join("controls", index);
     const map = checker.map(item as YamlNode, path, ["id", "title", "description", "collectors", "platforms"]);
@@ -127,7 +142,7 @@ function checkControls(node: YamlNode, checker: Checker, root: YAMLMap): Control
       checker.report(map.get("id", true) as YamlNode, join(path, "id"), "duplicate", `duplicate control id "${id}" (also controls[${seen.get(id)}])`);
     }
     if (id !== undefined && !seen.has(id)) seen.set(id, index);
-    const title = checker.string(map, "title", path, true);
+    const title = checker.string(map, "title", path, true, 512);
     const description = checker.string(map, "description", path, false);
     const collectorsNode = map.get("collectors", true) as YamlNode;
     const uses = (checker.seq(collectorsNode, join(path, "collectors"), "collectors")?.items ?? []).flatMap(
@@ -199,7 +214,7 @@ function checkUse(node: YamlNode, path: string, checker: Checker) {
 
 function checkExceptions(node: YamlNode, checker: Checker, today: string): ExceptionConfig[] {
   if (node === undefined || node === null) return [];
-  const keys = ["collector", "resource", "reason", "approvedBy", "ticket", "expires"];
+  const keys = ["collector", "resource", "reason", "approvedBy", "ticket", "expires", "scope"];
   return (checker.seq(node, "exceptions", "exceptions")?.items ?? []).flatMap((item, index) => {
     const path = join("exceptions", index);
     const map = checker.map(item as YamlNode, path, keys);
@@ -210,6 +225,21 @@ function checkExceptions(node: YamlNode, checker: Checker, today: string): Excep
       checker.report(map.get("collector", true) as YamlNode, join(path, "collector"), "unknown-collector", `unknown collector "${collector}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
     }
     const resource = checker.string(map, "resource", path, true);
+    const scopeNode = map.get("scope", true) as YamlNode;
+    const scope = isScalar(scopeNode) ? scopeNode.value : undefined;
+    if (scopeNode !== undefined && scope !== "all") {
+      checker.report(scopeNode, join(path, "scope"), "scope", `expected "scope: all" (an exception that deliberately covers every resource), or no scope`);
+    }
+    if (resource !== undefined && resource.length > MAX_GLOB_LENGTH) {
+      checker.report(map.get("resource", true) as YamlNode, join(path, "resource"), "length", `the resource pattern is ${resource.length} characters; at most ${MAX_GLOB_LENGTH} (an ARN's limit)`);
+    } else if (resource !== undefined && scope !== "all" && isBlanketGlob(resource)) {
+      checker.report(
+        map.get("resource", true) as YamlNode,
+        join(path, "resource"),
+        "blanket-exception",
+        `"${resource}" matches every resource of ${collector ?? "the collector"}: name the resources, or mark it "scope: all" and say why in the reason`,
+      );
+    }
     const reason = checker.string(map, "reason", path, true);
     const approvedBy = checker.string(map, "approvedBy", path, true);
     const ticket = checker.string(map, "ticket", path, false);
@@ -219,6 +249,6 @@ function checkExceptions(node: YamlNode, checker: Checker, today: string): Excep
     else if (!parseDay(expires)) checker.report(expiresNode, join(path, "expires"), "date", `"${expires}" is not a date (YYYY-MM-DD)`);
     else if (expires < today) checker.warn(expiresNode, join(path, "expires"), "expired", `exception expired on ${expires}; it no longer applies and is reported as expired`);
     if (!collector || !resource || !reason || !approvedBy || !expires) return [];
-    return [{ collector, resource, reason, approvedBy, ...(ticket ? { ticket } : {}), expires, location: path }];
+    return [{ collector, resource, reason, approvedBy, ...(ticket ? { ticket } : {}), expires, ...(scope === "all" ? { scope: "all" as const } : {}), location: path }];
   });
 }

@@ -33,3 +33,22 @@ export const latestPointerKey = (periodLabel: string): string => `${periodFolder
 
 /** A path from a package's own folder (or `depth` folders below it) back to the store root. */
 export const fromPackageToRoot = (depth = 0): string => "../".repeat(3 + depth);
+
+/** Longest key accepted from a manifest or a command line (S3's own limit is 1024 bytes). */
+export const MAX_KEY_LENGTH = 1024;
+
+/**
+ * Why a key read from a manifest, a run id or a prefix could leave its root, or undefined when it is a plain relative
+ * key: no absolute path, no `.` or `..` segment, no backslash, NUL or empty segment.
+ */
+export function unsafeKeyReason(key: unknown): string | undefined {
+  if (typeof key !== "string" || key === "") return "not a non-empty path";
+  if (key.length > MAX_KEY_LENGTH) return `longer than ${MAX_KEY_LENGTH} characters`;
+  if (key.includes("\0")) return "contains a NUL character";
+  if (key.includes("\\")) return "contains a backslash";
+  if (key.startsWith("/") || /^[A-Za-z]:/.test(key)) return "is an absolute path";
+  const segments = key.split("/");
+  if (segments.some((segment) => segment === ".." || segment === ".")) return "has a . or .. segment that leaves its folder";
+  if (segments.some((segment) => segment === "")) return "has an empty segment (//)";
+  return undefined;
+}

@@ -134,6 +134,13 @@ export class S3PackageSource implements PackageSource {
     return [...problems, ...compareDigest(entry, actual)];
   }
 
+  async readListed(entry: Entry): Promise<Buffer> {
+    const key = this.keyOf(entry) as string;
+    const versionId = entry.file.versionId ?? this.versions.get(key)?.[0]?.versionId;
+    if (!versionId) throw new StoreError(`no version of s3://${this.bucket}/${key} to read`);
+    return this.body(key, versionId);
+  }
+
   async unlisted(listed: Set<string>): Promise<string[]> {
     return [...this.versions.entries()]
       .filter(([key, versions]) => key.startsWith(this.folder) && !versions[0]?.deleteMarker)

@@ -1,16 +1,21 @@
 // verify: a package is intact when every file the manifest lists hashes the same, still exists as the listed version, and the signature holds.
-import { packagePrefix } from "../core/store-layout.js";
-import { readdir, readFile } from "node:fs/promises";
-import { join, relative, sep } from "node:path";
+import { packagePrefix, unsafeKeyReason } from "../core/store-layout.js";
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { lstat, readdir, readFile } from "node:fs/promises";
+import { join, relative, resolve, sep } from "node:path";
 import { mapConcurrent } from "../core/concurrency.js";
 import type { Manifest } from "./manifest.js";
 import type { StoredFile } from "../core/model.js";
 import { checkSignature, checkWithKms, type KmsCheck, type ManifestSignature, SIGNATURE_FILE } from "./sign.js";
-import { sha256File } from "../store/local.js";
 import type { KMSClient } from "@aws-sdk/client-kms";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 
 export type ProblemKind =
-  "altered" | "missing" | "replaced" | "deleted" | "unlisted" | "manifest" | "signature";
+  "altered" | "missing" | "replaced" | "deleted" | "unlisted" | "manifest" | "signature" | "unsafe";
+
+/** Largest evidence.json verify parses to learn which snapshots the package was built from. */
+export const MAX_EVIDENCE_JSON_BYTES = 512 * 1024 * 1024;
 
 export interface Problem {
   /** Package path (evidence.json) or store key (snapshots/...) of the file at fault. */
@@ -36,6 +41,8 @@ export interface PackageSource {
   /** Called once with every entry before `check` (S3 lists object versions here). */
   prepare(entries: Entry[], manifest: Manifest): Promise<void>;
   check(entry: Entry): Promise<Problem[]>;
+  /** The bytes of a listed entry that `check` found intact (at most its listed size), for evidence.json. */
+  readListed(entry: Entry): Promise<Buffer>;
   /** Files in the package folder that the manifest does not list. */
   unlisted(listed: Set<string>): Promise<string[]>;
   close(): void;
@@ -72,6 +79,9 @@ export interface VerifyOptions {
   /** A KMS client for kms:Verify of the key named in the signature; absent: offline only. */
   kms?: (region: string) => KMSClient;
   concurrency?: number;
+  /** A stop (SIGTERM) ends the check between files by throwing its reason: no report, and the CLI exits 3. */
+  signal?: AbortSignal;
+  hooks?: PhaseHook;
 }
 
 /** The file's problem when its bytes differ from the manifest. */
@@ -140,11 +150,24 @@ export async function verifyPackage(
   ];
   report.files = manifest.files.length;
   report.snapshots = manifest.snapshots.length;
-  report.bytes = entries.reduce((sum, entry) => sum + entry.file.size, 0);
+  report.bytes = entries.reduce((sum, entry) => sum + (Number.isSafeInteger(entry.file.size) ? entry.file.size : 0), 0);
 
+  // Fail fast: an entry that could lead outside the package or the store is named, and nothing at all is read.
+  const unsafe = entries.flatMap((entry) => unsafeEntry(entry));
+  if (unsafe.length > 0) {
+    problems.push(...unsafe);
+    problems.sort((a, b) => a.file.localeCompare(b.file) || a.kind.localeCompare(b.kind));
+    return report;
+  }
   await source.prepare(entries, manifest);
-  for await (const found of mapConcurrent(entries, options.concurrency ?? 8, (entry) => source.check(entry)))
+  await options.hooks?.("verify.checking");
+  for await (const found of mapConcurrent(entries, options.concurrency ?? 8, (entry) => {
+    stopIfAborted(options.signal);
+    return source.check(entry);
+  }))
     problems.push(...found);
+  stopIfAborted(options.signal);
+  problems.push(...(await requiredListings(source, manifest, entries, problems)));
   const listed = new Set([...manifest.files.map((file) => file.path), "manifest.json", SIGNATURE_FILE]);
   for (const path of await source.unlisted(listed)) {
     problems.push({ file: path, kind: "unlisted", detail: "in the package folder but not in the manifest" });
@@ -161,6 +184,41 @@ export async function verifyPackage(
   problems.sort((a, b) => a.file.localeCompare(b.file) || a.kind.localeCompare(b.kind));
   report.ok = problems.length === 0;
   return report;
+}
+
+/** A manifest entry whose path or size cannot be trusted to stay inside its root and bounded. */
+function unsafeEntry(entry: Entry): Problem[] {
+  const reason = unsafeKeyReason(entry.file.key);
+  const name = typeof entry.name === "string" ? entry.name : JSON.stringify(entry.name);
+  if (reason) return [{ file: name, kind: "unsafe", detail: `the manifest path ${reason}; refused unread` }];
+  if (!Number.isSafeInteger(entry.file.size) || entry.file.size < 0 || typeof entry.file.sha256 !== "string") {
+    return [{ file: name, kind: "unsafe", detail: "the manifest gives no whole size and SHA-256 for it; refused unread" }];
+  }
+  return [];
+}
+
+/**
+ * What an unsigned manifest can still be held to: it lists evidence.json, and every snapshot file evidence.json says
+ * the package was built from. (report.pdf is listed whenever the package has one; a `--format json` package has none.)
+ */
+async function requiredListings(source: PackageSource, manifest: Manifest, entries: Entry[], problems: Problem[]): Promise<Problem[]> {
+  const evidence = entries.find((entry) => entry.scope === "package" && entry.name === "evidence.json");
+  if (!evidence) return [{ file: "evidence.json", kind: "missing", detail: "the manifest does not list evidence.json: every package has one" }];
+  if (problems.some((problem) => problem.file === "evidence.json")) return [];
+  if (evidence.file.size > MAX_EVIDENCE_JSON_BYTES) return [];
+  let named: unknown;
+  try {
+    named = (JSON.parse((await source.readListed(evidence)).toString("utf8")) as { snapshots?: unknown }).snapshots;
+  } catch {
+    return [{ file: "evidence.json", kind: "manifest", detail: "evidence.json is not readable JSON, so its snapshots cannot be checked against the manifest" }];
+  }
+  const listed = new Set(manifest.snapshots.map((file) => file.key));
+  const keys = (Array.isArray(named) ? named : []).flatMap((snapshot) =>
+    Array.isArray((snapshot as { files?: unknown }).files) ? ((snapshot as { files: StoredFile[] }).files.map((file) => file.key)) : [],
+  );
+  return [...new Set(keys)]
+    .filter((key) => !listed.has(key))
+    .map((key) => ({ file: String(key), kind: "missing" as const, detail: "evidence.json names this snapshot file but the manifest does not list it" }));
 }
 
 async function signatureState(
@@ -227,13 +285,8 @@ export class LocalPackageSource implements PackageSource {
   }
 
   async check(entry: Entry): Promise<Problem[]> {
-    const path =
-      entry.scope === "package"
-        ? join(this.location, entry.file.key)
-        : this.root !== undefined
-          ? join(this.root, entry.file.key)
-          : undefined;
-    if (!path)
+    const root = this.rootOf(entry);
+    if (root === undefined)
       return [
         {
           file: entry.name,
@@ -241,19 +294,29 @@ export class LocalPackageSource implements PackageSource {
           detail: "the package folder is not inside a store, so its snapshots cannot be found",
         },
       ];
-    try {
-      return compareDigest(entry, await sha256File(path));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-      return [{ file: entry.name, kind: "missing", detail: `no file at ${path}` }];
-    }
+    const found = await regularFileInside(root, entry.file.key);
+    if ("problem" in found) return [{ file: entry.name, ...found.problem }];
+    // Bounded work: a file of another size is altered without reading it; one of the listed size is read to that size.
+    if (found.size !== entry.file.size) return compareDigest(entry, { sha256: "(not read: the size differs)", size: found.size });
+    return compareDigest(entry, await hashBounded(found.path, entry.file.size));
+  }
+
+  async readListed(entry: Entry): Promise<Buffer> {
+    const root = this.rootOf(entry) as string;
+    const found = await regularFileInside(root, entry.file.key);
+    if ("problem" in found) throw new Error(found.problem.detail);
+    return readFile(found.path);
+  }
+
+  private rootOf(entry: Entry): string | undefined {
+    return entry.scope === "package" ? this.location : this.root;
   }
 
   async unlisted(listed: Set<string>): Promise<string[]> {
     const found: string[] = [];
+    // Hidden files and folders count too; links are listed, never followed.
     const walk = async (folder: string): Promise<void> => {
       for (const item of await readdir(folder, { withFileTypes: true })) {
-        if (item.name.startsWith(".")) continue;
         if (item.isDirectory()) await walk(join(folder, item.name));
         else found.push(relative(this.location, join(folder, item.name)).split(sep).join("/"));
       }
@@ -263,6 +326,45 @@ export class LocalPackageSource implements PackageSource {
   }
 
   close(): void {}
+}
+
+/**
+ * `key` under `root`, resolved and checked to stay inside it (with the separator), with no symbolic link on the way
+ * and a regular file at the end: verify never follows a link out, and never opens a device, FIFO or socket.
+ */
+async function regularFileInside(
+  root: string,
+  key: string,
+): Promise<{ path: string; size: number } | { problem: Omit<Problem, "file"> }> {
+  const base = resolve(root);
+  const path = resolve(base, ...key.split("/"));
+  if (!path.startsWith(base + sep)) return { problem: { kind: "unsafe", detail: "resolves outside its folder; refused unread" } };
+  let at = base;
+  for (const segment of relative(base, path).split(sep)) {
+    at = join(at, segment);
+    const stats = await lstat(at).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+      throw error;
+    });
+    if (!stats) return { problem: { kind: "missing", detail: `no file at ${path}` } };
+    if (stats.isSymbolicLink()) return { problem: { kind: "unsafe", detail: `${at} is a symbolic link; verify does not follow links` } };
+    if (at === path) {
+      if (!stats.isFile()) return { problem: { kind: "unsafe", detail: `${path} is not a regular file (a device, FIFO, socket or folder); refused unread` } };
+      return { path, size: stats.size };
+    }
+  }
+  return { problem: { kind: "missing", detail: `no file at ${path}` } };
+}
+
+/** SHA-256 of at most `size` + 1 bytes: a file that grows while it is read is caught without reading it all. */
+async function hashBounded(path: string, size: number): Promise<{ sha256: string; size: number }> {
+  const hash = createHash("sha256");
+  let read = 0;
+  for await (const chunk of createReadStream(path, { start: 0, end: size })) {
+    hash.update(chunk as Buffer);
+    read += (chunk as Buffer).length;
+  }
+  return { sha256: hash.digest("hex"), size: read };
 }
 
 function missing(error: NodeJS.ErrnoException): undefined {

@@ -1,6 +1,6 @@
 // Turns a period's history into the package: per-resource period verdicts, coverage, and control status.
 import type { ControlsConfig } from "../config/types.js";
-import { globToRegExp } from "../config/exceptions.js";
+import { compileGlob } from "../config/exceptions.js";
 import type { ControlStatus, ItemStatus, Period, PeriodVerdict } from "../core/model.js";
 import { TOOL } from "../core/version.js";
 import { useKey } from "../core/resource-key.js";
@@ -192,7 +192,7 @@ function controlResult(
 /** Exceptions as of the package's last day, the day the items were judged. */
 function exceptionUses(config: ControlsConfig, items: PackageItem[], today: string): ExceptionUse[] {
   return config.exceptions.map((exception) => {
-    const pattern = globToRegExp(exception.resource);
+    const pattern = compileGlob(exception.resource);
     // Counted where it decided a verdict: an item it excepts, or one it would have excepted had it not expired.
     const decided = (item: PackageItem) => item.exception !== undefined || item.observed.expiredException !== undefined;
     const matched = items.filter((item) => item.collector === exception.collector && pattern.test(item.resource.arn) && decided(item)).length;

@@ -1,4 +1,5 @@
 // Reads every complete snapshot of a period back from the store: day-by-day coverage and per-resource history.
+import { RunError } from "../core/errors.js";
 import { SNAPSHOT_RECORD, snapshotMonthPrefix } from "../core/store-layout.js";
 import type { BoundCollector, RegisteredCollector } from "../core/collector.js";
 import { ownerKey, resourceKey, useKey } from "../core/resource-key.js";
@@ -58,10 +59,26 @@ export async function listSnapshots(
       if (!key.endsWith(`/${SNAPSHOT_RECORD}`)) continue;
       const { body, file } = await store.getFile(key);
       const record = JSON.parse(body.toString("utf8")) as SnapshotRecord;
+      refuseMisdated(key, record);
       if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
     }
   }
   return found.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+}
+
+/**
+ * A snapshot counts for the UTC day it was taken: its folder, its recorded day and its own startedAt must agree.
+ * One that does not (a backdated or moved snapshot) is refused: packaging stops rather than count a day it cannot prove.
+ */
+export function refuseMisdated(key: string, record: SnapshotRecord): void {
+  const folder = /^(?:.*\/)?snapshots\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(key);
+  const folderDay = folder ? `${folder[1]}-${folder[2]}-${folder[3]}` : undefined;
+  const startedDay = typeof record.startedAt === "string" ? record.startedAt.slice(0, 10) : undefined;
+  if (record.day === startedDay && (folderDay === undefined || folderDay === record.day)) return;
+  throw new RunError(
+    `${key}: the snapshot is filed under ${folderDay ?? "?"} and records day ${String(record.day)}, but it was started ${String(record.startedAt)}; ` +
+      "a snapshot counts only for the day it was taken, so no package was written",
+  );
 }
 
 export interface HistoryOptions {

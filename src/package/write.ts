@@ -11,6 +11,17 @@ import type { Manifest, ManifestFile } from "../integrity/manifest.js";
 import { SIGNATURE_FILE, signerOf } from "../integrity/sign.js";
 import type { Store } from "../store/store.js";
 import type { EvidencePackage } from "../core/package-model.js";
+import type { Logger } from "../core/log.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
+
+export interface WriteOptions {
+  /** A stop before the manifest is written abandons the package (no manifest); once it is being written, it finishes. */
+  signal?: AbortSignal;
+  hooks?: PhaseHook;
+  log?: Logger;
+  /** Hears each format as its rendering starts (done of total formats). */
+  progress?: (format: string, done: number, total: number) => void;
+}
 
 export interface WrittenPackage {
   prefix: string;
@@ -22,13 +33,7 @@ export interface WrittenPackage {
 const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
-/** progress, when given, hears each format as its rendering starts (done of total formats). */
-export async function writePackage(
-  pkg: EvidencePackage,
-  store: Store,
-  formats: readonly Format[],
-  progress?: (format: string, done: number, total: number) => void,
-): Promise<WrittenPackage> {
+export async function writePackage(pkg: EvidencePackage, store: Store, formats: readonly Format[], options: WriteOptions = {}): Promise<WrittenPackage> {
   const prefix = packagePrefix(pkg.period.label, pkg.runId);
   const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
   const paths: string[] = [];
@@ -41,8 +46,18 @@ export async function writePackage(
     async writeStream(path, chunks) {
       await mkdir(dirname(join(staging, path)), { recursive: true });
       const stream = createWriteStream(join(staging, path));
+      // Kept and rethrown: an unhandled stream error would crash the process with the wrong exit code.
+      let failed: Error | undefined;
+      stream.on("error", (error) => {
+        failed ??= error;
+      });
       for await (const chunk of chunks) {
-        if (!stream.write(chunk)) await once(stream, "drain");
+        if (failed) break;
+        if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), once(stream, "close")]);
+      }
+      if (failed) {
+        stream.destroy();
+        throw failed;
       }
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
       paths.push(path);
@@ -51,11 +66,14 @@ export async function writePackage(
   try {
     const renderers = renderersFor(formats);
     for (const [done, renderer] of renderers.entries()) {
-      progress?.(renderer.format, done, renderers.length);
+      stopIfAborted(options.signal);
+      options.progress?.(renderer.format, done, renderers.length);
       await renderer.render(pkg, target);
     }
+    await options.hooks?.("package.writing");
     const files: ManifestFile[] = [];
     for (const path of paths.sort()) {
+      stopIfAborted(options.signal);
       files.push({ path, ...(await store.putFile(`${prefix}${path}`, join(staging, path), contentType(path))) });
     }
     const manifest: Manifest = {
@@ -72,28 +90,34 @@ export async function writePackage(
     const manifestKey = `${prefix}${MANIFEST_FILE}`;
     // Signed before the manifest is stored, so a key that fails leaves no manifest; the signature lands beside it.
     const signature = await signerOf(store)?.sign(manifest);
+    // The last point a stop abandons the package; from here the manifest and latest.json are written, and said so.
+    stopIfAborted(options.signal);
+    const finishing = () => options.log?.warn("package.finishing", { note: "stop received while the manifest was being written; the package is finished, then the run stops" });
+    options.signal?.addEventListener("abort", finishing, { once: true });
+    await options.hooks?.("package.manifest");
     await store.put(manifestKey, JSON.stringify(manifest, null, 2), "application/json");
     if (signature) await store.put(`${prefix}${SIGNATURE_FILE}`, JSON.stringify(signature, null, 2), "application/json");
     // Only a package whose manifest exists is complete; latest.json then points at it, unless a package generated
     // later was published while this one was uploading.
     const latestKey = latestPointerKey(pkg.period.label);
-    if (!(await newerPackageIsLatest(store, latestKey, pkg.generatedAt))) {
-      await store.putPointer(
-        latestKey,
-        JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
-      );
-    }
+    await store.putPointer(
+      latestKey,
+      JSON.stringify({ runId: pkg.runId, manifest: manifestKey, generatedAt: pkg.generatedAt, status: pkg.summary.status }, null, 2),
+      (current) => !newerPackageIsLatest(current, pkg.generatedAt),
+    );
+    options.signal?.removeEventListener("abort", finishing);
     return { prefix, manifestKey, manifest };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
 }
 
-async function newerPackageIsLatest(store: Store, latestKey: string, generatedAt: string): Promise<boolean> {
-  if (!(await store.exists(latestKey))) return false;
+/** Whether the pointer in place names a package generated after this one (compared inside the store's atomic write). */
+function newerPackageIsLatest(current: Buffer | undefined, generatedAt: string): boolean {
+  if (!current) return false;
   try {
-    const current = JSON.parse((await store.get(latestKey)).toString("utf8")) as { generatedAt?: unknown };
-    return typeof current.generatedAt === "string" && current.generatedAt > generatedAt;
+    const pointer = JSON.parse(current.toString("utf8")) as { generatedAt?: unknown };
+    return typeof pointer.generatedAt === "string" && pointer.generatedAt > generatedAt;
   } catch {
     return false; // an unreadable pointer is replaced
   }

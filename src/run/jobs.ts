@@ -18,6 +18,7 @@ import { planCollectors, planTasks } from "./runner.js";
 import { callerIdentity, resolveAccounts } from "./scope.js";
 import { assembleRun, selectShard } from "./shard.js";
 import { takeSnapshot } from "./snapshot.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 import type { Store } from "../store/store.js";
 import type { CallerIdentity } from "../core/model.js";
 import type { Shard, SnapshotRecord, StoreFacts } from "../core/package-model.js";
@@ -39,6 +40,8 @@ export interface JobOptions {
   /** Collect one slice of a run that several processes share (`--shard i/n --run-id R`). */
   shard?: Shard;
   runId?: string;
+  /** Awaited at each writing phase (tests hold a run there, then signal it). */
+  hooks?: PhaseHook;
 }
 
 export interface SnapshotResult {
@@ -74,7 +77,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     const tasks = options.shard ? selectShard(allTasks, options.shard) : allTasks;
     log.info("snapshot.start", { accounts: scope.accounts.length, regions: regions.length, collectors: planned.length, tasks: tasks.length });
     const today = isoDay(options.now());
-    const exceptions = new ExceptionBook(config.exceptions, today);
+    const exceptions = new ExceptionBook(config.exceptions, today, config.maxExceptionShare);
     const snapshot = await takeSnapshot({
       planned,
       tasks,
@@ -84,6 +87,7 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
       skippedAccounts: scope.skipped,
       ...(options.runId ? { runId: options.runId } : {}),
       ...(options.shard ? { shard: options.shard } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
       run: {
         clients,
         callerAccount: caller.account,
@@ -125,7 +129,7 @@ export async function collectJob(options: JobOptions, period: Period, formats: r
 export async function assembleJob(options: JobOptions, period: Period, formats: readonly Format[], runId: string, shards: number) {
   const storeFacts = judgeStoreTransport(await options.store.preflight());
   const caller = await callerIdentity(options.regions?.[0] ?? options.config.scope.regions[0] ?? "us-east-1");
-  const snapshot = await assembleRun(options.store, runId, shards);
+  const snapshot = await assembleRun(options.store, runId, shards, isoDay(options.now()));
   const base: SnapshotResult = { snapshot, storeFacts, caller, calls: snapshot.calls };
   return { ...base, ...(await packageJob(options, period, formats, base)) };
 }
@@ -154,10 +158,13 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
     calls: base.calls,
     notes,
   });
-  if (options.signal?.aborted) throw options.signal.reason;
-  const written = await writePackage(pkg, options.store, formats, (format, done, total) =>
-    options.log.event("debug", "package.render", { format, done, total }),
-  );
+  stopIfAborted(options.signal);
+  const written = await writePackage(pkg, options.store, formats, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+    log: options.log,
+    progress: (format, done, total) => options.log.event("debug", "package.render", { format, done, total }),
+  });
   options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
   return { pkg, written };
 }

@@ -5,7 +5,7 @@ import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AccountScope } from "../config/types.js";
 import { RunError } from "../core/errors.js";
 import type { AwsClients } from "../aws/clients.js";
-import { awsErrorCode } from "../core/trace.js";
+import { awsErrorCode, callFailureHint } from "../core/trace.js";
 import type { CallerIdentity } from "../core/model.js";
 
 
@@ -16,9 +16,11 @@ export async function callerIdentity(region: string): Promise<CallerIdentity> {
     const arn = String(identity.Arn);
     return { account: String(identity.Account), arn, userId: String(identity.UserId), partition: arn.split(":")[1] ?? "aws" };
   } catch (error) {
-    const code = awsErrorCode(error);
+    const hint = callFailureHint(error);
     throw new RunError(
-      `cannot identify the caller with STS GetCallerIdentity (${code}): configure AWS credentials (AWS_PROFILE, SSO, or the ECS task role), or run the demo: npm run demo`,
+      hint
+        ? `cannot identify the caller with STS GetCallerIdentity: ${hint}`
+        : `cannot identify the caller with STS GetCallerIdentity (${awsErrorCode(error)}): configure AWS credentials (AWS_PROFILE, SSO, or the ECS task role), or run the demo: npm run demo`,
       { cause: error },
     );
   } finally {

@@ -10,9 +10,10 @@ import type { EvidenceItem, ItemStatus, StoredFile } from "../core/model.js";
 import { runTasks, type PlannedCollector, type PlannedTask, type RunContext } from "./runner.js";
 import type { Store } from "../store/store.js";
 import { TOOL } from "../core/version.js";
-import { dayOfRun } from "./shard.js";
+import { checkRunId } from "./shard.js";
 import type { CallerIdentity } from "../core/model.js";
 import type { Shard, SnapshotRecord } from "../core/package-model.js";
+import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 
 
 export function newRunId(now: Date): string {
@@ -30,27 +31,46 @@ export interface SnapshotInput {
   skippedAccounts: { account: string; reason: string }[];
   runId?: string;
   shard?: Shard;
+  /** Test hook: awaited at a named phase, so a test can hold the run there and signal it. */
+  hooks?: PhaseHook;
 }
 
 export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord> {
   const started = input.run.now();
-  const runId = input.runId ?? newRunId(started);
-  const day = input.shard ? dayOfRun(runId) : started.toISOString().slice(0, 10);
+  // The day is the UTC day the snapshot was taken, from the clock; a run id is only a name and dates nothing.
+  const runId = input.runId === undefined ? newRunId(started) : checkRunId(input.runId);
+  const day = started.toISOString().slice(0, 10);
   const prefix = input.shard ? partPrefix(day, runId, input.shard) : snapshotPrefix(day, runId);
   const workdir = await mkdtemp(join(tmpdir(), "soc2-evidence-"));
   const streams = new Map<string, WriteStream>();
+  // A stream error (a full disk, a stream destroyed by a stop) is kept and rethrown, never left unhandled.
+  let streamError: Error | undefined;
   const counts: Record<ItemStatus, number> = { pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 };
   try {
     for (const { collector } of input.planned) {
-      if (!streams.has(collector.id)) streams.set(collector.id, createWriteStream(join(workdir, `${collector.id}.jsonl`)));
+      if (streams.has(collector.id)) continue;
+      const stream = createWriteStream(join(workdir, `${collector.id}.jsonl`));
+      stream.on("error", (error) => {
+        streamError ??= error;
+      });
+      streams.set(collector.id, stream);
     }
     const sink = async (item: EvidenceItem) => {
+      if (streamError) throw streamError;
       counts[item.status] += 1;
       const stream = streams.get(item.collector) as WriteStream;
       if (!stream.write(JSON.stringify(item) + "\n")) await once(stream, "drain");
     };
     const populations = await runTasks(input.tasks, input.run, sink);
-    await Promise.all([...streams.values()].map((stream) => new Promise((resolve) => stream.end(resolve))));
+    stopIfAborted(input.run.signal);
+    input.run.exceptions.assertShares();
+    await Promise.all([...streams.values()].map((stream) => new Promise<void>((resolve, reject) => {
+      stream.once("error", reject);
+      stream.end(() => resolve());
+    })));
+    if (streamError) throw streamError;
+    await input.hooks?.("snapshot.writing");
+    stopIfAborted(input.run.signal);
     const files: StoredFile[] = [];
     for (const id of streams.keys()) {
       files.push(await input.store.putFile(`${prefix}${id}.jsonl`, join(workdir, `${id}.jsonl`), "application/x-ndjson"));
@@ -78,12 +98,13 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     };
     // Written last: a snapshot folder without snapshot.json is an abandoned run and is never packaged.
     const recordName = input.shard ? PART_RECORD : SNAPSHOT_RECORD;
+    stopIfAborted(input.run.signal);
     await input.store.put(`${prefix}${recordName}`, JSON.stringify(record, null, 2), "application/json");
     return record;
   } finally {
     // An abandoned run (SIGTERM, a failed store) leaves writes pending: destroying the stream fails them with
-    // ERR_STREAM_DESTROYED, which unheard would crash the process instead of exiting 3. The files are deleted anyway.
-    for (const stream of streams.values()) stream.on("error", () => {}).destroy();
+    // ERR_STREAM_DESTROYED, heard by each stream's error listener above (unheard it would crash instead of exit 3).
+    for (const stream of streams.values()) stream.destroy();
     await rm(workdir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 // Checks an evidence bucket before anything is written: versioning is required; lock, encryption, public access and TLS are recorded.
 import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
 import { StoreError } from "../core/errors.js";
+import { callFailureHint } from "../core/trace.js";
 import type { StoreFacts } from "../core/package-model.js";
 
 export interface BucketInspection {
@@ -14,7 +15,6 @@ const DENIED = new Set([
   "Forbidden",
   "AllAccessDisabled",
   "InvalidAccessKeyId",
-  "SignatureDoesNotMatch",
   "ExpiredToken",
 ]);
 const statusOf = (error: unknown) =>
@@ -33,11 +33,14 @@ async function requireVersioning(
   let region: string | undefined;
   try {
     // GetBucketLocation, not HeadBucket: S3 authorizes HeadBucket as s3:ListBucket with no s3:prefix, which the task
-    // role's StringLike prefix condition refuses. A null constraint is us-east-1 and "EU" is eu-west-1 (S3 API
+    // role's StringLike prefix condition refuses; and its answer has a body, so a 403 names its code (a refused
+    // signature is not mistaken for access denied). A null constraint is us-east-1 and "EU" is eu-west-1 (S3 API
     // Reference, GetBucketLocation).
     const constraint = (await client.send(new GetBucketLocationCommand({ Bucket: bucket }))).LocationConstraint;
     region = !constraint ? "us-east-1" : constraint === "EU" ? "eu-west-1" : constraint;
   } catch (error) {
+    const hint = callFailureHint(error);
+    if (hint) throw new StoreError(`cannot reach evidence bucket ${bucket}: ${hint}`, { cause: error });
     if (nameOf(error) === "NotFound" || nameOf(error) === "NoSuchBucket" || statusOf(error) === 404) {
       throw new StoreError(
         `evidence bucket ${bucket} does not exist: create it with versioning and Object Lock ` +
@@ -58,7 +61,7 @@ async function requireVersioning(
   try {
     status = (await client.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status;
   } catch (error) {
-    const what = isDenied(error) ? "access denied; grant s3:GetBucketVersioning" : nameOf(error);
+    const what = callFailureHint(error) ?? (isDenied(error) ? "access denied; grant s3:GetBucketVersioning" : nameOf(error));
     throw new StoreError(`cannot read versioning of evidence bucket ${bucket}: ${what}`, { cause: error });
   }
   if (status !== "Enabled") {

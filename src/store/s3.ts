@@ -8,6 +8,7 @@ import { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
 import { emulatorEndpoint } from "../aws/clients.js";
 import { StoreError } from "../core/errors.js";
+import { callFailureHint } from "../core/trace.js";
 import type { StoredFile } from "../core/model.js";
 import type { ManifestSigner } from "../integrity/sign.js";
 import { inspectBucket, type BucketInspection } from "./preflight.js";
@@ -105,9 +106,30 @@ export class S3Store implements Store {
     return this.putObject(key, typeof body === "string" ? Buffer.from(body) : body, contentType, true);
   }
 
-  /** latest.json: a new version each complete run, so its history stays in the bucket. */
-  putPointer(key: string, body: string): Promise<StoredFile> {
-    return this.putObject(key, Buffer.from(body), "application/json", false);
+  /**
+   * latest.json: a new version each complete run, so its history stays in the bucket. Read, compare, then a
+   * conditional write on the ETag read (If-Match; If-None-Match: * when there is none): a writer that lost the race
+   * gets 412 and compares again with the pointer that won, so latest.json only moves forward.
+   */
+  async putPointer(key: string, body: string, supersedes: (current: Buffer | undefined) => boolean | Promise<boolean> = () => true): Promise<StoredFile | undefined> {
+    for (let attempt = 0; attempt < 20; attempt += 1) {
+      const current = await this.getObject(key).then(
+        async (object) => ({ etag: object.ETag, body: object.Body ? Buffer.from(await object.Body.transformToByteArray()) : undefined }),
+        (error: unknown) => {
+          if (error instanceof StoreError && /NoSuchKey|NotFound/.test(nameOf((error as { cause?: unknown }).cause))) return undefined;
+          throw error;
+        },
+      );
+      if (!(await supersedes(current?.body))) return undefined;
+      try {
+        return await this.putObject(key, Buffer.from(body), "application/json", false, current?.etag ? { IfMatch: current.etag } : { IfNoneMatch: "*" });
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        if (nameOf(cause) === "PreconditionFailed" || statusOf(cause) === 412 || statusOf(cause) === 409) continue;
+        throw error;
+      }
+    }
+    throw new StoreError(`s3://${this.bucket}/${this.prefix}${key}: another writer kept replacing it; latest.json was not moved`);
   }
 
   async get(key: string, versionId?: string): Promise<Buffer> {
@@ -202,6 +224,7 @@ export class S3Store implements Store {
     body: Buffer,
     contentType: string,
     once: boolean,
+    condition: { IfMatch?: string; IfNoneMatch?: string } = {},
   ): Promise<StoredFile> {
     const digest = sha256(body);
     const checksum = digest.toString("base64");
@@ -216,7 +239,7 @@ export class S3Store implements Store {
           ContentType: contentType,
           ChecksumAlgorithm: "SHA256",
           ChecksumSHA256: checksum,
-          ...(once ? { IfNoneMatch: "*" } : {}),
+          ...(once ? { IfNoneMatch: "*" } : condition),
           ...(await this.lockHeaders()),
         }),
       );
@@ -275,6 +298,8 @@ export class S3Store implements Store {
         cause: error,
       });
     }
+    const hint = callFailureHint(error);
+    if (hint) return new StoreError(`cannot ${action} ${where}: ${hint}`, { cause: error });
     if (name === "AccessDenied" || statusOf(error) === 403) {
       const needs = {
         read: "s3:GetObject",

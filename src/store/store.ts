@@ -17,8 +17,12 @@ export interface Store {
   putFile(key: string, file: string, contentType: string): Promise<StoredFile>;
   /** Writes a new object; never overwrites an existing key. */
   put(key: string, body: Buffer | string, contentType: string): Promise<StoredFile>;
-  /** Writes a pointer object (latest.json) that each complete run replaces. */
-  putPointer(key: string, body: string): Promise<StoredFile>;
+  /**
+   * Writes a pointer object (latest.json) that a complete run replaces, atomically against concurrent writers: only
+   * when `supersedes(current)` holds for the pointer it replaces (local: under a lock; S3: If-Match on its ETag).
+   * Returns undefined when the current pointer was kept.
+   */
+  putPointer(key: string, body: string, supersedes?: (current: Buffer | undefined) => boolean): Promise<StoredFile | undefined>;
   get(key: string, versionId?: string): Promise<Buffer>;
   /** The object with what a manifest records of it: size, SHA-256 and, in S3, the version read. */
   getFile(key: string): Promise<{ body: Buffer; file: StoredFile }>;

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errorReply, type Reply } from "./aws-protocol.js";
 import type { CallInfo } from "./proxy-identify.js";
 
-export type FaultKind = "deny" | "throttle" | "error500" | "drop" | "latency";
+export type FaultKind = "deny" | "throttle" | "error500" | "drop" | "latency" | "badSignature";
 
 export interface FaultRule {
   /** Each selector left out matches every call. */
@@ -83,7 +83,7 @@ export interface QuotaRule {
 
 /** What the proxy does instead of forwarding a call. */
 export type FaultOutcome =
-  { fault: "drop" } | { fault: "deny" | "throttle" | "error500" | "quota"; reply: Reply };
+  { fault: "drop" } | { fault: "deny" | "throttle" | "error500" | "quota" | "badSignature"; reply: Reply };
 
 /** A bucket of `burst` tokens refilled at `perSecond`; each call takes one or is throttled. */
 export class TokenBucket {
@@ -182,6 +182,7 @@ export class Faults {
       if (rule.kind === "latency" || !this.fires(rule, call)) continue;
       if (rule.kind === "drop") return { fault: "drop" };
       if (rule.kind === "deny") return { fault: "deny", reply: denied(call, rule.message) };
+      if (rule.kind === "badSignature") return { fault: "badSignature", reply: badSignature(call) };
       if (rule.kind === "throttle")
         return { fault: "throttle", reply: throttled(call, rule.message ?? "Rate exceeded") };
       return { fault: "error500", reply: internalError(call, rule.message) };
@@ -215,6 +216,19 @@ function denied(call: CallInfo, message?: string): Reply {
   if (call.protocol === "awsJson") return errorReply("awsJson", 400, "AccessDeniedException", text);
   if (call.protocol === "restJson") return errorReply("restJson", 403, "AccessDeniedException", text);
   return errorReply(call.protocol, 403, "AccessDenied", text);
+}
+
+/**
+ * AWS's answer to a request signed with the wrong secret key: S3 and STS send 403 SignatureDoesNotMatch, JSON
+ * services 400 InvalidSignatureException (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html,
+ * https://docs.aws.amazon.com/kms/latest/APIReference/CommonErrors.html).
+ */
+function badSignature(call: CallInfo): Reply {
+  const text =
+    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.";
+  if (call.protocol === "awsJson") return errorReply("awsJson", 400, "InvalidSignatureException", text);
+  if (call.protocol === "restJson") return errorReply("restJson", 403, "InvalidSignatureException", text);
+  return errorReply(call.protocol, 403, "SignatureDoesNotMatch", text);
 }
 
 /** Each service's own throttling answer: S3 503 SlowDown, query-protocol `Throttling`, Organizations' modelled code. */
