@@ -4,7 +4,7 @@
 // tool's own short titles. The criteria text belongs to the AICPA and is not reproduced: read it there.
 // Each control has one "assessment-objective" part, `<id>_obj`, which is what a finding's target-id names.
 import type { EvidencePackage } from "../src/core/package-model.js";
-import { line, nameUuid, oscalControlId } from "./oscal-datatypes.js";
+import { line, nameUuid, OSCAL_VERSION, oscalControlId } from "./oscal-datatypes.js";
 
 type Json = Record<string, unknown>;
 
@@ -74,7 +74,7 @@ export function catalogDocument(pkg: EvidencePackage): Json {
         title: "SOC 2 Trust Services Criteria (2017): identifiers and short titles",
         "last-modified": "2026-12-01T00:00:00Z",
         version: `tsc-2017-ids-1${local.length > 0 ? "+local" : ""}`,
-        "oscal-version": "1.2.1",
+        "oscal-version": OSCAL_VERSION,
         remarks:
           "Identifiers of the AICPA 2017 Trust Services Criteria (revised points of focus 2022), with category names and short titles written for soc2-evidence. The criteria text is the AICPA's and is not reproduced here; read it in TSP section 100. The group 'local' holds control ids from controls.yaml that are not TSC identifiers, titled as configured.",
       },

@@ -1,6 +1,10 @@
 // OSCAL datatypes as this tool writes them: name-based UUIDs, control ids as tokens, one-line markup, and props
 // (empty values dropped, since OSCAL strings may not be empty or padded).
 import { createHash } from "node:crypto";
+import type { EvidencePackage } from "../src/core/package-model.js";
+
+/** The OSCAL release every document is written for and validated against (schemas/oscal/). */
+export const OSCAL_VERSION = "1.2.1";
 
 type Json = Record<string, unknown>;
 
@@ -43,3 +47,14 @@ export const prop = (
 };
 export const nonEmpty = <T>(key: string, list: T[]): Record<string, T[]> =>
   list.length > 0 ? { [key]: list } : {};
+
+/** The metadata a package's own OSCAL documents share: the run is the version, the package's time the last change. */
+export function packageMetadata(pkg: EvidencePackage, title: string): Json {
+  return {
+    title: line(title),
+    "last-modified": pkg.generatedAt,
+    version: pkg.runId,
+    "oscal-version": OSCAL_VERSION,
+    props: [...prop("tool", `${pkg.tool.name} ${pkg.tool.version}`)],
+  };
+}

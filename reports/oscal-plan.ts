@@ -3,12 +3,11 @@
 // control's catalog objective (`<id>_obj` in oscal/catalog.json) as an objective. There is no OSCAL SSP: import-ssp
 // names evidence.json (controls.yaml as applied), with a remark saying so.
 import type { EvidencePackage } from "../src/core/package-model.js";
-import { line, nonEmpty, oscalControlId, prop, sha256Hex } from "./oscal-datatypes.js";
+import { line, nonEmpty, oscalControlId, packageMetadata, prop, sha256Hex } from "./oscal-datatypes.js";
 
 type Json = Record<string, unknown>;
 
 export const PLAN_FILE = "oscal/assessment-plan.json";
-export const OSCAL_VERSION = "1.2.1";
 
 /** A back-matter resource for a file of the package, with its SHA-256 when its bytes are final. */
 export function packageResource(
@@ -64,13 +63,7 @@ export function planDocument(
   return {
     "assessment-plan": {
       uuid: uuid("assessment-plan"),
-      metadata: {
-        title: line(`SOC 2 assessment plan: ${pkg.organization} ${period.label}`),
-        "last-modified": pkg.generatedAt,
-        version: pkg.runId,
-        "oscal-version": OSCAL_VERSION,
-        props: [...prop("tool", `${pkg.tool.name} ${pkg.tool.version}`)],
-      },
+      metadata: packageMetadata(pkg, `SOC 2 assessment plan: ${pkg.organization} ${period.label}`),
       "import-ssp": {
         href: `#${resources.evidence.uuid as string}`,
         remarks:

@@ -9,12 +9,12 @@ import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
 import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
 import { CATALOG_FILE, catalogDocument } from "./oscal-catalog.js";
-import { json, line, nameUuid, nonEmpty, oscalControlId, prop } from "./oscal-datatypes.js";
-import { OSCAL_VERSION, PLAN_FILE, packageResource, planDocument, reviewedControls } from "./oscal-plan.js";
+import { json, line, nameUuid, nonEmpty, oscalControlId, packageMetadata, prop } from "./oscal-datatypes.js";
+import { PLAN_FILE, packageResource, planDocument, reviewedControls } from "./oscal-plan.js";
 import type { Renderer } from "./renderer.js";
 
 export { nameUuid, oscalControlId, PROP_NS } from "./oscal-datatypes.js";
-export { OSCAL_VERSION } from "./oscal-plan.js";
+export { OSCAL_VERSION } from "./oscal-datatypes.js";
 
 export const RESULTS_FILE = "oscal/assessment-results.json";
 const MARK = "__SOC2_EVIDENCE_OBSERVATIONS__";
@@ -229,11 +229,7 @@ function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }
     "assessment-results": {
       uuid: uuid("assessment-results"),
       metadata: {
-        title: line(`SOC 2 assessment results: ${pkg.organization} ${period.label}`),
-        "last-modified": pkg.generatedAt,
-        version: pkg.runId,
-        "oscal-version": OSCAL_VERSION,
-        props: [...prop("tool", `${pkg.tool.name} ${pkg.tool.version}`)],
+        ...packageMetadata(pkg, `SOC 2 assessment results: ${pkg.organization} ${period.label}`),
         parties: [{ uuid: uuid("party|organization"), type: "organization", name: line(pkg.organization) }],
       },
       "import-ap": { href: "assessment-plan.json" },

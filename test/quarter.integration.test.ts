@@ -10,6 +10,7 @@ import { silentLogger } from "../src/cli/log.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { addDays, daysOf } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
+import { secretsRotationConfig } from "./fixtures/controls.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { useEmulator } from "./support/emulator.js";
 import { seedSecrets } from "./fixtures/secrets.js";
@@ -21,14 +22,7 @@ const ROTATIONS: Record<string, string[]> = {
   "app/on-time": ["2026-06-20", "2026-07-20", "2026-08-19", "2026-09-18"],
   "app/late": ["2026-06-20", "2026-07-20", "2026-09-28"],
 };
-const CONFIG = `version: 1
-organization: Acme Inc.
-scope: { accounts: [current], regions: [us-east-1] }
-controls:
-  - id: CC6.1
-    title: Secrets rotate
-    collectors: [{ use: secrets-rotation, with: { maxIntervalDays: 30 } }]
-`;
+const CONFIG = secretsRotationConfig(30);
 
 let folder: string;
 let pkg: EvidencePackage;

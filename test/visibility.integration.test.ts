@@ -10,6 +10,7 @@ import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { LocalStore } from "../src/store/local.js";
+import { secretsRotationConfig } from "./fixtures/controls.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 import { rotationSucceeded, seedSecrets } from "./fixtures/secrets.js";
@@ -18,14 +19,7 @@ const emulator = useEmulator();
 const Q3 = { label: "2026-Q3", start: "2026-07-01", end: "2026-09-30" };
 const NOW = new Date("2026-09-30T06:00:00Z");
 const DAY_MS = 86_400_000;
-const CONFIG = `version: 1
-organization: Acme Inc.
-scope: { accounts: [current], regions: [us-east-1] }
-controls:
-  - id: CC6.1
-    title: Secrets rotate
-    collectors: [{ use: secrets-rotation, with: { maxIntervalDays: 90 } }]
-`;
+const CONFIG = secretsRotationConfig(90);
 
 let folder: string;
 let pkg: EvidencePackage;
