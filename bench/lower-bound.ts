@@ -74,8 +74,9 @@ const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / siz
 
 /**
  * The fewest calls each collector of controls.yaml needs for the estate, from the collectors' documented minimums.
- * Each collector reads on its own (a run shares no answers between collectors), so ListSecrets is counted once per
- * collector that lists secrets, and GetResourcePolicy once per secret for each of the two secrets-access collectors.
+ * Collectors read on their own, so ListSecrets is counted once per collector that lists secrets; the two
+ * secrets-access collectors share their reads (src/core/shared-reads.ts), so their IAM pages, ListSecrets pages,
+ * GetResourcePolicy per secret and key reads count once.
  */
 export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
   const out: MinimumCall[] = [];
@@ -124,14 +125,13 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     for (const events of [cell.readEvents, cell.periodRotationEvents, 0]) {
       add("cloudtrail-data-events", "cloudtrail", "LookupEvents", account, region, pages(events, 50), pages(events, 50));
     }
-    // secrets-access-policy and secrets-access-review (account scope, every region): the same facts, read by each
-    for (const collector of ["secrets-access-policy", "secrets-access-review"]) {
-      add(collector, "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
-      add(collector, "secretsmanager", "GetResourcePolicy", account, region, cell.secrets);
-      // the keys the secrets name, the default key included (its policy is what grants kms:Decrypt)
-      add(collector, "kms", "DescribeKey", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
-      add(collector, "kms", "GetKeyPolicy", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
-    }
+    // secrets-access-policy and secrets-access-review (account scope, every region): the same facts, read once
+    const shared = "secrets-access-policy+review";
+    add(shared, "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
+    add(shared, "secretsmanager", "GetResourcePolicy", account, region, cell.secrets);
+    // the keys the secrets name, the default key included (its policy is what grants kms:Decrypt)
+    add(shared, "kms", "DescribeKey", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
+    add(shared, "kms", "GetKeyPolicy", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
     add("secrets-access-review", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);
     add("secrets-access-review", "cloudtrail", "LookupEvents", account, region, pages(cell.readEvents, 50), pages(cell.readEvents, 50));
   }
@@ -143,8 +143,8 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     add("tls-in-transit", "s3", "ListBuckets", a, region, 1, 1);
     if (account.bucketLocation) add("tls-in-transit", "s3", "GetBucketLocation", a, region, account.buckets);
     add("tls-in-transit", "s3", "GetBucketPolicy", a, region, account.buckets);
+    add("secrets-access-policy+review", "iam", "GetAccountAuthorizationDetails", a, region, account.iamPages, account.iamPages);
     for (const collector of ["secrets-access-policy", "secrets-access-review"]) {
-      add(collector, "iam", "GetAccountAuthorizationDetails", a, region, account.iamPages, account.iamPages);
       add(collector, "organizations", "DescribeOrganization", a, "us-east-1", 1, 1);
       // In an organization the policy collector lists its accounts and the review reads SCPs: not in this estate.
     }

@@ -6,6 +6,7 @@ import { GetResourcePolicyCommand, paginateListSecrets } from "@aws-sdk/client-s
 import { awsErrorCode, type CallTrace } from "../src/core/trace.js";
 import type { CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
+import { sharedRead } from "../src/core/shared-reads.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
 
 /** The calls of authorizationDetails, secretsWithPolicies and keysInUse, plus DescribeOrganization (both collectors
@@ -188,3 +189,17 @@ async function readKey(ctx: CollectContext, region: string, keyId: string, trace
     return { arn: keyId, region, policyError: awsErrorCode(error) };
   }
 }
+
+/**
+ * What both secrets-access collectors read first, made once per run: the account's IAM authorization details, and
+ * its secrets with their resource policies and keys (GetResourcePolicy, one call per secret, is the run's slowest
+ * bucket). Each caller's trace gets the calls behind the answer.
+ */
+export const sharedAuthorizationDetails = (ctx: CollectContext, trace: CallTrace): Promise<AuthorizationDetails> =>
+  sharedRead(ctx, "iam:authorization-details", trace, (calls) => authorizationDetails(ctx, calls));
+
+export const sharedSecretsAndKeys = (ctx: CollectContext, trace: CallTrace): Promise<{ secrets: SecretAccessEntry[]; keys: Map<string, KeyEntry> }> =>
+  sharedRead(ctx, "secretsmanager:secrets-with-policies", trace, async (calls) => {
+    const secrets = await secretsWithPolicies(ctx, calls);
+    return { secrets, keys: await keysInUse(ctx, secrets, calls) };
+  });

@@ -4,12 +4,12 @@
 // pages (N roles, users, groups and policies), per region ceil(M / 100) ListSecrets pages and one GetResourcePolicy per
 // secret (ListSecrets does not say whether a secret has a policy, so each needs its own call), one DescribeKey and one
 // GetKeyPolicy per distinct key in use (the default key included), and DescribeOrganization (+ ListAccounts pages in an
-// organization). secrets-access-review reads the same facts itself: a run shares no answers between collectors.
+// organization). secrets-access-review needs the same facts: they are read once per run for both (shared-reads.ts).
 import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft } from "../src/core/model.js";
-import { ACCESS_FACTS_PERMISSIONS, authorizationDetails, keysInUse, secretsWithPolicies } from "./secrets-access-facts.js";
+import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsAndKeys } from "./secrets-access-facts.js";
 import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
 
 const params = {
@@ -41,13 +41,12 @@ export default defineCollector({
   params,
   async *collect(ctx, { trustedAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
-    const details = await authorizationDetails(ctx, trace);
+    const details = await sharedAuthorizationDetails(ctx, trace);
     for (const policyId of details.customerPolicies) {
       const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
       yield item({ arn: policyId, type: "AWS::IAM::Policy", name: policyId.split(/[/#]/).at(-1) ?? policyId }, judged, { policyId }, trace);
     }
-    const secrets = await secretsWithPolicies(ctx, trace);
-    const keys = await keysInUse(ctx, secrets, trace);
+    const { secrets, keys } = await sharedSecretsAndKeys(ctx, trace);
     for (const key of keys.values()) {
       const judged = judgeKey({ ...key, account: ctx.account, identityDocuments: details.documents });
       yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, trace, key.region);

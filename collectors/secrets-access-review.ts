@@ -1,8 +1,8 @@
 // Passes a secret when everyone who can read it did, everyone who did could, and no read came from an unexpected
 // region or a non-production account; the rows are the quarterly access review (access-review.csv, report.pdf).
-// Minimum calls for an account with M secrets over its regions: the facts of secrets-access-policy
-// (GetAccountAuthorizationDetails pages, ListSecrets pages, one GetResourcePolicy per secret, DescribeKey and GetKeyPolicy
-// per key in use), DescribeOrganization (in an organization: ListPoliciesForTarget, DescribePolicy and ListParents per
+// Minimum calls for an account with M secrets over its regions: the facts of secrets-access-policy, read once in a
+// run for both (GetAccountAuthorizationDetails pages, ListSecrets pages, one GetResourcePolicy per secret, DescribeKey
+// and GetKeyPolicy per key in use), DescribeOrganization (in an organization: ListPoliciesForTarget, DescribePolicy and ListParents per
 // level up to the root), per region ListTaskDefinitionFamilies pages plus one DescribeTaskDefinition per family (its
 // roles), and ceil(E / 50) LookupEvents pages for E GetSecretValue events.
 import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
@@ -19,9 +19,8 @@ import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
 import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
 import {
   ACCESS_FACTS_PERMISSIONS,
-  authorizationDetails,
-  keysInUse,
-  secretsWithPolicies,
+  sharedAuthorizationDetails,
+  sharedSecretsAndKeys,
 } from "./secrets-access-facts.js";
 import {
   indexPrincipals,
@@ -71,9 +70,8 @@ export default defineCollector({
   params,
   async *collect(ctx, { expectedRegions, productionEnvironment, nonProductionAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
-    const details = await authorizationDetails(ctx, trace);
-    const secrets = await secretsWithPolicies(ctx, trace);
-    const keys = await keysInUse(ctx, secrets, trace);
+    const details = await sharedAuthorizationDetails(ctx, trace);
+    const { secrets, keys } = await sharedSecretsAndKeys(ctx, trace);
     const organization = await serviceControlPolicies(ctx, trace);
     const ecsUse = await ecsRoles(ctx, trace);
     const { reads, byDay, window, unavailable } = await secretReads(ctx, trace);

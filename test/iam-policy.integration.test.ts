@@ -125,6 +125,8 @@ ${uses}
     );
     expect(result.written.manifest.files.length).toBeGreaterThan(0);
     expect(emulator().proxy.count("Sign")).toBe(1);
+    // secrets-access-policy and secrets-access-review share their reads: the IAM page once, not once each.
+    expect(emulator().proxy.count("GetAccountAuthorizationDetails")).toBe(1);
 
     const policy = taskRolePolicy({ config });
     const calls = emulator().proxy.calls;

@@ -1,5 +1,6 @@
 // The collector contract (STYLE "Collectors"): metadata first, behaviour second.
 import type { Clients } from "./clients.js";
+import type { SharedRead } from "./shared-reads.js";
 import type { Logger } from "./log.js";
 import type { TlsProbe } from "./tls.js";
 import type { EvidenceItem, ItemDraft, Period, PeriodVerdict } from "./model.js";
@@ -42,6 +43,8 @@ export interface CollectContext {
   endpoint?: string;
   /** A live TLS handshake, for collectors that judge transport security by trying it. */
   probeTls: TlsProbe;
+  /** Reads shared by the run's collectors (see shared-reads.ts); absent in a context built by hand. */
+  shared?: SharedRead;
 }
 
 /** History of one resource across the period's snapshots, for collectors that judge the period. */

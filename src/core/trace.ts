@@ -22,6 +22,18 @@ export class CallTrace {
     return this;
   }
 
+  /** An empty trace of the same service and clock. */
+  blank(): CallTrace {
+    return new CallTrace(this.service, this.now);
+  }
+
+  /** Adds another trace's operations and request ids (calls made once, for several collectors). */
+  absorb(other: CallTrace): this {
+    for (const operation of other.operations) if (!this.operations.includes(operation)) this.operations.push(operation);
+    for (const id of other.requestIds) if (!this.requestIds.includes(id)) this.requestIds.push(id);
+    return this;
+  }
+
   /** A copy that keeps the listing calls and adds per-resource calls of its own. */
   fork(): CallTrace {
     const copy = new CallTrace(this.service, this.now);

@@ -1,4 +1,5 @@
 // Runs the plan (controls x collectors x accounts x regions) with bounded concurrency; a failure is evidence, not a crash.
+import { SharedReads, type SharedRead } from "../core/shared-reads.js";
 import type { AwsClients } from "../aws/clients.js";
 import { probeTls } from "../aws/tls-probe.js";
 import type { TlsProbe } from "../core/tls.js";
@@ -78,7 +79,10 @@ export async function runTasks(tasks: PlannedTask[], run: RunContext, sink: Item
   // (Access Analyzer, LookupEvents) then starts at once instead of waiting behind faster collectors for a slot.
   await runConcurrent(cellsOf(reachable), run.concurrency, async (cell) => {
     if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
-    const results = await Promise.all(cell.map((task) => runTask(task, run, sink)));
+    // Account-scoped collectors of an account share a cell, so reads they need alike are made once per cell and let
+    // go with it (the two secrets-access collectors read the same IAM, secret and key policies).
+    const shared = new SharedReads().read;
+    const results = await Promise.all(cell.map((task) => runTask(task, run, sink, shared)));
     populations.push(...results);
   });
   return populations;
@@ -136,7 +140,7 @@ async function reportUnreachable(account: string, error: unknown, tasks: Planned
   return populations;
 }
 
-async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Promise<Population> {
+async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink, shared?: SharedRead): Promise<Population> {
   const started = Date.now();
   const population: Population = {
     collector: task.collector.id,
@@ -171,6 +175,7 @@ async function runTask(task: PlannedTask, run: RunContext, sink: ItemSink): Prom
       now: run.now,
       log: run.log,
       probeTls: run.probeTls ?? probeTls,
+      ...(shared ? { shared } : {}),
       ...(run.endpoint ? { endpoint: run.endpoint } : {}),
       ...(run.evidenceBucket ? { evidenceBucket: run.evidenceBucket } : {}),
       ...(run.evidenceBucketAccount ? { evidenceBucketAccount: run.evidenceBucketAccount } : {}),
