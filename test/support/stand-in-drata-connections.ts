@@ -3,6 +3,7 @@
 // workspaceIds is "Required for CUSTOM connections"; CUSTOM needs schema or sampleData ("not both") and a
 // displayNameKey that is "a top-level key present in schema.properties". The 201 answer carries no resources;
 // GET …/{connectionId}?expand[]=customResources does.
+// Unknown fields are refused, a little stricter than the definition (which does not forbid them): this tool sends none.
 import { checkFields, Reject, type Reply, type Route } from "./platform-stand-in.js";
 import type { DrataState } from "./stand-in-drata.js";
 
