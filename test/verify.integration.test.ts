@@ -195,7 +195,7 @@ describe("the CLI against the bucket", () => {
     const failed = await runCli(["verify", summary.package], env);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain(`${manifest.files[0]?.path}: replaced`);
-  });
+  }, 180_000); // five CLI processes: on a loaded machine each start alone takes seconds
 
   it("refuses an unversioned bucket with exit 3 and writes nothing", async () => {
     await createEvidenceBucket(s3(), "plain-bucket", { versioning: false });
