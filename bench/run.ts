@@ -183,7 +183,7 @@ async function probeEstate(emulator: Emulator, region: string, seededKeys: numbe
   return { aliases, iamPages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
 }
 
-async function bench(large: boolean): Promise<void> {
+async function bench(large: boolean, keep: boolean): Promise<void> {
   const say = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
   const spec = large ? LARGE : MEDIUM;
   const now = new Date();
@@ -210,6 +210,9 @@ async function bench(large: boolean): Promise<void> {
       const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
       floor = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
       say(`floor: moto CPU ${floor.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
+      // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls.
+      const total = minimum.reduce((sum, call) => sum + call.calls, 0);
+      if (scan.calls !== total) throw new Error(`the scanner made ${scan.calls} calls where lower-bound.ts counts ${total}: bring bench/scanner.ts in line with minimumCalls`);
     }
     const profiles: ProfileResult[] = [];
     const factors = large ? [1] : [1, 0.2];
@@ -253,9 +256,11 @@ async function bench(large: boolean): Promise<void> {
     say(`raw measurements: ${raw}`);
   } finally {
     await emulator.stop();
-    await rm(work, { recursive: true, force: true });
+    if (keep) say(`packages kept in ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 
-const { values } = parseArgs({ options: { large: { type: "boolean", default: false } } });
-await bench(values.large);
+// --keep leaves the packages the tool wrote, to look into what evidence.json holds.
+const { values } = parseArgs({ options: { large: { type: "boolean", default: false }, keep: { type: "boolean", default: false } } });
+await bench(values.large, values.keep);
