@@ -77,6 +77,24 @@ describe("the Secrets-Manager-on-ECS collectors against the emulator", () => {
     expectDeclaredCalls(ecsTaskSecrets, ctx.clients.ledger);
   });
 
+  it("ecs-task-secrets keeps the structural verdict and says what it could not see when GetAccountAuthorizationDetails is denied", async () => {
+    const now = new Date();
+    await seedSecretsOnEcs(emulator(), REGION, now);
+    emulator().proxy.inject({ service: "iam", operation: "GetAccountAuthorizationDetails", kind: "deny" });
+    const ctx = testContext(emulator(), { now, region: REGION });
+    const items = byName(await collectAll(ecsTaskSecrets, ctx));
+
+    expect(items.get("api:1")).toMatchObject({
+      status: "pass",
+      reason: expect.stringMatching(/; roles not evaluated: iam:GetAccountAuthorizationDetails failed \(AccessDenied\w*\)$/),
+      observed: { roleGrants: expect.stringMatching(/^not evaluated: iam:GetAccountAuthorizationDetails failed/) },
+    });
+    expect(items.get("api:1")?.reason).not.toContain("execution role is");
+    expect(items.get("legacy-worker:1")).toMatchObject({ status: "fail", reason: "plaintext credential in environment: app/DB_PASSWORD (name:*PASSWORD*)" });
+    expect(items.get("legacy-worker:1")?.observed).not.toHaveProperty("roleGrants");
+    expectDeclaredCalls(ecsTaskSecrets, ctx.clients.ledger);
+  });
+
   it("secrets-encryption passes the secret on a rotating CMK and fails the one on aws/secretsmanager, one key read per key", async () => {
     const now = new Date();
     const estate = await seedSecretsOnEcs(emulator(), REGION, now);
