@@ -57,8 +57,10 @@ function configureProxy(proxy: TestProxy, factor: number | undefined): void {
   }
 }
 
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the tool's runs (Node refuses --cpu-prof in NODE_OPTIONS).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const cliArgs = (out: string) => [
-  process.execPath, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
+  process.execPath, ...nodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
   "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", "json,pdf", "--json",
 ];
 
@@ -239,7 +241,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     const result: BenchResult = {
       date: now.toISOString(),
       command: large ? "npm run bench -- --large" : "npm run bench",
-      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2).join(" ")}`,
+      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2 + nodeArgs.length).join(" ")}`,
       machine: { ...measure.machineInfo(), loadAtSeed },
       estate: spec,
       latency: LATENCY,
