@@ -104,7 +104,8 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     // secrets-hygiene
     add("secrets-hygiene", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
     add("secrets-hygiene", "cloudtrail", "LookupEvents", account, region, pages(cell.deleteEvents, 50), pages(cell.deleteEvents, 50));
-    // ecs-task-secrets (an estate without clusters, rules or task definitions: one empty page each)
+    // ecs-task-secrets (an estate without clusters, rules or task definitions: one empty page each; no revision injects a
+    // Secrets Manager secret, so it reads no IAM: with one, it shares the account's GetAccountAuthorizationDetails pages)
     add("ecs-task-secrets", "ecs", "ListClusters", account, region, 1, 1);
     add("ecs-task-secrets", "events", "ListRules", account, region, 1, 1);
     add("ecs-task-secrets", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);

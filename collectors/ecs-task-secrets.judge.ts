@@ -4,6 +4,8 @@ import type { ResourceHistory } from "../src/core/collector.js";
 import type { EvidenceItem, Period, PeriodVerdict, Verdict } from "../src/core/model.js";
 import { inPeriod } from "./rotation-history.js";
 import { credentialFinding, type CredentialFinding, type PatternSet } from "./credential-patterns.js";
+import type { RoleAccess, RoleGrants, SecretGrant } from "./ecs-task-roles.js";
+import { describeRef } from "./iam-evaluation.js";
 
 /** Findings kept per container; a definition with thousands of variables records the count beyond it. */
 const MAX_FINDINGS_RECORDED = 50;
@@ -78,7 +80,8 @@ export function taskDefinitionFacts(definition: TaskDefinition, usedBy: string[]
 const plaintextCount = (facts: Pick<TaskDefinitionFacts, "containers">): number =>
   facts.containers.reduce((sum, c) => sum + c.plaintextCredentials.length + c.plaintextCredentialsNotRecorded, 0);
 
-export function judgeTaskDefinition(facts: TaskDefinitionFacts): Verdict {
+/** The verdict on what the revision itself says: plaintext credentials, secret stores, an execution role at all. */
+function judgeStructure(facts: TaskDefinitionFacts): Verdict {
   const plaintext = facts.containers.flatMap((container) =>
     container.plaintextCredentials.map((finding) => `${container.name}/${finding.name} (${finding.rules.join(", ")})`),
   );
@@ -102,14 +105,63 @@ export function judgeTaskDefinition(facts: TaskDefinitionFacts): Verdict {
   return {
     status: "pass",
     reason: secrets.length
-      ? `${secrets.length} credential(s) injected through secrets by the execution role; none in plaintext${filesNote}`
+      ? `${secrets.length} credential(s) injected through secrets with an execution role; none in plaintext${filesNote}`
       : `no credential in plaintext environment${filesNote}`,
   };
 }
 
+/**
+ * The structural verdict, then (when IAM was read) which role may read each Secrets Manager secret: the execution
+ * role must, since ECS injects secrets at launch with it. Where IAM could not be read, nothing is claimed about roles.
+ */
+export function judgeTaskDefinition(facts: TaskDefinitionFacts, grants?: RoleGrants): Verdict {
+  const structure = judgeStructure(facts);
+  if (!grants) return structure;
+  if ("notEvaluated" in grants) return { status: structure.status, reason: `${structure.reason}; roles not evaluated: ${grants.notEvaluated}` };
+  const roles = judgeRoles(grants);
+  if (!roles) return structure;
+  if (structure.status === "fail") return roles.status === "fail" ? { status: "fail", reason: `${structure.reason}; ${roles.reason}` } : structure;
+  return roles.status === "fail" ? roles : { status: "pass", reason: `${structure.reason}; ${roles.reason}` };
+}
+
+const refs = (access: RoleAccess | undefined): string => (access && "grants" in access ? access.grants.map(describeRef).join(", ") : "");
+const allowed = (access: RoleAccess | undefined): boolean => !!access && "allowed" in access && access.allowed;
+const denied = (access: RoleAccess | undefined): boolean => !!access && "allowed" in access && !access.allowed;
+
+/** Undefined when no secret was evaluated for the execution role (then nothing is claimed about roles). */
+export function judgeRoles(grants: { secrets: SecretGrant[] }): Verdict | undefined {
+  const unseen = grants.secrets.filter((secret) => "notEvaluated" in secret.executionRole);
+  const unseenNote = unseen.length
+    ? `; not evaluated for ${unseen.length} secret(s): ${unseen.slice(0, 3).map((secret) => `${secret.name} (${(secret.executionRole as { notEvaluated: string }).notEvaluated})`).join("; ")}`
+    : "";
+  const failures = grants.secrets.filter((secret) => denied(secret.executionRole)).map((secret) => {
+    const task = secret.taskRole;
+    const why = allowed(task)
+      ? `the task role is (${refs(task)}): wrong role, ECS reads secrets at launch with the execution role`
+      : task && "notEvaluated" in task
+        ? `task role not evaluated (${task.notEvaluated}): the task cannot launch`
+        : `${task ? "nor is the task role" : "there is no task role"}: the task cannot launch`;
+    return `the execution role is not allowed secretsmanager:GetSecretValue on ${secret.secretArn} (${secret.container}/${secret.name}); ${why}`;
+  });
+  if (failures.length) return { status: "fail", reason: `${failures.slice(0, 3).join("; ")}${failures.length > 3 ? `; ${failures.length - 3} more` : ""}${unseenNote}` };
+  const readable = grants.secrets.filter((secret) => allowed(secret.executionRole));
+  if (!readable.length) return unseen.length ? { status: "pass", reason: `roles${unseenNote.slice(1)}` } : undefined;
+  const alsoTask = readable.filter((secret) => allowed(secret.taskRole));
+  const conditions = [...new Set(readable.flatMap((secret) => ("unsupportedConditions" in secret.executionRole ? (secret.executionRole.unsupportedConditions ?? []) : [])))];
+  return {
+    status: "pass",
+    reason:
+      `the execution role is allowed secretsmanager:GetSecretValue on each of ${readable.length} secret(s) (${[...new Set(readable.map((secret) => refs(secret.executionRole)))].join(", ")})` +
+      (alsoTask.length ? `; the task role may read ${alsoTask.length} too (needed only if the application reads them itself)` : "") +
+      (conditions.length ? `; conditions taken as met: ${conditions.join(", ")}` : "") +
+      unseenNote,
+  };
+}
+
 /** What evidence records: the facts, with the count of plaintext findings for the period rule. */
-export function observedTaskDefinition(facts: TaskDefinitionFacts): Record<string, unknown> {
-  return { ...facts, plaintextCredentialCount: plaintextCount(facts) };
+export function observedTaskDefinition(facts: TaskDefinitionFacts, grants?: RoleGrants): Record<string, unknown> {
+  const roleGrants = grants === undefined ? {} : { roleGrants: "notEvaluated" in grants ? `not evaluated: ${grants.notEvaluated}` : grants };
+  return { ...facts, plaintextCredentialCount: plaintextCount(facts), ...roleGrants };
 }
 
 /** A snapshot that saw a plaintext credential contributes its day. */

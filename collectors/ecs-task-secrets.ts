@@ -1,14 +1,19 @@
 // Passes a task definition revision in use whose credentials come through `secrets`, read by the execution role.
 // Minimum calls for a region: ListClusters pages, per cluster ListServices pages and ceil(S / 10) DescribeServices,
 // ListRules pages and ListTargetsByRule per rule (scheduled tasks), ListTaskDefinitionFamilies pages, and one
-// DescribeTaskDefinition per revision in use (the containers' environment and secrets are only there).
+// DescribeTaskDefinition per revision in use (the containers' environment and secrets are only there); when a revision
+// injects a Secrets Manager secret through a role, ceil(N / 1000) GetAccountAuthorizationDetails pages for the account
+// (N roles, users, groups and policies), read once per run and shared with secrets-access-policy and -review
+// (src/core/shared-reads.ts), to evaluate which role may read each secret.
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefinition, paginateListClusters, paginateListServices, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import { errorItem } from "../src/core/evidence.js";
-import { CallTrace } from "../src/core/trace.js";
+import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { DEFAULT_ALLOW, DEFAULT_NAME_PATTERNS, PatternError, patternSet } from "./credential-patterns.js";
 import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-rules.js";
+import { needsRoles, roleGrantsOf, roleIndex, type RoleGrants, type RoleIndex } from "./ecs-task-roles.js";
+import { sharedAuthorizationDetails } from "./iam-authorization-details.js";
 import { judgeTaskDefinition, judgeTaskDefinitionPeriod, observedTaskDefinition, plaintextDates, taskDefinitionFacts } from "./ecs-task-secrets.judge.js";
 
 const PER_DEFINITION_CONCURRENCY = 8;
@@ -43,6 +48,7 @@ export default defineCollector({
     "ecs:ListTaskDefinitionFamilies",
     "ecs:DescribeTaskDefinition",
     ...EVENTBRIDGE_RULE_PERMISSIONS,
+    "iam:GetAccountAuthorizationDetails",
   ],
   params,
   async *collect(ctx, { namePatterns, allow }) {
@@ -81,14 +87,31 @@ export default defineCollector({
       if (seen) for (const use of outcome.usedBy) seen.usedBy.add(use);
       else resolved.set(arn, { definition: outcome.definition, usedBy: new Set(outcome.usedBy), trace: outcome.trace });
     }
-    for (const [arn, { definition, usedBy, trace }] of resolved) {
-      const facts = taskDefinitionFacts(definition, [...usedBy], patterns);
+    const judged = [...resolved].map(([arn, { definition, usedBy, trace }]) => ({ arn, trace, facts: taskDefinitionFacts(definition, [...usedBy], patterns) }));
+    const iam = judged.some(({ facts }) => needsRoles(facts)) ? await rolesOf(ctx, listing.blank()) : undefined;
+    for (const { arn, trace, facts } of judged) {
       const resource = { arn, type: TASK_DEFINITION, name: `${facts.family}:${facts.revision}` };
-      yield { resource, ...judgeTaskDefinition(facts), observed: observedTaskDefinition(facts), expected, source: trace.source() };
+      let grants: RoleGrants | undefined;
+      if (iam && needsRoles(facts)) {
+        trace.absorb(iam.trace);
+        grants = "index" in iam ? roleGrantsOf(facts, iam.index) : { notEvaluated: iam.notEvaluated };
+      }
+      yield { resource, ...judgeTaskDefinition(facts, grants), observed: observedTaskDefinition(facts, grants), expected, source: trace.source() };
     }
   },
   period: { dates: plaintextDates, judge: judgeTaskDefinitionPeriod },
 });
+
+/** The account's roles from the run's shared IAM read; where it fails, why (the verdicts then claim nothing about roles). */
+async function rolesOf(ctx: CollectContext, trace: CallTrace): Promise<{ trace: CallTrace } & ({ index: RoleIndex } | { notEvaluated: string })> {
+  try {
+    return { trace, index: roleIndex(await sharedAuthorizationDetails(ctx, trace), ctx.account) };
+  } catch (error) {
+    trace.record("GetAccountAuthorizationDetails", error);
+    ctx.log.warn("ecs-task-secrets.iam-unavailable", { code: awsErrorCode(error) });
+    return { trace, notEvaluated: `iam:GetAccountAuthorizationDetails failed (${awsErrorCode(error)})` };
+  }
+}
 
 /** Revisions in use, by the reference that names them: services' deployments, scheduled rules' ECS targets, and each family's latest ACTIVE revision. */
 async function definitionsInUse(ctx: CollectContext, listing: CallTrace): Promise<Map<string, Set<string>>> {

@@ -22,6 +22,8 @@ export interface RuleFacts {
   matches?: boolean;
   /** For the access alert: the pattern tells an unexpected read from an expected one. */
   discriminates?: boolean;
+  /** Targets that are event buses (target service `events`): the alert is decided by rules on that bus, not seen here. */
+  forwardedTo?: string[];
 }
 
 export interface RuleCandidate {
@@ -57,11 +59,29 @@ export const rotationSucceededEvent = (region: string): Event => ({
 
 const UNEXPECTED_REGION = "unexpected-region-1";
 const targetService = (arn: string): string => arn.split(":")[2] ?? "";
+/** An event bus target, `arn:<partition>:events:<region>:<account>:event-bus/<name>` (EventBridge PutTargets API reference). */
+const isEventBus = (arn: string): boolean => targetService(arn) === "events" && /:event-bus\//.test(arn);
+
+/** Why a rule that forwards counts as alerting while the alert itself is not seen. */
+export const forwardedNote = (buses: readonly string[]): string => `forwarded to ${buses.join(", ")}: its rules are outside this account's view`;
 
 /** Read-only Get* events reach a rule only in state ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge User Guide). */
 const READS_DELIVERED = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS";
 
-export function judgeAccessAlerting(candidates: RuleCandidate[], params: MonitoringParams, region: string): { verdict: Verdict; rules: RuleFacts[] } {
+export interface AccessAlerting {
+  verdict: Verdict;
+  rules: RuleFacts[];
+  /** The passing rule's event bus targets, when it forwards. */
+  forwardedTo?: string[];
+}
+
+/** What the access-alerting evidence records: the rules judged, and where the passing rule forwards, that it is not seen. */
+export function accessObserved(alerting: AccessAlerting): Record<string, unknown> {
+  const { rules, forwardedTo } = alerting;
+  return { rulesJudged: rules.length, rules, ...(forwardedTo ? { forwardedTo, forwarded: forwardedNote(forwardedTo) } : {}) };
+}
+
+export function judgeAccessAlerting(candidates: RuleCandidate[], params: MonitoringParams, region: string): AccessAlerting {
   const expected = params.expectedRegions.length ? params.expectedRegions : [region];
   const rules = candidates.map(({ facts, pattern }): RuleFacts => {
     if (!pattern) return facts;
@@ -69,11 +89,18 @@ export function judgeAccessAlerting(candidates: RuleCandidate[], params: Monitor
     if (unexpected.unjudged) return { ...facts, problem: unexpected.unjudged };
     const ordinary = expected.map((one) => matchEvent(pattern, secretReadEvent(one)));
     const anomaly = unexpected.assumed.some((path) => params.anomalyFields.includes(path));
-    return { ...facts, matches: unexpected.matches, filtersOn: unexpected.assumed, discriminates: anomaly || ordinary.every((one) => !one.matches) };
+    const buses = facts.targets.filter(isEventBus);
+    return { ...facts, matches: unexpected.matches, filtersOn: unexpected.assumed, discriminates: anomaly || ordinary.every((one) => !one.matches), ...(buses.length ? { forwardedTo: buses } : {}) };
   });
   const matching = rules.filter((rule) => rule.matches && rule.discriminates);
-  const passing = matching.find((rule) => rule.state === READS_DELIVERED && rule.targets.some((arn) => params.alertTargetServices.includes(targetService(arn))));
-  if (passing) return { rules, verdict: { status: "pass", reason: `rule ${passing.name} alerts ${passing.targets.join(", ")} on GetSecretValue outside ${expected.join(", ")}` } };
+  const alerts = (rule: RuleFacts, direct: boolean) =>
+    rule.state === READS_DELIVERED && rule.targets.some((arn) => params.alertTargetServices.includes(targetService(arn)) && (!direct || !isEventBus(arn)));
+  // A rule whose alert this account sees wins over one that only forwards to another bus.
+  const passing = matching.find((rule) => alerts(rule, true)) ?? matching.find((rule) => alerts(rule, false));
+  if (passing) {
+    const forwarded = passing.forwardedTo?.length ? `; ${forwardedNote(passing.forwardedTo)}` : "";
+    return { rules, verdict: { status: "pass", reason: `rule ${passing.name} alerts ${passing.targets.join(", ")} on GetSecretValue outside ${expected.join(", ")}${forwarded}` }, ...(passing.forwardedTo ? { forwardedTo: passing.forwardedTo } : {}) };
+  }
   const near = matching[0];
   if (near && near.state !== READS_DELIVERED) {
     return { rules, verdict: { status: "fail", reason: `rule ${near.name} matches GetSecretValue but is ${near.state}: read-only events reach it only in ${READS_DELIVERED}` } };

@@ -1,11 +1,16 @@
 // Passes a region with an alert on unexpected GetSecretValue calls and a redeploy wired to rotation success.
 // Minimum calls for a region: ListRules pages on the default bus, and ListTargetsByRule pages per rule (the target
 // decides whether a rule alerts or redeploys).
+// Only the default bus is read, which is where these events arrive: CloudTrail sends "AWS API Call via CloudTrail" and
+// "AWS Service Event via CloudTrail" events to the default event bus, and an AWS service's events go to the account's
+// default bus (EventBridge User Guide, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
+// and https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). A rule that forwards them to another
+// bus (often a central security account's) counts as alerting, and the evidence says that bus's rules are not seen.
 import { defineCollector } from "../src/core/collector.js";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-rules.js";
-import { judgeAccessAlerting, judgeRotationRedeploy, ruleCandidate, type RuleCandidate } from "./secrets-monitoring.judge.js";
+import { accessObserved, judgeAccessAlerting, judgeRotationRedeploy, ruleCandidate, type RuleCandidate } from "./secrets-monitoring.judge.js";
 
 const BUS = "AWS::Events::EventBus";
 
@@ -44,7 +49,7 @@ export default defineCollector({
     }
     const source = trace.source();
     const alerting = judgeAccessAlerting(candidates, values, ctx.region);
-    yield { resource: access, ...alerting.verdict, observed: { rulesJudged: alerting.rules.length, rules: alerting.rules }, expected: { expectedRegions: values.expectedRegions, anomalyFields: values.anomalyFields, alertTargetServices: values.alertTargetServices }, source };
+    yield { resource: access, ...alerting.verdict, observed: accessObserved(alerting), expected: { expectedRegions: values.expectedRegions, anomalyFields: values.anomalyFields, alertTargetServices: values.alertTargetServices }, source };
     const rotation = judgeRotationRedeploy(candidates, values, ctx.region);
     yield { resource: redeploy, ...rotation.verdict, observed: { rulesJudged: rotation.rules.length, rules: rotation.rules }, expected: { redeployTargetServices: values.redeployTargetServices }, source };
   },

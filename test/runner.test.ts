@@ -5,6 +5,8 @@ import { defineCollector, type Collector, type ParamSchema } from "../src/core/c
 import { ExceptionBook } from "../src/config/exceptions.js";
 import { silentLogger } from "../src/cli/log.js";
 import type { EvidenceItem, ItemDraft } from "../src/core/model.js";
+import { sharedRead } from "../src/core/shared-reads.js";
+import { CallTrace } from "../src/core/trace.js";
 import { cellsOf, planTasks, runTasks, type PlannedCollector } from "../src/run/runner.js";
 
 const draft = (name: string): ItemDraft => ({
@@ -40,6 +42,22 @@ describe("runTasks", () => {
       ["us-east-1:a", "us-east-1:b"],
       ["us-east-2:a", "us-east-2:b"],
     ]);
+  });
+
+  it("reads what an account's collectors share once for all its regions, one cell in flight or several", async () => {
+    for (const concurrency of [1, 4]) {
+      let reads = 0;
+      const planned = [
+        collector("a", async function* (ctx) {
+          await sharedRead(ctx, "iam", new CallTrace("iam", ctx.now), async () => ++reads);
+          yield draft(`a-${ctx.region}`);
+        }),
+      ];
+      const items: EvidenceItem[] = [];
+      await runTasks(planTasks(planned, ["123456789012"], ["us-east-1", "us-east-2"]), run(concurrency), (item) => void items.push(item));
+      expect(items.map((item) => item.resource.name).sort()).toEqual(["a-us-east-1", "a-us-east-2"]);
+      expect(reads, `concurrency ${concurrency}`).toBe(1);
+    }
   });
 
   it("starts every collector of a cell at once, even with one cell in flight", async () => {

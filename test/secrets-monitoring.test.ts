@@ -1,7 +1,7 @@
 import type { Rule, Target } from "@aws-sdk/client-eventbridge";
 import { describe, expect, it } from "vitest";
 import { matchEvent, parsePattern, PatternParseError } from "../collectors/event-pattern.js";
-import { judgeAccessAlerting, judgeRotationRedeploy, ruleCandidate, rotationSucceededEvent, secretReadEvent } from "../collectors/secrets-monitoring.judge.js";
+import { accessObserved, judgeAccessAlerting, judgeRotationRedeploy, ruleCandidate, rotationSucceededEvent, secretReadEvent } from "../collectors/secrets-monitoring.judge.js";
 import secretsMonitoring from "../collectors/secrets-monitoring.js";
 import { defaultsOf } from "../src/core/collector.js";
 
@@ -9,6 +9,7 @@ const REGION = "us-east-1";
 const PARAMS = { ...defaultsOf(secretsMonitoring.params), expectedRegions: ["us-east-1", "us-east-2"] };
 const SNS = "arn:aws:sns:us-east-1:123456789012:security-alerts";
 const LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:force-new-deployment";
+const CENTRAL_BUS = "arn:aws:events:us-east-1:999999999999:event-bus/security-central";
 const LOGS = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/events/secrets";
 const READ = { source: ["aws.secretsmanager"], "detail-type": ["AWS API Call via CloudTrail"], detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["GetSecretValue"] } };
 const ROTATED = { source: ["aws.secretsmanager"], "detail-type": ["AWS Service Event via CloudTrail"], detail: { eventName: ["RotationSucceeded"] } };
@@ -48,6 +49,20 @@ describe("GetSecretValue alerting", () => {
     const { verdict } = judgeAccessAlerting(rules, PARAMS, REGION);
     expect(verdict.status).toBe(status);
     expect(verdict.reason).toContain(reason);
+  });
+
+  it.each([
+    { case: "forwarded to another account's bus: counts, and says its rules are not seen", rules: [candidate(outside, [CENTRAL_BUS])], reason: `alerts ${CENTRAL_BUS} on GetSecretValue outside us-east-1, us-east-2; forwarded to ${CENTRAL_BUS}: its rules are outside this account's view`, forwardedTo: [CENTRAL_BUS] },
+    { case: "a rule alerting SNS here wins over one that only forwards", rules: [candidate(outside, [CENTRAL_BUS], ALL_EVENTS, "forward"), candidate(outside, [SNS], ALL_EVENTS, "local")], reason: `rule local alerts ${SNS}`, forwardedTo: undefined },
+    { case: "SNS and a forward on one rule: both said", rules: [candidate(outside, [SNS, CENTRAL_BUS])], reason: `forwarded to ${CENTRAL_BUS}: its rules are outside this account's view`, forwardedTo: [CENTRAL_BUS] },
+  ])("$case", ({ rules, reason, forwardedTo }) => {
+    const alerting = judgeAccessAlerting(rules, PARAMS, REGION);
+    expect(alerting.verdict.status).toBe("pass");
+    expect(alerting.verdict.reason).toContain(reason);
+    if (!forwardedTo) expect(alerting.verdict.reason).not.toContain("forwarded");
+    const observed = accessObserved(alerting);
+    expect(observed.forwardedTo).toEqual(forwardedTo);
+    if (forwardedTo) expect(observed.forwarded).toBe(`forwarded to ${forwardedTo.join(", ")}: its rules are outside this account's view`);
   });
 });
 

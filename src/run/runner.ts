@@ -77,15 +77,43 @@ export async function runTasks(tasks: PlannedTask[], run: RunContext, sink: Item
   // AWS meters quotas per account x region, so a cell's collectors share nothing but their own buckets: every
   // collector of a cell runs at once, and `concurrency` bounds the cells in flight. The slowest bucket of each cell
   // (Access Analyzer, LookupEvents) then starts at once instead of waiting behind faster collectors for a slot.
-  await runConcurrent(cellsOf(reachable), run.concurrency, async (cell) => {
+  const cells = cellsOf(reachable);
+  const reads = accountReads(cells);
+  await runConcurrent(cells, run.concurrency, async (cell) => {
     if (run.signal?.aborted) throw run.signal.reason ?? new Error("run abandoned");
-    // Account-scoped collectors of an account share a cell, so reads they need alike are made once per cell and let
-    // go with it (the two secrets-access collectors read the same IAM, secret and key policies).
-    const shared = new SharedReads().read;
-    const results = await Promise.all(cell.map((task) => runTask(task, run, sink, shared)));
-    populations.push(...results);
+    const account = cell[0]?.account ?? "";
+    const shared = reads.take(account);
+    try {
+      const results = await Promise.all(cell.map((task) => runTask(task, run, sink, shared)));
+      populations.push(...results);
+    } finally {
+      reads.release(account);
+    }
   });
   return populations;
+}
+
+/**
+ * Reads an account's collectors need alike (the secrets-access collectors and ecs-task-secrets read the same IAM
+ * authorization details; the first two the same secret and key policies) are made once per account, whichever
+ * region's cell asks first, and let go when the account's last cell is done.
+ */
+export function accountReads(cells: readonly PlannedTask[][]): { take(account: string): SharedRead; release(account: string): void } {
+  const left = new Map<string, number>();
+  for (const cell of cells) if (cell[0]) left.set(cell[0].account, (left.get(cell[0].account) ?? 0) + 1);
+  const reads = new Map<string, SharedRead>();
+  return {
+    take(account) {
+      let read = reads.get(account);
+      if (!read) reads.set(account, (read = new SharedReads().read));
+      return read;
+    },
+    release(account) {
+      const remaining = (left.get(account) ?? 1) - 1;
+      left.set(account, remaining);
+      if (remaining <= 0) reads.delete(account);
+    },
+  };
 }
 
 /** Tasks grouped by account x region, in a stable order. */
