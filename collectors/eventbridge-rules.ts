@@ -11,19 +11,20 @@ export interface RuleWithTargets {
   targets: Target[];
 }
 
-/** Rules on the default event bus (where AWS service events arrive), each with every target. */
-export async function* rulesWithTargets(ctx: CollectContext, trace: CallTrace): AsyncGenerator<RuleWithTargets> {
+/** Rules on one event bus (the default bus unless named), each with every target. */
+export async function* rulesWithTargets(ctx: CollectContext, trace: CallTrace, bus?: string): AsyncGenerator<RuleWithTargets> {
   const client = ctx.clients.eventBridge(ctx.account, ctx.region);
+  const onBus = bus ? { EventBusName: bus } : {};
   let next: string | undefined;
   do {
-    const page = await client.send(new ListRulesCommand({ Limit: 100, ...(next ? { NextToken: next } : {}) }));
+    const page = await client.send(new ListRulesCommand({ Limit: 100, ...onBus, ...(next ? { NextToken: next } : {}) }));
     trace.record("ListRules", page);
     for (const rule of page.Rules ?? []) {
       const targets: Target[] = [];
       let targetsNext: string | undefined;
       do {
         const targetPage = await client.send(
-          new ListTargetsByRuleCommand({ Rule: rule.Name, Limit: 100, ...(targetsNext ? { NextToken: targetsNext } : {}) }),
+          new ListTargetsByRuleCommand({ Rule: rule.Name, Limit: 100, ...onBus, ...(targetsNext ? { NextToken: targetsNext } : {}) }),
         );
         trace.record("ListTargetsByRule", targetPage);
         targets.push(...(targetPage.Targets ?? []));

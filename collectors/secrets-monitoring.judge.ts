@@ -61,6 +61,9 @@ const UNEXPECTED_REGION = "unexpected-region-1";
 const targetService = (arn: string): string => arn.split(":")[2] ?? "";
 /** An event bus target, `arn:<partition>:events:<region>:<account>:event-bus/<name>` (EventBridge PutTargets API reference). */
 const isEventBus = (arn: string): boolean => targetService(arn) === "events" && /:event-bus\//.test(arn);
+const accountOf = (arn: string): string => arn.split(":")[4] ?? "";
+/** A bus of the rule's own account is read and its rules judged in their own right: forwarding there alerts no one by itself. */
+const forwardsOut = (target: string, rule: string): boolean => isEventBus(target) && accountOf(target) !== accountOf(rule);
 
 /** Why a rule that forwards counts as alerting while the alert itself is not seen. */
 export const forwardedNote = (buses: readonly string[]): string => `forwarded to ${buses.join(", ")}: its rules are outside this account's view`;
@@ -89,12 +92,13 @@ export function judgeAccessAlerting(candidates: RuleCandidate[], params: Monitor
     if (unexpected.unjudged) return { ...facts, problem: unexpected.unjudged };
     const ordinary = expected.map((one) => matchEvent(pattern, secretReadEvent(one)));
     const anomaly = unexpected.assumed.some((path) => params.anomalyFields.includes(path));
-    const buses = facts.targets.filter(isEventBus);
+    const buses = facts.targets.filter((arn) => forwardsOut(arn, facts.arn));
     return { ...facts, matches: unexpected.matches, filtersOn: unexpected.assumed, discriminates: anomaly || ordinary.every((one) => !one.matches), ...(buses.length ? { forwardedTo: buses } : {}) };
   });
   const matching = rules.filter((rule) => rule.matches && rule.discriminates);
   const alerts = (rule: RuleFacts, direct: boolean) =>
-    rule.state === READS_DELIVERED && rule.targets.some((arn) => params.alertTargetServices.includes(targetService(arn)) && (!direct || !isEventBus(arn)));
+    rule.state === READS_DELIVERED &&
+    rule.targets.some((arn) => params.alertTargetServices.includes(targetService(arn)) && (direct ? !isEventBus(arn) : !isEventBus(arn) || forwardsOut(arn, rule.arn)));
   // A rule whose alert this account sees wins over one that only forwards to another bus.
   const passing = matching.find((rule) => alerts(rule, true)) ?? matching.find((rule) => alerts(rule, false));
   if (passing) {

@@ -1,12 +1,14 @@
 // Passes a region with an alert on unexpected GetSecretValue calls and a redeploy wired to rotation success.
-// Minimum calls for a region: ListRules pages on the default bus, and ListTargetsByRule pages per rule (the target
-// decides whether a rule alerts or redeploys).
-// Only the default bus is read, which is where these events arrive: CloudTrail sends "AWS API Call via CloudTrail" and
-// "AWS Service Event via CloudTrail" events to the default event bus, and an AWS service's events go to the account's
-// default bus (EventBridge User Guide, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail.html
-// and https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html). A rule that forwards them to another
-// bus (often a central security account's) counts as alerting, and the evidence says that bus's rules are not seen.
-import { defineCollector } from "../src/core/collector.js";
+// Minimum calls for a region: ListEventBuses pages, then per bus ListRules pages and ListTargetsByRule pages per rule
+// (the target decides whether a rule alerts or redeploys).
+// Every bus that can receive AWS events is read: AWS services send their events to the default bus (EventBridge User
+// Guide, https://docs.aws.amazon.com/eventbridge/latest/userguide/event-types.html), and rules on the default or a custom
+// bus can take CloudTrail's management events, read-only ones such as GetSecretValue only in state
+// ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
+// A rule that forwards them to a bus in another account (often a central security account's) counts as alerting, and
+// the evidence says that bus's rules are not seen.
+import { ListEventBusesCommand } from "@aws-sdk/client-eventbridge";
+import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-rules.js";
@@ -32,7 +34,7 @@ export default defineCollector({
   criteria: ["CC7.2", "CC7.3"],
   service: "events",
   scope: "region",
-  permissions: [...EVENTBRIDGE_RULE_PERMISSIONS],
+  permissions: ["events:ListEventBuses", ...EVENTBRIDGE_RULE_PERMISSIONS],
   params,
   async *collect(ctx, values) {
     const trace = new CallTrace("events", ctx.now);
@@ -41,7 +43,9 @@ export default defineCollector({
     const redeploy = { arn: `${bus}#rotation-redeploy`, type: BUS, name: "RotationSucceeded redeploy" };
     const candidates: RuleCandidate[] = [];
     try {
-      for await (const { rule, targets } of rulesWithTargets(ctx, trace)) candidates.push(ruleCandidate(rule, targets));
+      for (const name of await eventBuses(ctx, trace)) {
+        for await (const { rule, targets } of rulesWithTargets(ctx, trace, name === "default" ? undefined : name)) candidates.push(ruleCandidate(rule, targets));
+      }
     } catch (error) {
       yield errorItem(access, error, trace.fork(), { ...values });
       yield errorItem(redeploy, error, trace.fork(), { ...values });
@@ -54,3 +58,22 @@ export default defineCollector({
     yield { resource: redeploy, ...rotation.verdict, observed: { rulesJudged: rotation.rules.length, rules: rotation.rules }, expected: { redeployTargetServices: values.redeployTargetServices }, source };
   },
 });
+
+/**
+ * The region's event buses that can receive AWS events: the default bus and custom buses (rules on either may take
+ * CloudTrail's management events, EventBridge User Guide, eb-service-event-cloudtrail-management.html); partner buses
+ * (`aws.partner/...`) receive no AWS events and are left out. ListEventBuses, paged by NextToken.
+ */
+async function eventBuses(ctx: CollectContext, trace: CallTrace): Promise<string[]> {
+  const client = ctx.clients.eventBridge(ctx.account, ctx.region);
+  const names: string[] = [];
+  let next: string | undefined;
+  do {
+    const page = await client.send(new ListEventBusesCommand({ Limit: 100, ...(next ? { NextToken: next } : {}) }));
+    trace.record("ListEventBuses", page);
+    for (const bus of page.EventBuses ?? []) if (bus.Name && !bus.Name.startsWith("aws.partner/")) names.push(bus.Name);
+    next = page.NextToken;
+  } while (next);
+  return names.includes("default") ? names : ["default", ...names];
+}
+

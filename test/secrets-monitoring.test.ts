@@ -64,6 +64,15 @@ describe("GetSecretValue alerting", () => {
     expect(observed.forwardedTo).toEqual(forwardedTo);
     if (forwardedTo) expect(observed.forwarded).toBe(`forwarded to ${forwardedTo.join(", ")}: its rules are outside this account's view`);
   });
+  it("does not count a forward to a bus of the account's own: that bus's rules are read and judged themselves", () => {
+    const ownBus = "arn:aws:events:us-east-1:123456789012:event-bus/security";
+    const alerting = judgeAccessAlerting([candidate(outside, [ownBus])], PARAMS, REGION);
+    expect(alerting.verdict).toMatchObject({ status: "fail", reason: expect.stringContaining("targets no alerting service") });
+    expect(accessObserved(alerting).forwardedTo).toBeUndefined();
+    // The alert on that bus is a rule of its own, and passes.
+    const onOwnBus = ruleCandidate({ Name: "alert", Arn: "arn:aws:events:us-east-1:123456789012:rule/security/alert", EventBusName: "security", State: ALL_EVENTS, EventPattern: JSON.stringify(outside) } as Rule, [{ Id: "t", Arn: SNS } as Target]);
+    expect(judgeAccessAlerting([candidate(outside, [ownBus]), onOwnBus], PARAMS, REGION).verdict).toMatchObject({ status: "pass", reason: expect.stringContaining(`rule alert alerts ${SNS}`) });
+  });
 });
 
 describe("rotation redeploy", () => {

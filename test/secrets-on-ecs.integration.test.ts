@@ -1,4 +1,5 @@
 import { RegisterTaskDefinitionCommand, ECSClient } from "@aws-sdk/client-ecs";
+import { CreateEventBusCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { describe, expect, it } from "vitest";
 import ecsTaskSecrets from "../collectors/ecs-task-secrets.js";
@@ -129,5 +130,21 @@ describe("the Secrets-Manager-on-ECS collectors against the emulator", () => {
     expect(items.get("GetSecretValue alerting")).toMatchObject({ status: "pass", reason: expect.stringContaining("secret-reads-outside-home") });
     expect(items.get("RotationSucceeded redeploy")).toMatchObject({ status: "fail", reason: expect.stringContaining("no enabled rule matches RotationSucceeded") });
     expect(emulator().proxy.count("ListTargetsByRule")).toBe(3);
+  });
+
+  it("secrets-monitoring reads the rules of a custom event bus too: an alert there passes, and the region's calls are the declared ones", async () => {
+    const now = new Date();
+    const events = new EventBridgeClient(clientConfig(emulator(), REGION));
+    await events.send(new CreateEventBusCommand({ Name: "security" }));
+    const pattern = { source: ["aws.secretsmanager"], "detail-type": ["AWS API Call via CloudTrail"], detail: { eventSource: ["secretsmanager.amazonaws.com"], eventName: ["GetSecretValue"], awsRegion: [{ "anything-but": [REGION] }] } };
+    await events.send(new PutRuleCommand({ Name: "reads-elsewhere", EventBusName: "security", EventPattern: JSON.stringify(pattern), State: "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" }));
+    await events.send(new PutTargetsCommand({ Rule: "reads-elsewhere", EventBusName: "security", Targets: [{ Id: "sns", Arn: `arn:aws:sns:${REGION}:${DEFAULT_ACCOUNT}:security-alerts` }] }));
+    emulator().proxy.clearCalls();
+    const ctx = testContext(emulator(), { now, region: REGION });
+    const items = byName(await collectAll(secretsMonitoring, ctx));
+
+    expect(items.get("GetSecretValue alerting")).toMatchObject({ status: "pass", reason: expect.stringContaining("rule reads-elsewhere alerts") });
+    expect(emulator().proxy.count("ListEventBuses")).toBe(1);
+    expectDeclaredCalls(secretsMonitoring, ctx.clients.ledger);
   });
 });
