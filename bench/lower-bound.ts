@@ -111,7 +111,8 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     add("ecs-task-secrets", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);
     // elb-listener-tls (no load balancers: one page)
     add("elb-listener-tls", "elasticloadbalancing", "DescribeLoadBalancers", account, region, 1, 1);
-    // secrets-monitoring (no rules: one page)
+    // secrets-monitoring (the default bus only, no rules: one page each)
+    add("secrets-monitoring", "events", "ListEventBuses", account, region, 1, 1);
     add("secrets-monitoring", "events", "ListRules", account, region, 1, 1);
     // access-analyzer-findings
     add("access-analyzer-findings", "access-analyzer", "ListAnalyzers", account, region, 1, 1);

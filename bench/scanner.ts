@@ -6,7 +6,7 @@ import { AccessAnalyzerClient, ListAnalyzersCommand, ListArchiveRulesCommand, Li
 import { CloudTrailClient, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { ECSClient, ListClustersCommand, ListTaskDefinitionFamiliesCommand } from "@aws-sdk/client-ecs";
 import { DescribeLoadBalancersCommand, ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { EventBridgeClient, ListRulesCommand } from "@aws-sdk/client-eventbridge";
+import { EventBridgeClient, ListEventBusesCommand, ListRulesCommand } from "@aws-sdk/client-eventbridge";
 import { GetAccountAuthorizationDetailsCommand, IAMClient } from "@aws-sdk/client-iam";
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, KMSClient, ListAliasesCommand, ListKeyRotationsCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { DescribeOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
@@ -157,7 +157,7 @@ export async function scanMinimum(emulator: Emulator, options: ScanOptions): Pro
       call(EventBridgeClient as unknown as Client, "events", account, region, new ListRulesCommand({ Limit: 100 })),
       call(ECSClient as unknown as Client, "ecs", account, region, new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE", maxResults: 100 })),
       call(ElasticLoadBalancingV2Client as unknown as Client, "elasticloadbalancing", account, region, new DescribeLoadBalancersCommand({ PageSize: 400 })),
-      call(EventBridgeClient as unknown as Client, "events", account, region, new ListRulesCommand({ Limit: 100 })), // secrets-monitoring
+      call(EventBridgeClient as unknown as Client, "events", account, region, new ListEventBusesCommand({ Limit: 100 })).then(() => call(EventBridgeClient as unknown as Client, "events", account, region, new ListRulesCommand({ Limit: 100 }))), // secrets-monitoring
       analyzer(),
       trails().then(async () => {
         for (const name of ["GetSecretValue", "RotationSucceeded", "RotateSecret"]) await lookup(name, periodStart);

@@ -11,7 +11,7 @@
 //     (Describe* share one bucket of 40 tokens; the refill rate is not published: 10/s assumed)
 //   ECS: https://docs.aws.amazon.com/AmazonECS/latest/APIReference/request-throttling.html (token buckets per
 //     category: task definition reads burst 50 / refill 20, service reads 100 / 20, cluster reads 50 / 20)
-//   EventBridge: ListRules and ListTargetsByRule are not in the published quota table
+//   EventBridge: ListEventBuses, ListRules and ListTargetsByRule are not in the published quota table
 //     (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html): 10/s assumed until measured.
 //   S3: 3,500 writes and 5,500 reads per second per prefix.
 
@@ -34,7 +34,7 @@ const elb: Quota = {
   source: "assumed: ELB publishes a 40-token Describe* bucket but no refill rate",
 };
 const ecs = (bucket: string): Quota => ({ perSecond: 20, bucket, source: "ECS request throttling (refill rate)" });
-const events: Quota = { perSecond: 10, bucket: "read", source: "assumed: EventBridge publishes no rate for ListRules/ListTargetsByRule" };
+const events: Quota = { perSecond: 10, bucket: "read", source: "assumed: EventBridge publishes no rate for ListEventBuses/ListRules/ListTargetsByRule" };
 const aa: Quota = { perSecond: 5, bucket: "all", source: "assumed: IAM Access Analyzer publishes no TPS" };
 
 export const QUOTAS: Record<string, Record<string, Quota>> = {
@@ -83,6 +83,7 @@ export const QUOTAS: Record<string, Record<string, Quota>> = {
     DescribeTaskDefinition: ecs("task-definition-read"),
   },
   events: {
+    ListEventBuses: events,
     ListRules: events,
     ListTargetsByRule: events,
   },
