@@ -1,5 +1,5 @@
 // Rewrites where moto 5.2 answers differently from AWS (SPEC section 9) and a collector test depends on AWS's answer.
-import { errorReply, toDate, type Reply } from "./aws-protocol.js";
+import { errorReply, jsonReply, toDate, type Reply } from "./aws-protocol.js";
 import type { CallInfo } from "./proxy-identify.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- fixes read and rewrite loosely typed moto JSON */
@@ -174,6 +174,17 @@ class SecretsManagerFixes implements ServiceFixes {
       after: (_ctx, response) => {
         this.rotation.delete(response.ARN);
         return response;
+      },
+    },
+    GetResourcePolicy: {
+      // moto refuses a replica (OperationNotPermittedOnReplica); AWS replicates "tags and resource policies" with
+      // the secret (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+      // moto keeps no policy on a replica, so it is answered as a replica of a primary without one.
+      before: async ({ call, request, ask }) => {
+        const described = await ask("DescribeSecret", { SecretId: request.SecretId });
+        const { ARN, Name, PrimaryRegion } = described.body ?? {};
+        if (described.status !== 200 || !PrimaryRegion || PrimaryRegion === call.region) return undefined;
+        return jsonReply(200, { ARN, Name }, "application/x-amz-json-1.1");
       },
     },
     DescribeSecret: { after: (_ctx, response) => this.entry(response) },
