@@ -180,11 +180,14 @@ class SecretsManagerFixes implements ServiceFixes {
       // moto refuses a replica (OperationNotPermittedOnReplica); AWS replicates "tags and resource policies" with
       // the secret (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
       // moto keeps no policy on a replica, so it is answered as a replica of a primary without one.
-      before: async ({ call, request, ask }) => {
+      before: async ({ request, ask }) => {
+        const asked = await ask("GetResourcePolicy", request);
+        if (asked.status === 200) return jsonReply(200, asked.body, "application/x-amz-json-1.1");
+        // moto's OperationNotPermittedOnReplica answers as InvalidParameterException "... on a replica secret ...".
+        if (!/on a replica secret/.test(String(asked.body?.message ?? asked.body?.Message ?? ""))) return undefined;
         const described = await ask("DescribeSecret", { SecretId: request.SecretId });
-        const { ARN, Name, PrimaryRegion } = described.body ?? {};
-        if (described.status !== 200 || !PrimaryRegion || PrimaryRegion === call.region) return undefined;
-        return jsonReply(200, { ARN, Name }, "application/x-amz-json-1.1");
+        if (described.status !== 200) return undefined;
+        return jsonReply(200, { ARN: described.body.ARN, Name: described.body.Name }, "application/x-amz-json-1.1");
       },
     },
     DescribeSecret: { after: (_ctx, response) => this.entry(response) },
