@@ -57,8 +57,10 @@ function configureProxy(proxy: TestProxy, factor: number | undefined): void {
   }
 }
 
+// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the tool's runs (Node refuses --cpu-prof in NODE_OPTIONS).
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const cliArgs = (out: string) => [
-  process.execPath, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
+  process.execPath, ...nodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
   "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", "json,pdf", "--json",
 ];
 
@@ -183,7 +185,7 @@ async function probeEstate(emulator: Emulator, region: string, seededKeys: numbe
   return { aliases, iamPages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
 }
 
-async function bench(large: boolean): Promise<void> {
+async function bench(large: boolean, keep: boolean): Promise<void> {
   const say = (text: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}`);
   const spec = large ? LARGE : MEDIUM;
   const now = new Date();
@@ -210,6 +212,9 @@ async function bench(large: boolean): Promise<void> {
       const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
       floor = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
       say(`floor: moto CPU ${floor.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
+      // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls.
+      const total = minimum.reduce((sum, call) => sum + call.calls, 0);
+      if (scan.calls !== total) throw new Error(`the scanner made ${scan.calls} calls where lower-bound.ts counts ${total}: bring bench/scanner.ts in line with minimumCalls`);
     }
     const profiles: ProfileResult[] = [];
     const factors = large ? [1] : [1, 0.2];
@@ -236,7 +241,7 @@ async function bench(large: boolean): Promise<void> {
     const result: BenchResult = {
       date: now.toISOString(),
       command: large ? "npm run bench -- --large" : "npm run bench",
-      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2).join(" ")}`,
+      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2 + nodeArgs.length).join(" ")}`,
       machine: { ...measure.machineInfo(), loadAtSeed },
       estate: spec,
       latency: LATENCY,
@@ -253,9 +258,11 @@ async function bench(large: boolean): Promise<void> {
     say(`raw measurements: ${raw}`);
   } finally {
     await emulator.stop();
-    await rm(work, { recursive: true, force: true });
+    if (keep) say(`packages kept in ${work}`);
+    else await rm(work, { recursive: true, force: true });
   }
 }
 
-const { values } = parseArgs({ options: { large: { type: "boolean", default: false } } });
-await bench(values.large);
+// --keep leaves the packages the tool wrote, to look into what evidence.json holds.
+const { values } = parseArgs({ options: { large: { type: "boolean", default: false }, keep: { type: "boolean", default: false } } });
+await bench(values.large, values.keep);

@@ -162,11 +162,11 @@ export async function scanMinimum(emulator: Emulator, options: ScanOptions): Pro
       trails().then(async () => {
         for (const name of ["GetSecretValue", "RotationSucceeded", "RotateSecret"]) await lookup(name, periodStart);
       }),
-      secretsAccess(), // secrets-access-policy
+      // secrets-access-policy and secrets-access-review read the same facts once (lower-bound.ts), then the review's own
       secretsAccess().then(async () => {
         await call(ECSClient as unknown as Client, "ecs", account, region, new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE" }));
         await lookup("GetSecretValue", history);
-      }), // secrets-access-review
+      }),
     ]);
   };
   const account = async (id: string, index: number) => {
@@ -180,13 +180,12 @@ export async function scanMinimum(emulator: Emulator, options: ScanOptions): Pro
       await s3(new GetBucketLocationCommand({ Bucket: bucket.Name }));
       await s3(new GetBucketPolicyCommand({ Bucket: bucket.Name }));
     }));
-    await Promise.all([0, 1].map(async () => {
-      await paged<{ Marker?: string; IsTruncated?: boolean }>(
-        (Marker) => call(IAMClient as unknown as Client, "iam", id, home, new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] })),
-        (page) => (page.IsTruncated ? page.Marker : undefined),
-      );
-      await call(OrganizationsClient as unknown as Client, "organizations", id, "us-east-1", new DescribeOrganizationCommand({}));
-    }));
+    // The IAM pages once for both access collectors; DescribeOrganization once each (lower-bound.ts).
+    await paged<{ Marker?: string; IsTruncated?: boolean }>(
+      (Marker) => call(IAMClient as unknown as Client, "iam", id, home, new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] })),
+      (page) => (page.IsTruncated ? page.Marker : undefined),
+    );
+    await Promise.all([0, 1].map(() => call(OrganizationsClient as unknown as Client, "organizations", id, "us-east-1", new DescribeOrganizationCommand({}))));
   };
   await call(STSClient as unknown as Client, "sts", options.accounts[0] as string, home, new GetCallerIdentityCommand({}));
   await Promise.all([

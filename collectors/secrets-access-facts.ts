@@ -120,28 +120,35 @@ export async function authorizationDetails(ctx: CollectContext, trace: CallTrace
 }
 
 /**
+ * The calls behind one resource of a shared read, by ARN: a secret's ListSecrets page and GetResourcePolicy, a key's
+ * DescribeKey and GetKeyPolicy. Kept apart from the read's trace so that an item names its own calls, not the calls
+ * behind every other resource of the account (thousands of request ids on each of thousands of items).
+ */
+export type ResourceCalls = Map<string, CallTrace>;
+
+/**
  * Every secret in the regions, with its resource policy: ListSecrets does not say whether one exists, so one call each.
  * Regions are read at once: each has its own GetResourcePolicy quota (50/s), so one region after another would take
  * the sum of their times where the slowest alone is needed. The result keeps the order of ctx.regions.
  */
-export async function secretsWithPolicies(ctx: CollectContext, trace: CallTrace): Promise<SecretAccessEntry[]> {
+export async function secretsWithPolicies(ctx: CollectContext, trace: CallTrace, calls: ResourceCalls = new Map()): Promise<SecretAccessEntry[]> {
   const byRegion = await Promise.all(ctx.regions.map(async (region) => {
     const found: SecretAccessEntry[] = [];
     const client = ctx.clients.secretsManager(ctx.account, region);
     const listed = async function* () {
       for await (const page of paginateListSecrets({ client, pageSize: 100 }, {})) {
-        trace.record("ListSecrets", page);
-        yield* page.SecretList ?? [];
+        for (const secret of page.SecretList ?? []) yield { secret, own: trace.blank().record("ListSecrets", page) };
       }
     };
-    for await (const entry of mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async (secret): Promise<SecretAccessEntry> => {
+    for await (const entry of mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async ({ secret, own }): Promise<SecretAccessEntry> => {
       const base = { arn: String(secret.ARN), name: String(secret.Name), region, keyArn: secret.KmsKeyId ?? "alias/aws/secretsmanager", tags: tagsOf(secret.Tags) };
+      calls.set(base.arn, own);
       try {
         const policy = await client.send(new GetResourcePolicyCommand({ SecretId: base.arn }));
-        trace.record("GetResourcePolicy", policy);
+        own.record("GetResourcePolicy", policy);
         return policy.ResourcePolicy ? { ...base, resourcePolicy: parsePolicyDocument(policy.ResourcePolicy) } : base;
       } catch (error) {
-        trace.record("GetResourcePolicy", error);
+        own.record("GetResourcePolicy", error);
         return { ...base, resourcePolicyError: awsErrorCode(error) };
       }
     })) {
@@ -153,14 +160,16 @@ export async function secretsWithPolicies(ctx: CollectContext, trace: CallTrace)
 }
 
 /** One DescribeKey and one GetKeyPolicy per distinct key in use (PolicyName "default" is the only name). */
-export async function keysInUse(ctx: CollectContext, secrets: SecretAccessEntry[], trace: CallTrace): Promise<Map<string, KeyEntry>> {
+export async function keysInUse(ctx: CollectContext, secrets: SecretAccessEntry[], trace: CallTrace, calls: ResourceCalls = new Map()): Promise<Map<string, KeyEntry>> {
   const keys = new Map<string, KeyEntry>();
   const byId = new Map<string, KeyEntry>();
   for (const secret of secrets) {
     const id = `${secret.region}|${secret.keyArn}`;
     let key = byId.get(id);
     if (!key) {
-      key = await readKey(ctx, secret.region, secret.keyArn, trace);
+      const own = trace.blank();
+      key = await readKey(ctx, secret.region, secret.keyArn, own);
+      calls.set(key.arn, own);
       byId.set(id, key);
       keys.set(key.arn, key);
     }
@@ -198,8 +207,26 @@ async function readKey(ctx: CollectContext, region: string, keyId: string, trace
 export const sharedAuthorizationDetails = (ctx: CollectContext, trace: CallTrace): Promise<AuthorizationDetails> =>
   sharedRead(ctx, "iam:authorization-details", trace, (calls) => authorizationDetails(ctx, calls));
 
-export const sharedSecretsAndKeys = (ctx: CollectContext, trace: CallTrace): Promise<{ secrets: SecretAccessEntry[]; keys: Map<string, KeyEntry> }> =>
-  sharedRead(ctx, "secretsmanager:secrets-with-policies", trace, async (calls) => {
-    const secrets = await secretsWithPolicies(ctx, calls);
-    return { secrets, keys: await keysInUse(ctx, secrets, calls) };
+export interface SecretsAndKeys {
+  secrets: SecretAccessEntry[];
+  keys: Map<string, KeyEntry>;
+  /** The calls behind each secret and key; an item's source adds them to the account-wide calls (sourceWith). */
+  calls: ResourceCalls;
+}
+
+export const sharedSecretsAndKeys = (ctx: CollectContext, trace: CallTrace): Promise<SecretsAndKeys> =>
+  sharedRead(ctx, "secretsmanager:secrets-with-policies", trace, async (listing) => {
+    const calls: ResourceCalls = new Map();
+    const secrets = await secretsWithPolicies(ctx, listing, calls);
+    return { secrets, keys: await keysInUse(ctx, secrets, listing, calls), calls };
   });
+
+/** An item's source: the account-wide calls of `trace` and the calls behind each named resource. */
+export function sourceWith(trace: CallTrace, calls: ResourceCalls, ...arns: string[]) {
+  const own = trace.fork();
+  for (const arn of arns) {
+    const behind = calls.get(arn);
+    if (behind) own.absorb(behind);
+  }
+  return own.source();
+}

@@ -8,8 +8,8 @@
 import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
-import type { ItemDraft } from "../src/core/model.js";
-import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsAndKeys } from "./secrets-access-facts.js";
+import type { ItemDraft, SourceRecord } from "../src/core/model.js";
+import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsAndKeys, sourceWith } from "./secrets-access-facts.js";
 import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
 
 const params = {
@@ -20,13 +20,13 @@ const params = {
   },
 } as const;
 
-const item = (resource: ItemDraft["resource"], judged: PolicyVerdict, observed: Record<string, unknown>, trace: CallTrace, region?: string): ItemDraft => ({
+const item = (resource: ItemDraft["resource"], judged: PolicyVerdict, observed: Record<string, unknown>, source: SourceRecord, region?: string): ItemDraft => ({
   resource,
   status: judged.status,
   reason: judged.reason,
   observed: { ...observed, findings: judged.findings },
   expected: { secretReadsScoped: true, decryptViaSecretsManager: true, sharedOnlyInsideOrganization: true },
-  source: trace.source(),
+  source,
   ...(region ? { region } : {}),
 });
 
@@ -44,18 +44,18 @@ export default defineCollector({
     const details = await sharedAuthorizationDetails(ctx, trace);
     for (const policyId of details.customerPolicies) {
       const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
-      yield item({ arn: policyId, type: "AWS::IAM::Policy", name: policyId.split(/[/#]/).at(-1) ?? policyId }, judged, { policyId }, trace);
+      yield item({ arn: policyId, type: "AWS::IAM::Policy", name: policyId.split(/[/#]/).at(-1) ?? policyId }, judged, { policyId }, trace.source());
     }
-    const { secrets, keys } = await sharedSecretsAndKeys(ctx, trace);
+    const { secrets, keys, calls } = await sharedSecretsAndKeys(ctx, trace);
     for (const key of keys.values()) {
       const judged = judgeKey({ ...key, account: ctx.account, identityDocuments: details.documents });
-      yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, trace, key.region);
+      yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, sourceWith(trace, calls, key.arn), key.region);
     }
     const trust = await organizationTrust(ctx, trustedAccounts, trace);
     for (const secret of secrets) {
       const judged = judgeSecretPolicy(secret.arn, secret.resourcePolicy, secret.resourcePolicyError, trust);
       const observed = { hasResourcePolicy: secret.resourcePolicy !== undefined, trustSource: trust.organizationId ? "organizations" : "trustedAccounts", getResourcePolicyCalls: secrets.length };
-      yield item({ arn: secret.arn, type: "AWS::SecretsManager::Secret", name: secret.name }, judged, observed, trace, secret.region);
+      yield item({ arn: secret.arn, type: "AWS::SecretsManager::Secret", name: secret.name }, judged, observed, sourceWith(trace, calls, secret.arn), secret.region);
     }
   },
 });

@@ -21,6 +21,7 @@ import {
   ACCESS_FACTS_PERMISSIONS,
   sharedAuthorizationDetails,
   sharedSecretsAndKeys,
+  sourceWith,
 } from "./secrets-access-facts.js";
 import {
   indexPrincipals,
@@ -71,7 +72,7 @@ export default defineCollector({
   async *collect(ctx, { expectedRegions, productionEnvironment, nonProductionAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
     const details = await sharedAuthorizationDetails(ctx, trace);
-    const { secrets, keys } = await sharedSecretsAndKeys(ctx, trace);
+    const { secrets, keys, calls } = await sharedSecretsAndKeys(ctx, trace);
     const organization = await serviceControlPolicies(ctx, trace);
     const ecsUse = await ecsRoles(ctx, trace);
     const { reads, byDay, window, unavailable } = await secretReads(ctx, trace);
@@ -140,7 +141,7 @@ export default defineCollector({
           everyGrantUsed: true,
           expectedRegions: reviewParams.expectedRegions,
         },
-        source: trace.source(),
+        source: sourceWith(trace, calls, secret.arn, secret.keyArn),
       };
     }
   },

@@ -4,11 +4,13 @@
 import { AddUserToGroupCommand, AttachRolePolicyCommand, CreateGroupCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutGroupPolicyCommand } from "@aws-sdk/client-iam";
 import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
+import secretsAccessPolicy from "../collectors/secrets-access-policy.js";
 import secretsAccessReview from "../collectors/secrets-access-review.js";
+import { SharedReads } from "../src/core/shared-reads.js";
 import type { ReviewRow } from "../src/core/access-review.js";
 import { clientConfig, DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";
-import type { SeedEvent } from "./support/served-lookup-events.js";
+import { secretRead } from "./fixtures/secret-reads.js";
 
 const emulator = useEmulator();
 const REGION = "us-east-1";
@@ -21,26 +23,6 @@ const READ_PROD = JSON.stringify({
     { Sid: "DecryptViaSM", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } } },
   ],
 });
-
-/** One GetSecretValue record as CloudTrail writes it: a role session (issuer = the role) or an IAM user. */
-function read(principal: string, secretArn: string, when: Date): SeedEvent {
-  const session = principal.includes(":role/");
-  return {
-    EventName: "GetSecretValue",
-    EventSource: "secretsmanager.amazonaws.com",
-    EventTime: when,
-    Resources: [{ ResourceType: "AWS::SecretsManager::Secret", ResourceName: secretArn }],
-    CloudTrailEvent: {
-      eventName: "GetSecretValue",
-      awsRegion: REGION,
-      sourceIPAddress: "10.0.1.5",
-      requestParameters: { secretId: secretArn },
-      userIdentity: session
-        ? { type: "AssumedRole", arn: `${principal.replace(":iam::", ":sts::").replace(":role/", ":assumed-role/")}/task`, sessionContext: { sessionIssuer: { type: "Role", arn: principal } } }
-        : { type: "IAMUser", arn: principal },
-    },
-  };
-}
 
 async function seedEstate(): Promise<string> {
   const iam = new IAMClient(clientConfig(emulator(), REGION));
@@ -67,9 +49,9 @@ describe("secrets-access-review against the emulator", () => {
     const secretArn = await seedEstate();
     const hoursAgo = (hours: number) => new Date(now.getTime() - hours * 3_600_000);
     emulator().proxy.seed.cloudTrailEvents(A, REGION, [
-      read(`arn:aws:iam::${A}:role/api`, secretArn, hoursAgo(30)),
-      read(`arn:aws:iam::${A}:role/api`, secretArn, hoursAgo(5)),
-      read(`arn:aws:iam::${A}:user/alice`, secretArn, hoursAgo(10)),
+      secretRead(REGION, `arn:aws:iam::${A}:role/api`, secretArn, hoursAgo(30)),
+      secretRead(REGION, `arn:aws:iam::${A}:role/api`, secretArn, hoursAgo(5)),
+      secretRead(REGION, `arn:aws:iam::${A}:user/alice`, secretArn, hoursAgo(10)),
     ]);
     const items = await collectAll(secretsAccessReview, testContext(emulator(), { now, region: REGION }));
 
@@ -92,5 +74,33 @@ describe("secrets-access-review against the emulator", () => {
     const proxy = emulator().proxy;
     expect(proxy.count("GetSecretValue") + proxy.count("BatchGetSecretValue") + proxy.count("Decrypt")).toBe(0);
     expect(JSON.stringify(items)).not.toContain("seed-not-a-real-value");
+  });
+});
+
+describe("each secret's evidence names the calls behind it", () => {
+  it("carries its own ListSecrets page and GetResourcePolicy, not every other secret's, in both collectors of one run", async () => {
+    const sm = new SecretsManagerClient(clientConfig(emulator(), REGION));
+    const arns: string[] = [];
+    for (const name of ["prod/a", "prod/b", "prod/c"]) {
+      arns.push(String((await sm.send(new CreateSecretCommand({ Name: name, SecretString: "seed-not-a-real-value" }))).ARN));
+    }
+    emulator().proxy.clearCalls();
+    const ctx = { ...testContext(emulator(), { region: REGION }), shared: new SharedReads().read };
+    const items = [...(await collectAll(secretsAccessPolicy, ctx)), ...(await collectAll(secretsAccessReview, ctx))];
+    const policyIds = emulator().proxy.calls.filter((call) => call.operation === "GetResourcePolicy").map((call) => call.requestId);
+    expect(policyIds).toHaveLength(3);
+    expect(policyIds.every((id) => typeof id === "string" && id.length > 0)).toBe(true);
+    const secretItems = items.filter((item) => item.resource.type === "AWS::SecretsManager::Secret");
+    expect(secretItems.map((item) => item.resource.arn).sort()).toEqual([...arns, ...arns].sort());
+    for (const item of secretItems) {
+      // Exactly one GetResourcePolicy answer: this secret's.
+      expect(policyIds.filter((id) => item.source.requestIds.includes(id as string))).toHaveLength(1);
+      expect(item.source.operations).toEqual(expect.arrayContaining(["GetAccountAuthorizationDetails", "ListSecrets", "GetResourcePolicy"]));
+    }
+    // The two collectors of one run name the same call for the same secret.
+    for (const arn of arns) {
+      const [policy, review] = secretItems.filter((item) => item.resource.arn === arn).map((item) => policyIds.filter((id) => item.source.requestIds.includes(id as string)));
+      expect(policy).toEqual(review);
+    }
   });
 });

@@ -43,6 +43,8 @@ export class TestProxy {
   /** Access keys issued by STS AssumeRole through this proxy, and the account of the role. */
   private readonly assumedKeys = new Map<string, string>();
   private readonly upstream: MotoUpstream;
+  /** The served APIs' clock (CloudTrail's 90 days are counted back from it): a test that injects the tool's clock sets it alike. */
+  clock: () => Date = () => new Date();
 
   readonly seed = {
     accessAnalyzer: (account: string, region: string, seed: AccessAnalyzerSeed) =>
@@ -128,6 +130,7 @@ export class TestProxy {
     this.accessAnalyzer.reset();
     this.lookupEvents.reset();
     this.assumedKeys.clear();
+    this.clock = () => new Date();
   }
 
   async close(): Promise<void> {
@@ -181,7 +184,7 @@ export class TestProxy {
     if (call.service === "access-analyzer") {
       reply = this.accessAnalyzer.handle(call, request);
     } else if (call.service === "cloudtrail" && call.operation === "LookupEvents") {
-      reply = this.lookupEvents.handle(call.account, call.region, request);
+      reply = this.lookupEvents.handle(call.account, call.region, request, this.clock());
     } else {
       const fix = this.fixes.for(call);
       const context: FixContext = {
