@@ -104,8 +104,7 @@ describe("the acme estate, snapshot and package", () => {
     );
     expect(unexpected.map((item) => `${item.collector} ${item.account} ${item.resource.arn}`)).toEqual([]);
     expect(result.pkg.items).toHaveLength(estate.expected.length);
-    // The only error the estate expects: moto refuses GetResourcePolicy on the replica secret.
-    expect(result.pkg.summary.items.error).toBe(estate.expected.filter((expected) => expected.status === "error").length);
+    expect(result.pkg.summary.items.error).toBe(0);
   });
 
   it("has every outcome for every collector except the ones it cannot produce", () => {
@@ -121,11 +120,6 @@ describe("the acme estate, snapshot and package", () => {
     }
     // A trail is judged on what it logs; nothing about one is "not applicable".
     expect(outcomes("cloudtrail-data-events")).toEqual(new Set(["pass", "fail", "excepted"]));
-    // The Secrets-Manager-on-ECS collectors and the listeners: at least one pass and one fail each.
-    for (const collector of ["elb-listener-tls", "ecs-task-secrets", "secrets-encryption", "secrets-hygiene", "secrets-monitoring", "secrets-access-policy", "secrets-access-review"]) {
-      expect([...outcomes(collector)], collector).toEqual(expect.arrayContaining(["pass", "fail"]));
-    }
-    expect(outcomes("secrets-hygiene")).toEqual(new Set(["pass", "fail", "excepted", "not_applicable"]));
     // Issue 19's collectors: a pass and a fail each; secrets-hygiene has its exception (SEC-233) and its
     // not-a-database-credential rule too.
     expect(outcomes("secrets-hygiene")).toEqual(new Set(["pass", "fail", "excepted", "not_applicable"]));
