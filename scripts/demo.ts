@@ -196,9 +196,20 @@ async function reportPackage(out: string, label: string): Promise<string | undef
   const pkg = JSON.parse(await readFile(join(folder, "evidence.json"), "utf8")) as {
     period: { label: string; days: number };
     coverage: { covered: number };
-    items: { resource: { name?: string; arn: string }; status: string; snapshot: { status: string }; period?: { status: string; reason: string } }[];
+    items: { collector: string; resource: { name?: string; arn: string }; status: string; snapshot: { status: string }; period?: { status: string; reason: string } }[];
   };
   say(`\ncoverage: ${pkg.coverage.covered} of the ${pkg.period.days} days of ${pkg.period.label} have a complete snapshot.`);
+  // Every collector's verdicts at a glance: the estate has a passing and a failing case for each.
+  const byCollector = new Map<string, Map<string, number>>();
+  for (const item of pkg.items) {
+    const counts = byCollector.get(item.collector) ?? new Map<string, number>();
+    counts.set(item.status, (counts.get(item.status) ?? 0) + 1);
+    byCollector.set(item.collector, counts);
+  }
+  say(`items by collector:`);
+  for (const [collector, counts] of [...byCollector].sort(([a], [b]) => a.localeCompare(b))) {
+    say(`  ${collector.padEnd(26)} ${[...counts].map(([status, count]) => `${count} ${status}`).join(", ")}`);
+  }
   const periodOnly = pkg.items.filter((item) => item.period?.status === "fail" && item.snapshot.status === "pass");
   say(`failed for the period though today passes (${periodOnly.length}):`);
   for (const item of periodOnly) say(`  ${item.resource.name ?? item.resource.arn}: ${item.period?.reason}`);

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectJob, type PackageResult } from "../src/run/jobs.js";
 import { loadConfig } from "../src/config/load.js";
-import { silentLogger } from "../src/cli/log.js";
+import type { Logger } from "../src/core/log.js";
 import type { PackageItem } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
@@ -15,8 +15,18 @@ import { useEmulator } from "./support/emulator.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
 
 const emulator = useEmulator();
-const REGION_SCOPED = ["kms-key-rotation", "secrets-rotation", "access-analyzer-findings"];
-const ACCOUNT_SCOPED = ["tls-in-transit", "cloudtrail-data-events"];
+// Each collector's `scope` (collectors/*.ts): one population per region, or one per account.
+const REGION_SCOPED = [
+  "kms-key-rotation",
+  "secrets-rotation",
+  "access-analyzer-findings",
+  "elb-listener-tls",
+  "ecs-task-secrets",
+  "secrets-encryption",
+  "secrets-hygiene",
+  "secrets-monitoring",
+];
+const ACCOUNT_SCOPED = ["tls-in-transit", "cloudtrail-data-events", "secrets-access-policy", "secrets-access-review"];
 
 let folder: string;
 let saved: NodeJS.ProcessEnv;
@@ -25,6 +35,16 @@ let result: PackageResult;
 let packageFolder: string;
 let secretValueReads: number;
 let assumedRoles: number;
+/** Every event the run logged, debug included, before any redaction. */
+const logged: string[] = [];
+const capture = (level: string, event: string, fields?: Record<string, unknown>) =>
+  void logged.push(JSON.stringify({ level, event, fields }));
+const capturingLogger: Logger = {
+  event: capture,
+  info: (event, fields) => capture("info", event, fields),
+  warn: (event, fields) => capture("warn", event, fields),
+  error: (event, fields) => capture("error", event, fields),
+};
 
 // One run for the whole file: the emulator is reset before each test, so everything is collected here.
 beforeAll(async () => {
@@ -35,7 +55,7 @@ beforeAll(async () => {
   const now = new Date();
   const { config } = await loadConfig(ACME_CONTROLS, now);
   const store = new LocalStore(folder, config.store.prefix);
-  const options = { config, store, log: silentLogger, now: () => new Date() };
+  const options = { config, store, log: capturingLogger, now: () => new Date() };
   result = await collectJob(options, parsePeriod("current", now), ["json"]);
   packageFolder = join(store.location, result.written.prefix);
   secretValueReads = emulator().proxy.count("GetSecretValue") + emulator().proxy.count("BatchGetSecretValue");
@@ -100,6 +120,19 @@ describe("the acme estate, snapshot and package", () => {
     }
     // A trail is judged on what it logs; nothing about one is "not applicable".
     expect(outcomes("cloudtrail-data-events")).toEqual(new Set(["pass", "fail", "excepted"]));
+    // Issue 19's collectors: a pass and a fail each; secrets-hygiene has its exception (SEC-233) and its
+    // not-a-database-credential rule too.
+    expect(outcomes("secrets-hygiene")).toEqual(new Set(["pass", "fail", "excepted", "not_applicable"]));
+    for (const collector of [
+      "elb-listener-tls",
+      "ecs-task-secrets",
+      "secrets-encryption",
+      "secrets-monitoring",
+      "secrets-access-policy",
+      "secrets-access-review",
+    ]) {
+      expect(outcomes(collector), collector).toEqual(new Set(["pass", "fail"]));
+    }
   });
 
   it("collects every control from both accounts and both regions, entering the member account by AssumeRole", () => {
@@ -142,21 +175,25 @@ describe("the acme estate, snapshot and package", () => {
   });
 
   it("applies active exceptions with their approval and reports the expired one as expired, not applied", () => {
-    const vendor = result.pkg.items.find((item) =>
-      item.resource.name.startsWith("production/vendor-license-"),
+    const vendor = result.pkg.items.find(
+      (item) => item.collector === "secrets-rotation" && item.resource.name.startsWith("production/vendor-license-"),
     );
     expect(vendor).toMatchObject({
       status: "excepted",
       exception: { approvedBy: "ciso@acme.example", ticket: "SEC-142", expires: "2028-03-31" },
     });
-    const legacy = result.pkg.items.find((item) => item.resource.name === "staging/legacy-ftp-password");
+    const legacy = result.pkg.items.find(
+      (item) => item.collector === "secrets-rotation" && item.resource.name === "staging/legacy-ftp-password",
+    );
     expect(legacy?.status).toBe("fail");
     expect(legacy?.exception).toBeUndefined();
     expect(legacy?.observed.expiredException).toMatchObject({ ticket: "SEC-097", expires: "2026-06-30" });
     const byTicket = new Map(result.pkg.exceptions.map((use) => [use.ticket, use]));
     expect(byTicket.get("SEC-097")).toMatchObject({ state: "expired", matched: 1 });
+    // SEC-233 excepts LegacyBatchToken's naming rule alone: its other hygiene rules are judged as they are.
+    expect(byTicket.get("SEC-233")).toMatchObject({ state: "active", matched: 1 });
     // Expired here means the calendar caught up with acme-controls.yaml: extend its exceptions' expiry dates.
-    for (const ticket of ["SEC-142", "SEC-211", "SEC-177", "SEC-188"]) {
+    for (const ticket of ["SEC-142", "SEC-211", "SEC-177", "SEC-188", "SEC-233"]) {
       expect(byTicket.get(ticket)?.state, ticket).toBe("active");
     }
     // An exception covers the resource's period verdict as well as today's.
@@ -168,8 +205,10 @@ describe("the acme estate, snapshot and package", () => {
   it("marks every control deficient, covering today only", () => {
     expect(result.pkg.controls.map((control) => [control.id, control.status])).toEqual([
       ["CC6.1", "deficient"],
+      ["CC6.2", "deficient"],
       ["CC6.7", "deficient"],
       ["CC7.2", "deficient"],
+      ["CC7.3", "deficient"],
       ["CC6.3", "deficient"],
     ]);
     expect(result.pkg.coverage.covered).toBe(1);
@@ -206,11 +245,15 @@ describe("the acme estate, snapshot and package", () => {
       files.filter((file) => file.isFile()).map((file) => readFile(join(file.parentPath, file.name), "utf8")),
     );
     expect(bodies.length).toBeGreaterThan(5);
+    // The store's snapshots and the package; the secrets' values and the task definitions' fake plaintext credentials.
+    expect(estate.secretValues).toContain("acme-demo-fake-billing-db-password");
+    expect(logged.length).toBeGreaterThan(0);
     for (const value of estate.secretValues) {
       expect(
         bodies.some((body) => body.includes(value)),
         value,
       ).toBe(false);
+      expect(logged.filter((line) => line.includes(value)), value).toEqual([]);
     }
   });
 });

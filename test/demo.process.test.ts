@@ -73,6 +73,8 @@ describe("npm run demo", () => {
       "soc2-evidence exited 1: package written, some controls deficient, as the demo estate intends",
     );
     expect(run.stdout).toMatch(/simulated \d+ daily snapshots/);
+    // The summary shows issue 19's collectors, e.g. ECS task definitions, with their pass and fail cases.
+    expect(run.stdout).toMatch(/^ {2}ecs-task-secrets +(?=.*\d+ pass)(?=.*\d+ fail)/m);
 
     const [, status, folder] = PERIOD_PACKAGES.exec(run.stdout) ?? [];
     expect(status).toBe("deficient");
@@ -89,6 +91,9 @@ describe("npm run demo", () => {
       period: { days: number };
       coverage: { covered: number };
       items: {
+        collector: string;
+        status: string;
+        reason: string;
         resource: { arn: string };
         snapshot: { status: string };
         period?: { status: string; observed?: { failDays?: string[] } };
@@ -106,6 +111,15 @@ describe("npm run demo", () => {
       expect(item?.snapshot.status).toBe("pass");
       expect(item?.period).toMatchObject({ status: "fail", observed: { failDays: story.findingOpen.filter((day) => !down.has(day)) } });
     }
+    // The api service's task definition takes its password from Secrets Manager; the legacy one has it in plaintext.
+    const tasks = pkg.items.filter((item) => item.collector === "ecs-task-secrets");
+    expect(tasks.find((item) => item.resource.arn.includes(":task-definition/acme-api:"))?.status).toBe("pass");
+    expect(tasks.find((item) => item.resource.arn.includes(":task-definition/acme-legacy-billing:"))).toMatchObject({
+      status: "fail",
+      reason: expect.stringContaining("plaintext credential in environment: app/DB_PASSWORD") as unknown,
+    });
+    // The plaintext value is judged, never printed.
+    expect(run.stdout).not.toContain("acme-demo-fake-billing-db-password");
     expect(pkg.scope).toMatchObject({
       accounts: ["123456789012", "210987654321"],
       regions: ["us-east-1", "us-east-2"],

@@ -110,7 +110,7 @@ describe("a full run reads no secret and writes nothing to AWS", () => {
     record({
       id: "no-secret-reads",
       area: "security",
-      case: "the proxy's record of every call in a full acme run (5 collectors, 2 accounts, 2 regions)",
+      case: "the proxy's record of every call in a full acme run (12 collectors, 2 accounts, 2 regions)",
       outcome:
         "no GetSecretValue, BatchGetSecretValue, Decrypt, Encrypt, ReEncrypt, GenerateDataKey* or Sign",
       measured: `${calls.length} calls, ${seconds.toFixed(0)} s`,

@@ -2,7 +2,7 @@
 import { CloudTrailClient, CreateTrailCommand, DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailCommand, PutEventSelectorsCommand } from "@aws-sdk/client-cloudtrail";
 import { CreateKeyCommand, type CreateKeyCommandInput, DescribeKeyCommand, DisableKeyRotationCommand, EnableKeyRotationCommand, GetKeyRotationStatusCommand, KMSClient, ReplicateKeyCommand } from "@aws-sdk/client-kms";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
-import { CreateSecretCommand, DescribeSecretCommand, ListSecretsCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, DescribeSecretCommand, GetResourcePolicyCommand, ListSecretsCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ACCOUNT, clientConfig, useEmulator } from "./emulator.js";
 
@@ -134,6 +134,18 @@ describe("Secrets Manager rotation", () => {
     expect(described.RotationEnabled).toBe(true);
     expect(described.RotationRules).toEqual({ AutomaticallyAfterDays: 7 });
     expect(described.RotationLambdaARN).toBeUndefined();
+  });
+
+  it("answers GetResourcePolicy on a replica as on its primary, where moto refuses it", async () => {
+    const created = await new SecretsManagerClient(clientConfig(emulator())).send(
+      new CreateSecretCommand({ Name: "replicated", SecretString: "x", AddReplicaRegions: [{ Region: "us-east-2" }] }),
+    );
+    const replicaArn = String(created.ARN).replace(":us-east-1:", ":us-east-2:");
+    const policy = await new SecretsManagerClient(tool("us-east-2")).send(new GetResourcePolicyCommand({ SecretId: replicaArn }));
+    expect(policy).toMatchObject({ ARN: replicaArn, Name: "replicated" });
+    expect(policy.ResourcePolicy).toBeUndefined();
+    const primary = await new SecretsManagerClient(tool()).send(new GetResourcePolicyCommand({ SecretId: created.ARN }));
+    expect(primary).toMatchObject({ ARN: created.ARN, Name: "replicated" });
   });
 });
 

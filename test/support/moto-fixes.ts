@@ -1,5 +1,5 @@
 // Rewrites where moto 5.2 answers differently from AWS (SPEC section 9) and a collector test depends on AWS's answer.
-import { errorReply, toDate, type Reply } from "./aws-protocol.js";
+import { errorReply, jsonReply, toDate, type Reply } from "./aws-protocol.js";
 import type { CallInfo } from "./proxy-identify.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- fixes read and rewrite loosely typed moto JSON */
@@ -174,6 +174,20 @@ class SecretsManagerFixes implements ServiceFixes {
       after: (_ctx, response) => {
         this.rotation.delete(response.ARN);
         return response;
+      },
+    },
+    GetResourcePolicy: {
+      // moto refuses a replica (OperationNotPermittedOnReplica); AWS replicates "tags and resource policies" with
+      // the secret (https://docs.aws.amazon.com/secretsmanager/latest/userguide/replicate-secrets.html).
+      // moto keeps no policy on a replica, so it is answered as a replica of a primary without one.
+      before: async ({ request, ask }) => {
+        const asked = await ask("GetResourcePolicy", request);
+        if (asked.status === 200) return jsonReply(200, asked.body, "application/x-amz-json-1.1");
+        // moto's OperationNotPermittedOnReplica answers as InvalidParameterException "... on a replica secret ...".
+        if (!/on a replica secret/.test(String(asked.body?.message ?? asked.body?.Message ?? ""))) return undefined;
+        const described = await ask("DescribeSecret", { SecretId: request.SecretId });
+        if (described.status !== 200) return undefined;
+        return jsonReply(200, { ARN: described.body.ARN, Name: described.body.Name }, "application/x-amz-json-1.1");
       },
     },
     DescribeSecret: { after: (_ctx, response) => this.entry(response) },
