@@ -12,7 +12,7 @@ import { collectJob, snapshotJob, type JobOptions, type PackageResult } from "..
 import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
 import { LocalStore } from "../src/store/local.js";
-import { secretRead } from "./fixtures/secret-reads.js";
+import { ECS_TASK_TRUST as TRUST, readProdPolicy, secretRead } from "./fixtures/secret-reads.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { clientConfig, DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 
@@ -29,14 +29,7 @@ controls:
     collectors:
       - use: secrets-access-review
 `;
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
-const READ_PROD = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Sid: "ReadProd", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${A}:secret:prod/*` },
-    { Sid: "DecryptViaSM", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } } },
-  ],
-});
+const READ_PROD = readProdPolicy(REGION, A);
 const role = (name: string) => `arn:aws:iam::${A}:role/${name}`;
 const at = (time: string) => new Date(time);
 

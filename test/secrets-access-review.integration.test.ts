@@ -10,19 +10,12 @@ import { SharedReads } from "../src/core/shared-reads.js";
 import type { ReviewRow } from "../src/core/access-review.js";
 import { clientConfig, DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";
-import { secretRead } from "./fixtures/secret-reads.js";
+import { ECS_TASK_TRUST as TRUST, readProdPolicy, secretRead } from "./fixtures/secret-reads.js";
 
 const emulator = useEmulator();
 const REGION = "us-east-1";
 const A = DEFAULT_ACCOUNT;
-const TRUST = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ecs-tasks.amazonaws.com" }, Action: "sts:AssumeRole" }] });
-const READ_PROD = JSON.stringify({
-  Version: "2012-10-17",
-  Statement: [
-    { Sid: "ReadProd", Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${A}:secret:prod/*` },
-    { Sid: "DecryptViaSM", Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } } },
-  ],
-});
+const READ_PROD = readProdPolicy(REGION, A);
 
 async function seedEstate(): Promise<string> {
   const iam = new IAMClient(clientConfig(emulator(), REGION));
