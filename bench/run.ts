@@ -65,7 +65,7 @@ const cliArgs = (out: string) => [
 ];
 
 /** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
-async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }): Promise<ToolRun> {
+async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }, keep: boolean): Promise<ToolRun> {
   const { findings: expectedFindings, keys: estateKeys } = expected;
   emulator.proxy.clearCalls();
   const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
@@ -83,6 +83,8 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
   child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
   const wallS = (performance.now() - started) / 1000;
+  // --keep: the proxy's call log beside the package, one line a call, to see when each bucket was busy.
+  if (keep) await writeFile(`${out}-calls.jsonl`, emulator.proxy.calls.map((call) => JSON.stringify(call)).join("\n"));
   const motoCpuS = measure.cpuSecondsOf(emulator.moto.pid) - motoBefore;
   const time = withTime ? measure.parseTimeV(await readFile(timeFile, "utf8")) : {};
   await rm(dir, { recursive: true, force: true });
@@ -224,7 +226,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
       say(`${name}: collect (load ${loadBefore.toFixed(2)})`);
       configureProxy(emulator.proxy, factor);
       const keys = estate.cells.reduce((total, cell) => total + cell.keys, 0);
-      const tool = await toolRun(emulator, join(work, `collect-${factor}`), spec, { findings: expectedFindings, keys });
+      const tool = await toolRun(emulator, join(work, `collect-${factor}`), spec, { findings: expectedFindings, keys }, keep);
       say(`${name}: collect ${tool.wallS.toFixed(1)} s, ${tool.throttled} throttled`);
       let baseline: ProfileResult["baseline"];
       if (!large) {
@@ -263,6 +265,6 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
   }
 }
 
-// --keep leaves the packages the tool wrote, to look into what evidence.json holds.
+// --keep leaves the packages the tool wrote and the proxy's call log of each run (collect-<factor>-calls.jsonl).
 const { values } = parseArgs({ options: { large: { type: "boolean", default: false }, keep: { type: "boolean", default: false } } });
 await bench(values.large, values.keep);

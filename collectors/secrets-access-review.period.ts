@@ -1,7 +1,9 @@
 // The review over the period, pure: CloudTrail's event history keeps 90 days, so reads on earlier days of the
 // period come from what earlier snapshots recorded (each snapshot keeps its CloudTrail reads per day and principal).
-// The latest snapshot's rows (who can read today) stay; reads are added, and the actions recomputed.
-import type { DayRead, ReadSources, ReviewRow } from "../src/core/access-review.js";
+// The latest snapshot's rows (who can read today) stay; reads are added, and the actions recomputed. The period
+// verdict keeps only the rows that differ from the snapshot's (`reviewChanges`), so a package holds each row once;
+// overlayReview (src/core/access-review.ts) lays the changes over the snapshot's rows.
+import { byPrincipal, type DayRead, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
 import type { ResourceHistory } from "../src/core/collector.js";
 import type { EvidenceItem, Period, PeriodVerdict } from "../src/core/model.js";
 import { judgeReview, reviewAction, type ReviewParams } from "./secrets-access-review.judge.js";
@@ -80,8 +82,10 @@ export function judgeReviewPeriod(history: ResourceHistory, period: Period, thro
       snapshotReadDays: more.days.sort(),
     });
   }
-  merged.sort((left, right) => left.principal.localeCompare(right.principal));
+  merged.sort(byPrincipal);
   sources.snapshotDays = [...new Set(merged.flatMap((row) => row.snapshotReadDays ?? []))].sort();
   const verdict = latest.status === "error" ? { status: latest.status, reason: latest.reason } : judgeReview(merged);
-  return { ...verdict, observed: { review: merged, readSources: sources } };
+  const before = new Map(rows.map((row) => [row.principal, JSON.stringify(row)]));
+  const reviewChanges = merged.filter((row) => before.get(row.principal) !== JSON.stringify(row));
+  return { ...verdict, observed: { reviewChanges, readSources: sources } };
 }

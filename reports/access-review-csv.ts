@@ -1,7 +1,7 @@
 // access-review.csv: the quarterly access review for the reviewer to mark keep/revoke and sign; one row per
 // (secret, principal) from secrets-access-review items. RFC 4180 quoting; cells that a spreadsheet would run as a
 // formula (starting with = + - @, or a tab or carriage return) get a leading apostrophe (OWASP "CSV Injection").
-import { ACCESS_REVIEW_COLLECTOR, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
+import { ACCESS_REVIEW_COLLECTOR, overlayReview, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import type { Renderer } from "./renderer.js";
 
@@ -15,10 +15,11 @@ export function csvCell(value: string): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-/** The period review when the package judged one (reads from earlier snapshots added), else the snapshot's rows. */
+/** The period review when the package judged one (the snapshot's rows with the period's changes laid over), else the snapshot's rows. */
 export function reviewRowsOf(item: EvidenceItem): ReviewRow[] {
-  const rows = item.period?.observed.review ?? item.observed.review;
-  return Array.isArray(rows) ? (rows as ReviewRow[]) : [];
+  const rows = Array.isArray(item.observed.review) ? (item.observed.review as ReviewRow[]) : [];
+  const changes = item.period?.observed.reviewChanges;
+  return Array.isArray(changes) ? overlayReview(rows, changes as ReviewRow[]) : rows;
 }
 
 /** Which days' reads came from CloudTrail and which from earlier snapshots, as one sentence ("" without a period review). */

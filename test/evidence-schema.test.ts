@@ -4,6 +4,7 @@ import type { SecretAccessEntry } from "../collectors/secrets-access-facts.js";
 import { indexPrincipals, reviewSecret } from "../collectors/secrets-access-review.judge.js";
 import { judgeReviewPeriod, reviewReadDates } from "../collectors/secrets-access-review.period.js";
 import { jsonRenderer } from "../reports/json.js";
+import type { ReviewRow } from "../src/core/access-review.js";
 import type { PackageItem } from "../src/core/package-model.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { validateEvidenceJson } from "./support/evidence-schema.js";
@@ -89,7 +90,8 @@ describe("schemas/evidence.schema.json: access review items", () => {
     const earlier = JSON.stringify(["2026-07-02", `arn:aws:iam::${inputs.account}:role/gone`, 1, "2026-07-02T09:00:00.000Z", ["us-east-1"], []]);
     const history = { latest, first: latest, dates: [...reviewReadDates(latest), earlier], daysObserved: [], daysCovered: [], periodDays: [], failDays: [] };
     const period = judgeReviewPeriod(history, { label: "2026-Q3", start: "2026-07-01", end: "2026-09-30" }, "2026-08-15", { expectedRegions: [], productionEnvironment: "prod", nonProductionAccounts: [] });
-    expect((period.observed.review as unknown[]).length).toBe(review.length + 1);
+    // r1's row is the snapshot's (its reads are all still in CloudTrail): only the reader an earlier snapshot saw changes.
+    expect((period.observed.reviewChanges as ReviewRow[]).map((row) => row.principal)).toEqual([`arn:aws:iam::${inputs.account}:role/gone`]);
     const target = await renderToMemory(jsonRenderer, { ...pkg, items: [{ ...latest, period }, ...pkg.items.slice(1)] });
     return target.json<Json>("evidence.json");
   }
@@ -104,6 +106,8 @@ describe("schemas/evidence.schema.json: access review items", () => {
     ["a can_read that is not a boolean", (doc: Json) => (((doc.items[0]?.observed as { review: Record<string, unknown>[] }).review[0] as Record<string, unknown>).canRead = "yes"), "/items/0/observed/review/0/canRead"],
     ["an unknown principal type", (doc: Json) => (((doc.items[0]?.observed as { review: Record<string, unknown>[] }).review[0] as Record<string, unknown>).principalType = "robot"), "/items/0/observed/review/0/principalType"],
     ["a review item without rows", (doc: Json) => delete (doc.items[0]?.observed as Record<string, unknown>).review, "/items/0/observed"],
+    ["a period verdict without its changes", (doc: Json) => delete (doc.items[0]?.period as { observed: Record<string, unknown> }).observed.reviewChanges, "/items/0/period/observed"],
+    ["a period change that is not a row", (doc: Json) => ((doc.items[0]?.period as { observed: { reviewChanges: unknown[] } }).observed.reviewChanges[0] = { principal: "x" }), "/items/0/period/observed/reviewChanges/0"],
     ["a snapshot read day that is not a day", (doc: Json) => ((doc.items[0]?.period as { observed: { readSources: { snapshotDays: string[] } } }).observed.readSources.snapshotDays = ["July"]), "/items/0/period/observed/readSources/snapshotDays/0"],
   ])("rejects %s", async (_name, corrupt, path) => {
     const document = await reviewDocument();

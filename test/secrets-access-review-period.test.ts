@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { judgeReviewPeriod, reviewReadDates } from "../collectors/secrets-access-review.period.js";
-import type { DayRead, ReviewRow } from "../src/core/access-review.js";
+import { overlayReview, type DayRead, type ReviewRow } from "../src/core/access-review.js";
 import type { ResourceHistory } from "../src/core/collector.js";
 import type { EvidenceItem } from "../src/core/model.js";
 
@@ -64,13 +64,32 @@ describe("judgeReviewPeriod", () => {
       snapshotDays: ["2026-07-04"],
     },
   ])("$name", ({ earlier, expectRow, snapshotDays }) => {
-    const verdict = judgeReviewPeriod(history([read("2026-07-10", API, 2)], earlier), PERIOD, "2026-09-30", PARAMS);
-    const rows = verdict.observed.review as ReviewRow[];
+    const past = history([read("2026-07-10", API, 2)], earlier);
+    const verdict = judgeReviewPeriod(past, PERIOD, "2026-09-30", PARAMS);
+    const rows = overlayReview(past.latest.observed.review as ReviewRow[], verdict.observed.reviewChanges as ReviewRow[]);
     expect(rows.find((one) => one.principal === expectRow.principal)).toMatchObject(expectRow);
     expect(verdict.observed.readSources).toEqual({ cloudTrail: { from: "2026-07-10", to: "2026-09-30" }, snapshotDays });
   });
 
   it("passes the period when the earlier read closes the only open action", () => {
     expect(judgeReviewPeriod(history([read("2026-07-10", API, 2)], [[read("2026-07-02", IDLE, 1)]]), PERIOD, "2026-09-30", PARAMS)).toMatchObject({ status: "pass" });
+  });
+
+  it("keeps only the rows the period changes: none when earlier snapshots saw nothing CloudTrail does not hold", () => {
+    const same = judgeReviewPeriod(history([read("2026-07-10", API, 2)], [[read("2026-07-10", API, 2)]]), PERIOD, "2026-09-30", PARAMS);
+    expect(same.observed.reviewChanges).toEqual([]);
+    const added = judgeReviewPeriod(history([read("2026-07-10", API, 2)], [[read("2026-07-02", IDLE, 1)]]), PERIOD, "2026-09-30", PARAMS);
+    expect((added.observed.reviewChanges as ReviewRow[]).map((one) => [one.principal, one.reads, one.action])).toEqual([[IDLE, 1, ""]]);
+  });
+});
+
+describe("overlayReview", () => {
+  const snapshot = [row(API, true, 2, ""), row(IDLE, true, 0, "revoke")];
+  it.each([
+    { name: "no changes: the snapshot's rows", changes: [], expected: [[API, 2], [IDLE, 0]] },
+    { name: "a changed row replaces the snapshot's, matched by principal", changes: [row(IDLE, true, 1, "")], expected: [[API, 2], [IDLE, 1]] },
+    { name: "a reader only the period saw is added in principal order", changes: [row(GONE, false, 1, "investigate")], expected: [[API, 2], [GONE, 1], [IDLE, 0]] },
+  ])("$name", ({ changes, expected }) => {
+    expect(overlayReview(snapshot, changes).map((one) => [one.principal, one.reads])).toEqual(expected);
   });
 });

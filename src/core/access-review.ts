@@ -1,5 +1,6 @@
-// The quarterly access review's record, defined once: secrets-access-review writes it into `observed.review`,
-// access-review.csv, the PDF section, evidence.json and OSCAL read it back.
+// The quarterly access review's record, defined once: secrets-access-review writes it into `observed.review`, its
+// period verdict only the rows the period changes into `period.observed.reviewChanges`; access-review.csv, the PDF
+// section, evidence.json and OSCAL read them back through overlayReview.
 
 export const ACCESS_REVIEW_COLLECTOR = "secrets-access-review";
 
@@ -45,4 +46,15 @@ export interface ReadSources {
   cloudTrail: { from: string; to: string };
   /** Days (YYYY-MM-DD) on which earlier snapshots recorded reads the latest CloudTrail window no longer holds. */
   snapshotDays: string[];
+}
+
+export const byPrincipal = (left: ReviewRow, right: ReviewRow): number => left.principal.localeCompare(right.principal);
+
+/** The period's rows: the snapshot's, each replaced by its period change where there is one, new readers added. */
+export function overlayReview(snapshot: readonly ReviewRow[], changes: readonly ReviewRow[]): ReviewRow[] {
+  if (changes.length === 0) return [...snapshot];
+  const changed = new Map(changes.map((row) => [row.principal, row]));
+  const rows = snapshot.map((row) => changed.get(row.principal) ?? row);
+  const present = new Set(snapshot.map((row) => row.principal));
+  return [...rows, ...changes.filter((row) => !present.has(row.principal))].sort(byPrincipal);
 }
