@@ -394,6 +394,10 @@ export async function produce<T>(
   layout: () => void,
   consume: (doc: Document) => Promise<T>,
 ): Promise<T> {
+  // The consumer may not be reading yet (a file stream opens first): without a listener, destroy(error) below would
+  // be an unhandled 'error' event and end the process, where the layout error must reach the caller.
+  const swallow = () => undefined;
+  writer.doc.on("error", swallow);
   const consuming = consume(writer.doc);
   try {
     layout();

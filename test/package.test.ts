@@ -15,6 +15,7 @@ import { daysOf } from "../src/core/period.js";
 import { planTasks } from "../src/run/runner.js";
 import { takeSnapshot } from "../src/run/snapshot.js";
 import { LocalStore } from "../src/store/local.js";
+import { syntheticPackage } from "./fixtures/package.js";
 
 const CALLER = { account: "123456789012", arn: "arn:aws:iam::123456789012:user/auditor", userId: "AIDA", partition: "aws" };
 const PERIOD = { label: "2026-07-01..2026-07-10", start: "2026-07-01", end: "2026-07-10" };
@@ -178,5 +179,21 @@ describe("a period package", () => {
     await store.put("snapshots/x.json", "first", "application/json");
     await expect(store.put("snapshots/x.json", "second", "application/json")).rejects.toThrow(/refusing to overwrite/);
     expect(await readFile(join(folder, "snapshots/x.json"), "utf8")).toBe("first");
+  });
+
+  it("streams a large file without a listener per drain (no MaxListenersExceededWarning), and writes it whole", async () => {
+    const pkg = syntheticPackage({ items: 4000 });
+    const warnings: Error[] = [];
+    const hear = (warning: Error) => warnings.push(warning);
+    process.on("warning", hear);
+    try {
+      const written = await writePackage(pkg, store, ["json"]);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings.filter((warning) => warning.name === "MaxListenersExceededWarning")).toEqual([]);
+      const evidence = JSON.parse(await readFile(join(folder, written.prefix, "evidence.json"), "utf8"));
+      expect(evidence.items).toHaveLength(4000);
+    } finally {
+      process.off("warning", hear);
+    }
   });
 });

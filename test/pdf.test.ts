@@ -38,6 +38,19 @@ describe("report.pdf", () => {
     expect(written?.equals(pdf)).toBe(true);
   });
 
+  it("rejects with the layout's error when the layout fails before the file is being read, instead of ending the process", async () => {
+    // A package the writer cannot lay out: the store facts lack their warnings (summary reads them on page 2).
+    const broken = { ...pkg, store: { ...pkg.store, warnings: undefined } } as unknown as EvidencePackage;
+    const slowTarget = {
+      write: async () => undefined,
+      async writeStream(_path: string, chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>) {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // as a file target opens its folder first
+        for await (const chunk of chunks) void chunk;
+      },
+    };
+    await expect(pdfRenderer.render(broken, slowTarget)).rejects.toThrow(TypeError);
+  });
+
   it("has a cover with the organization, period, caller, run id and where the file hashes are", () => {
     const cover = pages[0] ?? "";
     for (const fact of [

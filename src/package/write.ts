@@ -53,7 +53,8 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       });
       for await (const chunk of chunks) {
         if (failed) break;
-        if (!stream.write(chunk)) await Promise.race([once(stream, "drain"), once(stream, "close")]);
+        // once() rejects on 'error' and removes its listeners either way, so a long file adds none per drain.
+        if (!stream.write(chunk)) await once(stream, "drain").catch((error: Error) => (failed ??= error));
       }
       if (failed) {
         stream.destroy();
