@@ -464,6 +464,8 @@ async function main(roles: number, secrets: number, keep: boolean) {
     const reads = readEvents(roles, seeded.secretArns, secrets, now, 1000);
     emulator.proxy.seed.cloudTrailEvents(ACCOUNT, REGION, reads.events);
     say(`seeded ${reads.events.length} GetSecretValue events (${reads.ungranted} without a grant)`);
+    // moto 5.2.1 answers GetAccountAuthorizationDetails with every entity and IsTruncated false whatever MaxItems
+    // says, so this is 1 page at any size here, where AWS would need about (roles + policies) / 1,000 pages.
     const pages = await iamPages(emulator, REGION, ACCOUNT);
     say(`GetAccountAuthorizationDetails: ${pages} page(s) of 1,000`);
     const minimum: MinimumCall[] = minimumCalls({
