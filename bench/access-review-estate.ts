@@ -8,12 +8,20 @@ import type { ReviewInputs } from "../collectors/secrets-access-review.judge.js"
 
 export const REGION = "us-east-1";
 
-export function accessReviewEstate(roles: number, secrets: number, variety = false): { inputs: ReviewInputs; secretList: SecretAccessEntry[] } {
-  const A = "111111111111";
+/** Where the estate lives: the account its ARNs name, and the ARN of key k (0-19) the secrets and policies name. */
+export interface EstatePlace {
+  account?: string;
+  keyArn?: (k: number) => string;
+}
+
+export const ESTATE_KEYS = 20;
+
+export function accessReviewEstate(roles: number, secrets: number, variety = false, place: EstatePlace = {}): { inputs: ReviewInputs; secretList: SecretAccessEntry[] } {
+  const A = place.account ?? "111111111111";
   const REGION = "us-east-1";
   const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
   const VIA = { StringEquals: { "kms:ViaService": `secretsmanager.${REGION}.amazonaws.com` } };
-  const keyArn = (k: number) => `arn:aws:kms:${REGION}:${A}:key/k${k}`;
+  const keyArn = place.keyArn ?? ((k: number) => `arn:aws:kms:${REGION}:${A}:key/k${k}`);
   const secretArn = (s: number) => `arn:aws:secretsmanager:${REGION}:${A}:secret:app${s % 100}/s${s}-AbCdEf`;
 
   const documents = new Map<string, unknown>();
@@ -24,7 +32,7 @@ export function accessReviewEstate(roles: number, secrets: number, variety = fal
   documents.set("team", doc({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:*:*:secret:${aws:PrincipalTag/team}/*" }, { Effect: "Allow", Action: "kms:Decrypt", Resource: "*", Condition: VIA }));
   documents.set("boundary-no-secrets", doc({ Effect: "Allow", Action: ["s3:*", "dynamodb:*"], Resource: "*" }));
   for (let app = 0; app < 100; app += 1) {
-    documents.set(`app${app}`, doc({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${A}:secret:app${app}/*` }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn(app % 20), Condition: VIA }));
+    documents.set(`app${app}`, doc({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: `arn:aws:secretsmanager:${REGION}:${A}:secret:app${app}/*` }, { Effect: "Allow", Action: "kms:Decrypt", Resource: keyArn(app % ESTATE_KEYS), Condition: VIA }));
   }
   for (let other = 0; other < 300; other += 1) documents.set(`other${other}`, doc({ Effect: "Allow", Action: ["s3:GetObject", "dynamodb:Query"], Resource: `arn:aws:s3:::bucket-${other}/*` }));
 
@@ -35,14 +43,14 @@ export function accessReviewEstate(roles: number, secrets: number, variety = fal
     principals.push({ arn: `arn:aws:iam::${A}:role/r${r}`, type: "role", name: `r${r}`, policies, ...(r % 10 === 0 ? { boundary: "boundary-no-secrets" } : {}), groups: [], tags: { team: `app${r % 10}` } });
   }
   const keys = new Map<string, KeyEntry>();
-  for (let k = 0; k < 20; k += 1) keys.set(keyArn(k), { arn: keyArn(k), region: REGION, policy: doc({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "kms:*", Resource: "*" }) });
+  for (let k = 0; k < ESTATE_KEYS; k += 1) keys.set(keyArn(k), { arn: keyArn(k), region: REGION, policy: doc({ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: "kms:*", Resource: "*" }) });
   const secretList: SecretAccessEntry[] = [];
   for (let s = 0; s < secrets; s += 1) {
     secretList.push({
       arn: secretArn(s),
       name: `app${s % 100}/s${s}`,
       region: REGION,
-      keyArn: keyArn(s % 20),
+      keyArn: keyArn(s % ESTATE_KEYS),
       tags: {},
       ...(s % 10 === 0 ? { resourcePolicy: doc({ Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-abc" } } }) } : {}),
     });

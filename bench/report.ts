@@ -63,9 +63,9 @@ export interface BenchResult {
   profiles: ProfileResult[];
 }
 
-const s = (seconds: number | undefined, digits = 1) => (seconds === undefined ? "n/a" : `${seconds.toFixed(digits)} s`);
-const n = (value: number) => value.toLocaleString("en-US");
-const mark = (ok: boolean) => (ok ? "meets" : "**misses**");
+export const s = (seconds: number | undefined, digits = 1) => (seconds === undefined ? "n/a" : `${seconds.toFixed(digits)} s`);
+export const n = (value: number) => value.toLocaleString("en-US");
+export const mark = (ok: boolean) => (ok ? "meets" : "**misses**");
 
 function profileRows(result: BenchResult, profile: ProfileResult): string[] {
   const { tool, bound, baseline } = profile;
@@ -105,9 +105,10 @@ function profileRows(result: BenchResult, profile: ProfileResult): string[] {
   return rows;
 }
 
-function operationTable(result: BenchResult, profile: ProfileResult): string[] {
-  const minimum = new Map(result.minimum.map((one) => [one.operation, one.calls]));
-  const rows = new Map(profile.tool.operations.map((row) => [row.operation, row]));
+/** The tool's attempts by operation next to the documented minimum. */
+export function operationTable(minimumCalls: readonly { operation: string; calls: number }[], operations: readonly OperationRow[]): string[] {
+  const minimum = new Map(minimumCalls.map((one) => [one.operation, one.calls]));
+  const rows = new Map(operations.map((row) => [row.operation, row]));
   const names = [...new Set([...minimum.keys(), ...rows.keys()])].sort((a, b) => (rows.get(b)?.calls ?? 0) - (rows.get(a)?.calls ?? 0));
   return [
     "| Operation | Minimum | Tool attempts | Throttled | Failed | Max per account-region |",
@@ -139,7 +140,7 @@ export function renderResults(result: BenchResult): string {
     "",
   ];
   for (const profile of result.profiles) {
-    lines.push(`## ${profile.name}`, "", "| Measure | Result |", "|---|---|", ...profileRows(result, profile), "", "### Calls by operation", "", ...operationTable(result, profile), "");
+    lines.push(`## ${profile.name}`, "", "| Measure | Result |", "|---|---|", ...profileRows(result, profile), "", "### Calls by operation", "", ...operationTable(result.minimum, profile.tool.operations), "");
   }
   return lines.join("\n");
 }

@@ -11,7 +11,6 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { GetAccountAuthorizationDetailsCommand, IAMClient } from "@aws-sdk/client-iam";
 import { KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-kms";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { QUOTAS } from "../src/aws/quotas.js";
@@ -19,9 +18,10 @@ import { parseConfig } from "../src/config/load.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
 import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
-import type { RecordedCall, TestProxy } from "../test/support/proxy.js";
+import type { RecordedCall } from "../test/support/proxy.js";
 import { byOperation, lowerBound, minimumCalls, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
+import { BURST_SECONDS, configureProxy, iamPages, LATENCY, MEAN_LATENCY_S } from "./profile.js";
 import { renderResults, type BenchResult, type Presence, type ProfileResult, type ToolRun } from "./report.js";
 import { scanMinimum } from "./scanner.js";
 import { cellsOf, evidenceFindings, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
@@ -30,32 +30,9 @@ const ACCOUNTS = [DEFAULT_ACCOUNT, "210987654321"];
 const REGIONS = ["us-east-1", "us-east-2"];
 const MEDIUM: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 1005, secrets: 1000, trails: 20, findings: 400, buckets: 45 };
 const LARGE: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000, buckets: 45 };
-/** 25 +/- 10 ms a call: 15 ms plus 0-20 ms drawn per call. */
-const LATENCY = { ms: 15, jitterMs: 20 };
-const MEAN_LATENCY_S = (LATENCY.ms + LATENCY.jitterMs / 2) / 1000;
-/** The proxy's buckets hold one second of their rate (QuotaRule's default burst), as AWS's do after a quiet spell. */
-const BURST_SECONDS = 1;
 const BASELINE_CONCURRENCY = 16;
 const CONFIG = "controls.yaml";
 const TIME = "/usr/bin/time";
-
-/** Latency on every call, and each quota bucket of src/aws/quotas.ts as a token bucket at `factor` x its rate. */
-function configureProxy(proxy: TestProxy, factor: number | undefined): void {
-  proxy.clearFaults();
-  proxy.inject({ kind: "latency", ...LATENCY });
-  if (factor === undefined) return;
-  for (const [service, operations] of Object.entries(QUOTAS)) {
-    const buckets = new Map<string, { operations: string[]; perSecond: number }>();
-    for (const [operation, quota] of Object.entries(operations)) {
-      const bucket = buckets.get(quota.bucket) ?? { operations: [], perSecond: quota.perSecond };
-      bucket.operations.push(operation);
-      buckets.set(quota.bucket, bucket);
-    }
-    for (const { operations: names, perSecond } of buckets.values()) {
-      proxy.quota({ service, operation: names, perSecond: perSecond * factor });
-    }
-  }
-}
 
 // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the tool's runs (Node refuses --cpu-prof in NODE_OPTIONS).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -172,19 +149,11 @@ async function probeEstate(emulator: Emulator, region: string, seededKeys: numbe
   } while (marker);
   const awsManagedKeys = listedKeys - seededKeys;
   kms.destroy();
-  const iam = new IAMClient(clientConfig(emulator, region));
-  let iamPages = 0;
-  marker = undefined;
-  do {
-    const page: { IsTruncated?: boolean; Marker?: string } = await iam.send(new GetAccountAuthorizationDetailsCommand({ MaxItems: 1000, Marker: marker, Filter: ["Role", "User", "Group", "LocalManagedPolicy", "AWSManagedPolicy"] }));
-    iamPages += 1;
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  iam.destroy();
+  const pages = await iamPages(emulator, region);
   const s3 = new S3Client(clientConfig(emulator, region));
   const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
   s3.destroy();
-  return { aliases, iamPages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
+  return { aliases, iamPages: pages, awsManagedKeys, bucketLocation: buckets.some((bucket) => !bucket.BucketRegion) };
 }
 
 async function bench(large: boolean, keep: boolean): Promise<void> {
