@@ -316,8 +316,18 @@ export function reviewAction(principal: string, canRead: boolean, tally: Pick<Re
 }
 
 /** A secret passes the review when no row needs an action; exceptions (approver, expiry) cover the rest. */
+/** Principals a reason names per action, at most: the rows hold every one, and a reason is read, not scanned. */
+const REASON_EXAMPLES = 3;
+
 export function judgeReview(rows: readonly ReviewRow[]): Verdict {
   const open = rows.filter((entry) => entry.action);
   if (!open.length) return { status: "pass", reason: `${rows.length} principals can or did read it; no action open` };
-  return { status: "fail", reason: `${open.length} open actions: ${open.map((entry) => `${entry.principal}: ${entry.action}`).join("; ")}` };
+  const byAction = new Map<string, string[]>();
+  for (const entry of open) byAction.set(entry.action, [...(byAction.get(entry.action) ?? []), entry.principal]);
+  const parts = [...byAction].map(([action, principals]) => {
+    const named = principals.slice(0, REASON_EXAMPLES).join(", ");
+    const more = principals.length - REASON_EXAMPLES;
+    return `${action} (${principals.length}: ${named}${more > 0 ? ` and ${more} more` : ""})`;
+  });
+  return { status: "fail", reason: `${open.length} open action${open.length === 1 ? "" : "s"}, one per review row: ${parts.join("; ")}` };
 }

@@ -1,12 +1,143 @@
 // The access review section of report.pdf: the open actions first, then per secret a compact can/did matrix.
+//
+// Compact at any scale: access-review.csv holds every (secret, principal) pair for the reviewer to mark; the PDF is
+// what they read first. An account where broad policies let 200 roles read each of 1,000 secrets has 200,000 pairs,
+// most of them "can read, did not", and a row for each made a 32,000-page PDF. So beyond a few dozen, pairs that need
+// the same decision are grouped by the statements that grant them (revoking a grant is one decision however many
+// pairs it covers), and reads, and reads to investigate, keep a row each up to a cap. Every count says how many pairs
+// are behind it; nothing is dropped without saying so and where it is.
 import type { EvidencePackage } from "../src/core/package-model.js";
 import type { ReviewRow } from "../src/core/access-review.js";
-import { exceptionLabel, readSourcesText, reviewItems, reviewRowsOf } from "./access-review-csv.js";
+import type { EvidenceItem } from "../src/core/model.js";
+import { ACCESS_REVIEW_FILE, exceptionLabel, readSourcesText, reviewItems, reviewRowsOf } from "./access-review-csv.js";
 import { STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { columns, titledTable, type Cell } from "./pdf-table.js";
 
+/** Open actions listed one per row up to this many; beyond, grouped by action and granting statements. */
+export const ACTION_ROWS = 60;
+/** A secret's matrix lists every pair up to this many; beyond, the unused grants are grouped. */
+export const MATRIX_ROWS = 25;
+/** Groups of unused grants, and reads to investigate, listed at most (the rest are counted, and are in the CSV). */
+const GROUP_ROWS = 200;
+
 const short = (arn: string): string => arn.split(":").slice(5).join(":") || arn;
 const yesNo = (value: boolean, alarm: boolean): Cell | string => (alarm ? { text: value ? "yes" : "no", bold: true, color: STATUS_COLORS.fail } : value ? "yes" : "no");
+const count = (n: number, noun: string): string => `${n.toLocaleString("en-US")} ${noun}${n === 1 ? "" : "s"}`;
+const grants = (row: ReviewRow): string => row.grantedBy.map((ref) => short(ref)).join("; ") || "no grant the tool can see";
+/** A pair the reviewer decides by revoking a grant: can read, did not read. */
+const unused = (row: ReviewRow): boolean => row.canRead && !row.didRead;
+
+interface Group {
+  action: string;
+  grantedBy: string;
+  principals: Set<string>;
+  secrets: Set<string>;
+  pairs: number;
+  exception: string;
+}
+
+interface Pair {
+  row: ReviewRow;
+  /** The secret's account and ARN, and its name as the matrix headings show it. */
+  secret: string;
+  name: string;
+  exception: string;
+}
+
+const pairsOf = (item: EvidenceItem, rows: readonly ReviewRow[]): Pair[] => {
+  const secret = `${item.account}|${item.resource.arn}`;
+  const exception = exceptionLabel(item);
+  return rows.map((row) => ({ row, secret, name: item.resource.name, exception }));
+};
+
+/** Pairs with the same action, granting statements and exception, largest first. */
+function groupRows(pairs: readonly Pair[]): Group[] {
+  const groups = new Map<string, Group>();
+  for (const { row, secret, exception } of pairs) {
+    const grantedBy = grants(row);
+    const key = JSON.stringify([row.action, grantedBy, exception]);
+    const group = groups.get(key) ?? { action: row.action, grantedBy, principals: new Set(), secrets: new Set(), pairs: 0, exception };
+    group.principals.add(row.principal);
+    group.secrets.add(secret);
+    group.pairs += 1;
+    groups.set(key, group);
+  }
+  return [...groups.values()].sort((left, right) => right.pairs - left.pairs || left.grantedBy.localeCompare(right.grantedBy));
+}
+
+const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
+
+function openActions(writer: PdfWriter, items: readonly EvidenceItem[]): void {
+  const open = items.flatMap((item) => pairsOf(item, reviewRowsOf(item).filter((row) => row.action)));
+  const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
+  if (open.length <= ACTION_ROWS) {
+    titledTable(
+      writer,
+      heading,
+      columns(["Secret", 0.24], ["Principal", 0.3], ["Action", 0.3], ["Exception", 0.16]),
+      open.map((pair) => actionRow(pair)),
+      { size: 7.5, caption: "Open actions" },
+    );
+    return;
+  }
+  const revokes = open.filter(({ row }) => unused(row));
+  const others = open.filter(({ row }) => !unused(row));
+  const groups = groupRows(revokes);
+  titledTable(
+    writer,
+    {
+      ...heading,
+      text: "Open actions: grants not used in the period",
+      note: `${count(open.length, "open action")} on ${count(new Set(open.map((pair) => pair.secret)).size, "secret")}. ${count(revokes.length, "pair")} can read and did not, grouped here by the statements that grant them: revoking or narrowing a statement settles its whole group. Each pair is a row of ${ACCESS_REVIEW_FILE}.${groups.length > GROUP_ROWS ? ` The ${GROUP_ROWS} largest of ${count(groups.length, "group")} are shown.` : ""}`,
+    },
+    columns(["Granted by", 0.38], ["Principals", 0.1, "right"], ["Secrets", 0.1, "right"], ["Pairs", 0.1, "right"], ["Action", 0.18], ["Exception", 0.14]),
+    groups.slice(0, GROUP_ROWS).map((group) => [group.grantedBy, String(group.principals.size), String(group.secrets.size), String(group.pairs), { text: "revoke", bold: true }, group.exception || "none"]),
+    { size: 7.5, caption: "Grants not used" },
+  );
+  titledTable(
+    writer,
+    {
+      text: "Open actions: reads to investigate",
+      level: 2,
+      note: others.length > GROUP_ROWS ? `The first ${GROUP_ROWS} of ${count(others.length, "pair")}; all are in ${ACCESS_REVIEW_FILE}.` : "",
+      empty: "None: every read was granted, from an expected region and account.",
+      emptyStyle: style("Helvetica", 9),
+    },
+    columns(["Secret", 0.24], ["Principal", 0.3], ["Action", 0.3], ["Exception", 0.16]),
+    others.slice(0, GROUP_ROWS).map((pair) => actionRow(pair)),
+    { size: 7.5, caption: "Reads to investigate" },
+  );
+}
+
+const matrixRow = (row: ReviewRow): (string | Cell)[] => [
+  short(row.principal),
+  row.taskFamilies?.length ? `${row.principalType} (${row.taskFamilies.join(", ")})` : row.principalType,
+  yesNo(row.canRead, !row.canRead && row.didRead),
+  yesNo(row.didRead, row.canRead && !row.didRead),
+  String(row.reads),
+  row.lastRead?.slice(0, 10) ?? "",
+  row.grantedBy.map((ref) => short(ref)).join("; "),
+];
+
+/** Every pair of a small secret; of a large one, each reader and each pair to investigate, then the unused grants grouped. */
+function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[]): { rows: (string | Cell)[][]; note: string } {
+  if (rows.length <= MATRIX_ROWS) return { rows: rows.map(matrixRow), note: "" };
+  const listed = rows.filter((row) => !unused(row));
+  const shown = listed.slice(0, MATRIX_ROWS);
+  const groups = groupRows(pairsOf(item, rows.filter(unused)));
+  const grouped = groups.map((group) => [
+    { text: count(group.principals.size, "principal"), bold: true },
+    "grouped",
+    "yes",
+    { text: "no", bold: true, color: STATUS_COLORS.fail },
+    "0",
+    "",
+    group.grantedBy,
+  ]);
+  const more = listed.length - shown.length;
+  const note = `${count(rows.length, "pair")}: each reader and each read to investigate${more > 0 ? ` (the first ${MATRIX_ROWS}; ${more} more)` : ""}, then those who can read and did not, grouped by granting statements. Every pair is in ${ACCESS_REVIEW_FILE}.`;
+  return { rows: [...shown.map(matrixRow), ...grouped], note };
+}
 
 export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): void {
   const items = reviewItems(pkg.items);
@@ -17,37 +148,22 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
     "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events within its 90-day event history, and for earlier days of the period what earlier snapshots recorded). The reviewer marks keep or revoke in access-review.csv and signs it.",
     style("Helvetica", 9),
   );
-  const open = items.flatMap((item) => reviewRowsOf(item).filter((row) => row.action).map((row) => ({ item, row })));
-  titledTable(
-    writer,
-    { text: "Open actions", level: 2, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) },
-    columns(["Secret", 0.24], ["Principal", 0.3], ["Action", 0.3], ["Exception", 0.16]),
-    open.map(({ item, row }) => [item.resource.name, short(row.principal), { text: row.action, bold: true }, exceptionLabel(item) || "none"]),
-    { size: 7.5, caption: "Open actions" },
-  );
+  openActions(writer, items);
   writer.heading("Matrix per secret", 2);
   for (const item of items) {
-    const rows = reviewRowsOf(item);
+    const matrix = matrixRows(item, reviewRowsOf(item));
     const notRead = Array.isArray(item.observed.notRead) ? (item.observed.notRead as string[]) : [];
     titledTable(
       writer,
       {
         text: `${item.resource.name} (${item.account}, ${item.region})`,
         level: 3,
-        note: [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", readSourcesText(item)].filter(Boolean).join(" "),
+        note: [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", readSourcesText(item), matrix.note].filter(Boolean).join(" "),
         empty: "Nobody can read it and nobody did.",
         emptyStyle: style("Helvetica", 8.5),
       },
       columns(["Principal", 0.3], ["Type", 0.13], ["Can", 0.06], ["Did", 0.06], ["Reads", 0.07, "right"], ["Last read", 0.12], ["Granted by", 0.26]),
-      rows.map((row: ReviewRow) => [
-        short(row.principal),
-        row.taskFamilies?.length ? `${row.principalType} (${row.taskFamilies.join(", ")})` : row.principalType,
-        yesNo(row.canRead, !row.canRead && row.didRead),
-        yesNo(row.didRead, row.canRead && !row.didRead),
-        String(row.reads),
-        row.lastRead?.slice(0, 10) ?? "",
-        row.grantedBy.map((ref) => short(ref)).join("; "),
-      ]),
+      matrix.rows,
       { size: 7, caption: item.resource.name },
     );
   }

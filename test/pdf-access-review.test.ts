@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { renderPdf } from "../reports/pdf.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import { syntheticPackage } from "./fixtures/package.js";
-import { pdfText } from "./support/pdf-text.js";
+import { pdfText, squash } from "./support/pdf-text.js";
 
 const A = "111111111111";
 const reviewItem = (name: string, review: object[]): EvidenceItem => ({
@@ -52,9 +52,40 @@ describe("report.pdf access review", () => {
     if (!base) throw new Error("the synthetic package has items");
     const item = reviewItem("prod/db", [row("role/idle", { action: "revoke: can read but did not in the period" })]);
     const review = [row("role/idle", { didRead: true, reads: 1, lastRead: "2026-07-02T09:00:00Z", snapshotReadDays: ["2026-07-02"] })];
-    pkg.items.push({ ...base, ...item, period: { status: "pass", reason: "no action open", observed: { review, readSources: { cloudTrail: { from: "2026-07-05", to: "2026-08-15" }, snapshotDays: ["2026-07-02"] } } } });
+    pkg.items.push({ ...base, ...item, period: { status: "pass", reason: "no action open", observed: { reviewChanges: review, readSources: { cloudTrail: { from: "2026-07-05", to: "2026-08-15" }, snapshotDays: ["2026-07-02"] } } } });
     const section = (await pdfText(await renderPdf(pkg))).split("6 Access review of secrets").at(-1) ?? "";
     expect(section).toContain("None: every grant was used and every read was granted.");
     expect(section.replace(/\s+/g, " ")).toContain("Reads: CloudTrail event history 2026-07-05 to 2026-08-15; earlier snapshots for 2026-07-02.");
+  });
+
+  it("groups a large review: unused grants by the statements that grant them, each reader and each read to investigate on its own row", async () => {
+    const pkg = syntheticPackage({ items: 4 });
+    const base = pkg.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    const admin = [`arn:aws:iam::${A}:policy/admin#0`];
+    const team = [`arn:aws:iam::${A}:policy/team#Read`];
+    const secrets = Array.from({ length: 3 }, (_, s) =>
+      reviewItem(`app/s${s}`, [
+        ...Array.from({ length: 30 }, (_, r) => row(`role/admin${r}`, { grantedBy: admin, action: "revoke: can read but did not in the period" })),
+        ...Array.from({ length: 10 }, (_, r) => row(`role/team${r}`, { grantedBy: team, action: "revoke: can read but did not in the period" })),
+        row("role/reader", { didRead: true, reads: 3, lastRead: "2026-08-10T10:00:00Z" }),
+        row("user/stranger", { principalType: "user", canRead: false, didRead: true, reads: 1, grantedBy: [], action: "investigate: read without a grant the tool can see" }),
+      ]),
+    );
+    pkg.items.push(...secrets.map((item) => ({ ...base, ...item })));
+    const section = squash((await pdfText(await renderPdf(pkg))).split("6 Access review of secrets").at(-1) ?? "");
+    // 123 open actions: more than ACTION_ROWS, so grouped: 90 pairs under admin, 30 under team, 3 to investigate.
+    expect(section).toContain(squash("123 open actions on 3 secrets. 120 pairs can read and did not, grouped here by the statements that grant them"));
+    expect(section).toMatch(new RegExp(`${squash("policy/admin#0")}30390revoke`));
+    expect(section).toMatch(new RegExp(`${squash("policy/team#Read")}10330revoke`));
+    const investigate = section.slice(section.indexOf(squash("Open actions: reads to investigate")), section.indexOf(squash("Matrix per secret")));
+    expect(investigate.match(/user\/stranger/g)).toHaveLength(3);
+    expect(investigate).not.toContain("role/admin");
+    // Each secret's matrix: 42 pairs, more than MATRIX_ROWS: the reader and the stranger, then one row per grant.
+    const matrix = section.slice(section.indexOf(squash("Matrix per secret")));
+    expect(matrix).toContain(squash("42 pairs: each reader and each read to investigate, then those who can read and did not, grouped by granting statements. Every pair is in access-review.csv."));
+    expect(matrix).toMatch(new RegExp(`${squash("30 principals grouped yes no 0")}${squash("policy/admin#0")}`));
+    expect(matrix).not.toContain("role/admin7");
+    expect(matrix.match(/role\/reader/g)).toHaveLength(3);
   });
 });

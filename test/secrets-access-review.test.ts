@@ -58,7 +58,15 @@ describe("reviewSecret", () => {
     ]);
     expect(rows[0]).toMatchObject({ lastRead: "2026-11-21T10:00:00.000Z", taskFamilies: ["api"], sourceRegions: ["us-east-1"], sourceIps: ["10.0.0.1"] });
     expect(rows[2]?.grantedBy).toEqual([`arn:aws:iam::${A}:group/readers#read#ReadProd`, `arn:aws:iam::${A}:group/readers#read#Decrypt`, `${KEY} key policy#1`]);
-    expect(judgeReview(rows)).toMatchObject({ status: "fail", reason: expect.stringContaining("1 open actions") });
+    expect(judgeReview(rows)).toEqual({ status: "fail", reason: `1 open action, one per review row: revoke: can read but did not in the period (1: arn:aws:iam::${A}:role/idle)` });
+  });
+
+  it("names at most three principals per action in the reason, however many rows the review has", () => {
+    const idle = Array.from({ length: 200 }, (_, n) => ({ principal: `arn:aws:iam::${A}:role/r${n}`, action: "revoke: can read but did not in the period" }));
+    const rows = [...idle, { principal: `arn:aws:iam::${A}:user/x`, action: "investigate: read without a grant the tool can see" }].map((row) => ({ ...row, secret: "s", principalType: "role" as const, canRead: true, didRead: false, reads: 0, grantedBy: [], sourceRegions: [], sourceIps: [] }));
+    expect(judgeReview(rows).reason).toBe(
+      `201 open actions, one per review row: revoke: can read but did not in the period (200: arn:aws:iam::${A}:role/r0, arn:aws:iam::${A}:role/r1, arn:aws:iam::${A}:role/r2 and 197 more); investigate: read without a grant the tool can see (1: arn:aws:iam::${A}:user/x)`,
+    );
   });
 
   it.each([
