@@ -3,6 +3,7 @@
 import PDFDocument from "pdfkit";
 import { Tagger, type Node } from "./pdf-tags.js";
 import { Typesetter, type FontName, type Rgb, type TextStyle } from "./pdf-text.js";
+import type { SyncFile } from "./renderer.js";
 
 export const INK: Rgb = [0.12, 0.13, 0.15];
 export const MUTED: Rgb = [0.42, 0.44, 0.48];
@@ -83,13 +84,20 @@ type Document = InstanceType<typeof PDFDocument>;
  * and pushes them in 64 KB Buffers (latin1 is pdfkit's own one-byte-per-char encoding), keeping `_offset`, which the
  * cross-reference table is built from, exact.
  */
-function batchOutput(doc: Document): void {
+function batchOutput(doc: Document, sink: () => ((chunk: Buffer) => void) | undefined, onEnd: () => void): void {
   const target = doc as unknown as {
     _offset: number;
     _write(data: string | Uint8Array): void;
     push(chunk: Buffer | null): boolean;
   };
-  const push = target.push.bind(target);
+  const readable = target.push.bind(target);
+  const push = (chunk: Buffer | null): boolean => {
+    const into = sink();
+    if (chunk === null) onEnd();
+    if (!into || chunk === null) return readable(chunk);
+    into(chunk);
+    return true;
+  };
   let pending: string[] = [];
   let size = 0;
   const drain = () => {
@@ -132,6 +140,11 @@ export class PdfWriter {
   private contents: { heading: Node; toc: Node } | undefined;
   /** The last heading's structure level: H levels never skip one (a level-3 heading after an H1 is an H2). */
   private headingLevel = 0;
+  /** Where output goes as pdfkit writes it (produceInto); unset, it queues in the document's Readable. */
+  sink: ((chunk: Buffer) => void) | undefined;
+  private markEnded: () => void = () => undefined;
+  /** Settles once pdfkit has written the document's last byte (the trailer). */
+  readonly ended = new Promise<void>((resolve) => (this.markEnded = resolve));
 
   constructor(private readonly options: WriterOptions) {
     // PDF/A-2b identification (XMP pdfaid 2/B, sRGB output intent) with embedded fonts, tagged (pdf-tags.ts); level A
@@ -157,7 +170,7 @@ export class PdfWriter {
       },
     });
     escapeInfoForXmp(this.doc);
-    batchOutput(this.doc);
+    batchOutput(this.doc, () => this.sink, () => this.markEnded());
     this.doc.appendXML(`
         <rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">
             <dc:identifier>${xml(options.identifier)}</dc:identifier>
@@ -407,6 +420,26 @@ export async function produce<T>(
     throw error;
   }
   return consuming;
+}
+
+/**
+ * Lays a document out straight into a file: each chunk is written as pdfkit produces it. The layout is one
+ * synchronous pass, so through a Readable the whole document would wait in memory until it ended (at 2,500 pages,
+ * some 100 MB of Buffers); here none of it does. A layout error gives the file up and reaches the caller.
+ */
+export async function produceInto(writer: PdfWriter, layout: () => void, file: SyncFile): Promise<void> {
+  // What pdfkit wrote before the layout (the header, in its constructor) waits in the Readable: first out.
+  for (let chunk = writer.doc.read() as Buffer | null; chunk !== null; chunk = writer.doc.read() as Buffer | null) file.write(chunk);
+  writer.sink = (chunk) => file.write(chunk);
+  writer.doc.on("error", () => undefined); // the error is the layout's, rethrown below
+  try {
+    layout();
+    await writer.ended;
+  } catch (error) {
+    file.discard();
+    throw error;
+  }
+  await file.close();
 }
 
 /** The finished document's bytes, for callers that need a Buffer (per-control PDFs, tests). */

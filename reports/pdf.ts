@@ -5,7 +5,7 @@ import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
 import { controlSection, controlStatusCell, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
-import { collect, MUTED, produce, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
+import { collect, MUTED, produce, produceInto, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { table } from "./pdf-table.js";
 import type { Renderer } from "./renderer.js";
 
@@ -209,10 +209,6 @@ export const pdfRenderer: Renderer = {
   format: "pdf",
   async render(pkg, target) {
     const writer = reportWriter(pkg);
-    await produce(
-      writer,
-      () => layoutReport(writer, pkg),
-      (doc) => target.writeStream("report.pdf", doc),
-    );
+    await produceInto(writer, () => layoutReport(writer, pkg), target.openSync("report.pdf"));
   },
 };

@@ -11,6 +11,19 @@ export interface RenderTarget {
   write(path: string, body: Buffer | string): Promise<void>;
   /** Writes a file by streaming chunks, for outputs too large to hold as one string. */
   writeStream(path: string, chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>): Promise<void>;
+  /**
+   * Opens a file that takes chunks synchronously, for a producer that cannot wait (pdfkit lays a document out in one
+   * synchronous pass: through writeStream its whole output would queue in memory first). The file counts once closed.
+   */
+  openSync(path: string): SyncFile;
+}
+
+export interface SyncFile {
+  write(chunk: Buffer): void;
+  /** Finishes the file: it is part of the package. */
+  close(): Promise<void>;
+  /** Gives the file up after a failure: it is not part of the package. */
+  discard(): void;
 }
 
 export interface Renderer {

@@ -39,6 +39,9 @@ describe("access-review.csv", () => {
     const written: Record<string, string> = {};
     await accessReviewCsvRenderer.render({ items: [item, { ...item, controlIds: ["CC6.3"] }] } as unknown as EvidencePackage, {
       write: async () => undefined,
+      openSync: () => {
+        throw new Error("the CSV is streamed");
+      },
       writeStream: async (path, chunks) => {
         written[path] = "";
         for await (const chunk of chunks) written[path] += String(chunk);

@@ -38,17 +38,21 @@ describe("report.pdf", () => {
     expect(written?.equals(pdf)).toBe(true);
   });
 
-  it("rejects with the layout's error when the layout fails before the file is being read, instead of ending the process", async () => {
+  it("rejects with the layout's error and gives the half-written file up, where a package would count it", async () => {
     // A package the writer cannot lay out: the store facts lack their warnings (summary reads them on page 2).
     const broken = { ...pkg, store: { ...pkg.store, warnings: undefined } } as unknown as EvidencePackage;
-    const slowTarget = {
+    const events: string[] = [];
+    const target = {
       write: async () => undefined,
-      async writeStream(_path: string, chunks: AsyncIterable<string | Buffer> | Iterable<string | Buffer>) {
-        await new Promise((resolve) => setTimeout(resolve, 20)); // as a file target opens its folder first
-        for await (const chunk of chunks) void chunk;
-      },
+      writeStream: async () => undefined,
+      openSync: (path: string) => ({
+        write: () => void (events.at(-1) === `write ${path}` || events.push(`write ${path}`)),
+        close: async () => void events.push("close"),
+        discard: () => void events.push("discard"),
+      }),
     };
-    await expect(pdfRenderer.render(broken, slowTarget)).rejects.toThrow(TypeError);
+    await expect(pdfRenderer.render(broken, target)).rejects.toThrow(TypeError);
+    expect(events).toEqual(["write report.pdf", "discard"]);
   });
 
   it("has a cover with the organization, period, caller, run id and where the file hashes are", () => {

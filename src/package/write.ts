@@ -1,6 +1,6 @@
 // Writes a package: renderers into a staging folder, each file to the store, then manifest.json, then latest.json.
 import { latestPointerKey, MANIFEST_FILE, packagePrefix } from "../core/store-layout.js";
-import { createWriteStream } from "node:fs";
+import { closeSync, createWriteStream, mkdirSync, openSync, writeSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -62,6 +62,20 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       }
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
       paths.push(path);
+    },
+    openSync(path) {
+      mkdirSync(dirname(join(staging, path)), { recursive: true });
+      const fd = openSync(join(staging, path), "w");
+      return {
+        write(chunk) {
+          for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
+        },
+        close: async () => {
+          closeSync(fd);
+          paths.push(path);
+        },
+        discard: () => closeSync(fd),
+      };
     },
   };
   try {

@@ -25,6 +25,14 @@ export function memoryTarget(): MemoryTarget {
       for await (const chunk of chunks) parts.push(Buffer.from(chunk));
       files.set(path, Buffer.concat(parts));
     },
+    openSync(path) {
+      const parts: Buffer[] = [];
+      return {
+        write: (chunk) => void parts.push(Buffer.from(chunk)),
+        close: async () => void files.set(path, Buffer.concat(parts)),
+        discard: () => void parts.splice(0),
+      };
+    },
     text: (path) => file(path).toString("utf8"),
     json: <T>(path: string) => JSON.parse(file(path).toString("utf8")) as T,
   };
