@@ -5,7 +5,7 @@ import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
 import { GetResourcePolicyCommand, paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, type CallTrace } from "../src/core/trace.js";
 import type { CollectContext } from "../src/core/collector.js";
-import { mapConcurrent } from "../src/core/concurrency.js";
+import { mapConcurrent, runConcurrent } from "../src/core/concurrency.js";
 import { sharedRead } from "../src/core/shared-reads.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
 import { tagsOf } from "./iam-authorization-details.js";
@@ -25,6 +25,7 @@ export const ACCESS_FACTS_PERMISSIONS = [
 
 /** GetResourcePolicy shares 50 RPS with Put/Delete/ValidateResourcePolicy (src/aws/quotas.ts): stay well under. */
 const RESOURCE_POLICY_CONCURRENCY = 8;
+const KEY_CONCURRENCY = 8;
 
 export interface SecretAccessEntry {
   arn: string;
@@ -85,22 +86,27 @@ export async function secretsWithPolicies(ctx: CollectContext, trace: CallTrace,
   return byRegion.flat();
 }
 
-/** One DescribeKey and one GetKeyPolicy per distinct key in use (PolicyName "default" is the only name). */
+/**
+ * One DescribeKey and one GetKeyPolicy per distinct key in use (PolicyName "default" is the only name), several keys
+ * at once: one after another, 20 keys cost 40 round trips after the last secret was listed.
+ */
 export async function keysInUse(ctx: CollectContext, secrets: SecretAccessEntry[], trace: CallTrace, calls: ResourceCalls = new Map()): Promise<Map<string, KeyEntry>> {
-  const keys = new Map<string, KeyEntry>();
+  const ids = new Map<string, { region: string; keyArn: string }>();
+  for (const secret of secrets) ids.set(`${secret.region}|${secret.keyArn}`, { region: secret.region, keyArn: secret.keyArn });
   const byId = new Map<string, KeyEntry>();
-  for (const secret of secrets) {
-    const id = `${secret.region}|${secret.keyArn}`;
-    let key = byId.get(id);
-    if (!key) {
-      const own = trace.blank();
-      key = await readKey(ctx, secret.region, secret.keyArn, own);
-      calls.set(key.arn, own);
-      byId.set(id, key);
-      keys.set(key.arn, key);
-    }
-    secret.keyArn = key.arn;
+  await runConcurrent([...ids], KEY_CONCURRENCY, async ([id, { region, keyArn }]) => {
+    const own = trace.blank();
+    const key = await readKey(ctx, region, keyArn, own);
+    calls.set(key.arn, own);
+    byId.set(id, key);
+  });
+  // In the order the secrets first name them, as when they were read one by one.
+  const keys = new Map<string, KeyEntry>();
+  for (const id of ids.keys()) {
+    const key = byId.get(id) as KeyEntry;
+    keys.set(key.arn, key);
   }
+  for (const secret of secrets) secret.keyArn = (byId.get(`${secret.region}|${secret.keyArn}`) as KeyEntry).arn;
   return keys;
 }
 

@@ -71,11 +71,14 @@ export default defineCollector({
   params,
   async *collect(ctx, { expectedRegions, productionEnvironment, nonProductionAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
-    const details = await sharedAuthorizationDetails(ctx, trace);
-    const { secrets, keys, calls } = await sharedSecretsAndKeys(ctx, trace);
-    const organization = await serviceControlPolicies(ctx, trace);
-    const ecsUse = await ecsRoles(ctx, trace);
-    const { reads, byDay, window, unavailable } = await secretReads(ctx, trace);
+    // Independent reads at once: CloudTrail's 2/s LookupEvents pages need not wait for a GetResourcePolicy per secret.
+    const [details, { secrets, keys, calls }, organization, ecsUse, { reads, byDay, window, unavailable }] = await Promise.all([
+      sharedAuthorizationDetails(ctx, trace),
+      sharedSecretsAndKeys(ctx, trace),
+      serviceControlPolicies(ctx, trace),
+      ecsRoles(ctx, trace),
+      secretReads(ctx, trace),
+    ]);
     const notRead = [
       ...(organization.scpLevels
         ? []
