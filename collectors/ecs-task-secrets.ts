@@ -104,13 +104,16 @@ export default defineCollector({
 
 /** The account's roles from the run's shared IAM read; where it fails, why (the verdicts then claim nothing about roles). */
 async function rolesOf(ctx: CollectContext, trace: CallTrace): Promise<{ trace: CallTrace } & ({ index: RoleIndex } | { notEvaluated: string })> {
+  let details: Awaited<ReturnType<typeof sharedAuthorizationDetails>>;
   try {
-    return { trace, index: roleIndex(await sharedAuthorizationDetails(ctx, trace), ctx.account) };
+    details = await sharedAuthorizationDetails(ctx, trace);
   } catch (error) {
     trace.record("GetAccountAuthorizationDetails", error);
     ctx.log.warn("ecs-task-secrets.iam-unavailable", { code: awsErrorCode(error) });
     return { trace, notEvaluated: `iam:GetAccountAuthorizationDetails failed (${awsErrorCode(error)})` };
   }
+  // Outside the try: a fault in the index is the tool's, and must fail the run, not read as "IAM not evaluated".
+  return { trace, index: roleIndex(details, ctx.account) };
 }
 
 /** Revisions in use, by the reference that names them: services' deployments, scheduled rules' ECS targets, and each family's latest ACTIVE revision. */
