@@ -104,6 +104,9 @@ export async function readHistory(
   // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
   // same collector in the same account and region supersedes them, so a clean re-run clears them.
   const enumerationErrors = new Map<string, { region: string; key: string }[]>();
+  // One copy of each repeated text across the period's items (accounts, regions, types, operations, request ids of a
+  // shared page, parameters), for the read only: 42,000 items held 55 MB of duplicate strings out of 190 MB.
+  const strings = new Map<string, string>();
   for (const [read, snapshot] of snapshots.entries()) {
     options.progress?.(read, snapshots.length);
     const index = dayIndex.get(snapshot.day) as number;
@@ -130,7 +133,7 @@ export async function readHistory(
       const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
       for await (const line of lines) {
         if (line.trim() === "") continue;
-        const item = JSON.parse(line) as EvidenceItem;
+        const item = interned(JSON.parse(line), strings) as EvidenceItem;
         absorb(resources, item, snapshot, index, dayIndex.size, bound.get(useKey(item.collector, item.controlIds)));
         if (item.status === "error" && ENUMERATION_TYPES.has(item.resource.type)) {
           const owner = ownerKey(item.collector, item.account);
@@ -188,4 +191,25 @@ function absorb(
   if (item.status === "fail" && state.failDays.at(-1) !== snapshot.day) state.failDays.push(snapshot.day);
   if (item.status === "error" && state.errorDays.at(-1) !== snapshot.day) state.errorDays.push(snapshot.day);
   for (const date of use?.period?.dates(item, previous) ?? []) state.dates.add(date);
+}
+
+/** Texts longer than this are rarely repeated (reasons naming a resource) and are kept as parsed. */
+const INTERN_MAX = 256;
+
+/** `value` with each string replaced by the first equal string `seen` holds: JSON.parse makes a new one each time. */
+function interned(value: unknown, seen: Map<string, string>): unknown {
+  if (typeof value === "string") {
+    if (value.length > INTERN_MAX) return value;
+    const known = seen.get(value);
+    if (known !== undefined) return known;
+    seen.set(value, value);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index += 1) value[index] = interned(value[index], seen);
+  } else if (value !== null && typeof value === "object") {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = interned(record[key], seen);
+  }
+  return value;
 }
