@@ -1,6 +1,7 @@
 // Verdicts on CloudTrail trail facts, pure: what one trail logs, whether the account has a trail that logs enough.
 import type { Event, GetEventSelectorsResponse, GetTrailStatusResponse, Trail } from "@aws-sdk/client-cloudtrail";
 import type { Period, Verdict } from "../src/core/model.js";
+import { secretReadOf } from "./secret-reads.js";
 import { ACCESSES, covers, summarise, type Access, type Selectors, type Target } from "./cloudtrail-selectors.js";
 
 export interface CloudTrailParams {
@@ -239,16 +240,4 @@ export function lookupWindow(period: Period, now: Date): LookupWindow {
 }
 
 /** Who made the call: the role behind an assumed-role session, else the identity ARN, else the user name. */
-export function principalOf(event: Event): string {
-  try {
-    const record = JSON.parse(event.CloudTrailEvent ?? "{}") as {
-      userIdentity?: { arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
-    };
-    const identity = record.userIdentity;
-    const principal = identity?.sessionContext?.sessionIssuer?.arn ?? identity?.arn;
-    if (principal) return principal;
-  } catch {
-    // A record that is not JSON still names its user.
-  }
-  return event.Username ?? "unknown";
-}
+export const principalOf = (event: Event): string => secretReadOf(event).principal;

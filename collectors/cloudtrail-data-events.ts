@@ -2,7 +2,9 @@
 // Minimum calls for T trails in an account over G regions: G DescribeTrails (shadow trails included, so a
 // multi-Region trail is seen from every region), then per trail, in its home region only, one GetTrailStatus (logging,
 // last delivery) and one GetEventSelectors (what it logs): DescribeTrails carries neither. For a period, per region
-// ceil(E / 50) LookupEvents pages for each of GetSecretValue, RotationSucceeded and RotateSecret (one event name a request).
+// ceil(E / 50) LookupEvents pages for each of GetSecretValue, RotationSucceeded and RotateSecret (one event name a
+// request), each the region's shared read (event-records.ts) made once in a run: GetSecretValue's (the period's part of
+// the 90 days) with secrets-access-review, RotationSucceeded's (all 90 days, E counted over them) with secrets-rotation.
 import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from "@aws-sdk/client-cloudtrail";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";

@@ -1,4 +1,4 @@
-// One CloudTrail GetSecretValue record into the tally of reads per secret id and principal (pure).
+// One CloudTrail GetSecretValue record: what its readers keep of it, and its tally of reads per secret id and principal (pure).
 import type { Event } from "@aws-sdk/client-cloudtrail";
 import type { ReadTally } from "../src/core/access-review.js";
 
@@ -9,24 +9,53 @@ interface ReadRecord {
   userIdentity?: { arn?: string; sessionContext?: { sessionIssuer?: { arn?: string } } };
 }
 
-/** Adds the event's read: the role behind a session (or the user), the secret id as called, region and source IP. */
-export function tallyRead(reads: Map<string, Map<string, ReadTally>>, event: Event): void {
+/** What the readers of GetSecretValue events take from one: cloudtrail-data-events its principal, the review the rest. */
+export interface SecretRead {
+  /** The role behind a session, else the identity ARN, else the user name, else "unknown". */
+  principal: string;
+  /** The secret id as called; absent when the review does not count the read (no secret or no principal named). */
+  secretId?: string;
+  region?: string;
+  sourceIp?: string;
+}
+
+const same = (text: string) => text;
+
+/** Reads the record once; `intern` lets a long read keep one copy of each repeated string. */
+export function secretReadOf(event: Event, intern: (text: string) => string = same): SecretRead {
   let record: ReadRecord = {};
   try {
-    record = JSON.parse(event.CloudTrailEvent ?? "{}") as ReadRecord;
+    record = (JSON.parse(event.CloudTrailEvent ?? "{}") as ReadRecord | null) ?? {};
   } catch {
     // a malformed record still names its resource and user
   }
   const secret = record.requestParameters?.secretId ?? event.Resources?.find((resource) => resource.ResourceType === "AWS::SecretsManager::Secret")?.ResourceName;
-  const principal = record.userIdentity?.sessionContext?.sessionIssuer?.arn ?? record.userIdentity?.arn ?? event.Username;
-  if (!secret || !principal) return;
-  const when = event.EventTime?.toISOString() ?? "";
+  const named = record.userIdentity?.sessionContext?.sessionIssuer?.arn ?? record.userIdentity?.arn;
+  // The review counts a read only when it names a secret and a principal: an empty ARN names none.
+  const counted = Boolean(secret) && Boolean(named ?? event.Username);
+  return {
+    principal: intern(named ? named : (event.Username ?? "unknown")),
+    ...(counted ? { secretId: intern(secret as string) } : {}),
+    ...(record.awsRegion ? { region: intern(record.awsRegion) } : {}),
+    ...(record.sourceIPAddress ? { sourceIp: intern(record.sourceIPAddress) } : {}),
+  };
+}
+
+/** Adds the event's read: the role behind a session (or the user), the secret id as called, region and source IP. */
+export function tallyRead(reads: Map<string, Map<string, ReadTally>>, event: Event): void {
+  tallySecretRead(reads, secretReadOf(event), event.EventTime?.toISOString() ?? "");
+}
+
+/** Adds one read, made at `when` (ISO 8601, or "" when the record gives no time). */
+export function tallySecretRead(reads: Map<string, Map<string, ReadTally>>, read: SecretRead, when: string): void {
+  const { secretId: secret, principal } = read;
+  if (!secret) return;
   const bySecret = reads.get(secret) ?? new Map<string, ReadTally>();
   const tally = bySecret.get(principal) ?? { count: 0, last: "", regions: [], sourceIps: [] };
   tally.count += 1;
   if (when > tally.last) tally.last = when;
-  if (record.awsRegion && !tally.regions.includes(record.awsRegion)) tally.regions.push(record.awsRegion);
-  if (record.sourceIPAddress && !tally.sourceIps.includes(record.sourceIPAddress)) tally.sourceIps.push(record.sourceIPAddress);
+  if (read.region && !tally.regions.includes(read.region)) tally.regions.push(read.region);
+  if (read.sourceIp && !tally.sourceIps.includes(read.sourceIp)) tally.sourceIps.push(read.sourceIp);
   bySecret.set(principal, tally);
   reads.set(secret, bySecret);
 }

@@ -4,7 +4,8 @@
 // run for both (GetAccountAuthorizationDetails pages, ListSecrets pages, one GetResourcePolicy per secret, DescribeKey
 // and GetKeyPolicy per key in use), DescribeOrganization (in an organization: ListPoliciesForTarget, DescribePolicy and ListParents per
 // level up to the root), per region ListTaskDefinitionFamilies pages plus one DescribeTaskDefinition per family (its
-// roles), and ceil(E / 50) LookupEvents pages for E GetSecretValue events.
+// roles), and per region ceil(E / 50) LookupEvents pages for E GetSecretValue events in the period's part of the 90 days:
+// the region's shared read (event-records.ts), made once in a run for this collector and cloudtrail-data-events.
 import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
 import {
   DescribeOrganizationCommand,
@@ -15,7 +16,8 @@ import {
 import { ACCESS_REVIEW_COLLECTOR, type DayRead, type ReadTally } from "../src/core/access-review.js";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
-import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
+import { coveredSpan, EVENT_HISTORY_DAYS, EVENT_HISTORY_MS, eventsWithin, recordPages, type EventHistory } from "./event-history.js";
+import { sharedEvents } from "./event-records.js";
 import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
 import {
   ACCESS_FACTS_PERMISSIONS,
@@ -31,7 +33,7 @@ import {
   reviewSecret,
 } from "./secrets-access-review.judge.js";
 import { judgeReviewPeriod, reviewReadDates } from "./secrets-access-review.period.js";
-import { tallyRead } from "./secret-reads.js";
+import { tallySecretRead, type SecretRead } from "./secret-reads.js";
 
 const params = {
   expectedRegions: {
@@ -230,30 +232,36 @@ async function ecsRoles(ctx: CollectContext, trace: CallTrace) {
   return { roles, unavailable };
 }
 
-/** GetSecretValue events in the period's part of CloudTrail's 90 days, per secret id and principal. */
+/**
+ * GetSecretValue events in the period's part of CloudTrail's 90 days, per secret id and principal: from the run's
+ * shared read of each region (event-records.ts), over the span every region's read covers.
+ */
 async function secretReads(ctx: CollectContext, trace: CallTrace) {
-  const end = ctx.now();
-  const historyStart = end.getTime() - EVENT_HISTORY_DAYS * 86_400_000;
+  const end = ctx.now().getTime();
+  const historyStart = end - EVENT_HISTORY_MS;
   const periodStart = ctx.period ? Date.parse(`${ctx.period.start}T00:00:00Z`) : historyStart;
-  const start = new Date(Math.max(historyStart, periodStart));
-  const reads = new Map<string, Map<string, ReadTally>>();
-  const byDay = new Map<string, Map<string, Map<string, ReadTally>>>();
+  const histories: EventHistory<SecretRead>[] = [];
   const unavailable: { region: string; code: string }[] = [];
   for (const region of ctx.regions) {
-    try {
-      const client = ctx.clients.cloudTrail(ctx.account, region);
-      for await (const { event } of eventsNamed(client, "GetSecretValue", { start, end }, (page) =>
-        trace.record("LookupEvents", page),
-      )) {
-        tallyRead(reads, event);
-        const day = event.EventTime?.toISOString().slice(0, 10) ?? "";
-        if (!byDay.has(day)) byDay.set(day, new Map());
-        tallyRead(byDay.get(day) as Map<string, Map<string, ReadTally>>, event);
-      }
-    } catch (error) {
-      trace.record(undefined, error);
-      unavailable.push({ region, code: awsErrorCode(error) });
+    const history = await sharedEvents(ctx, region, "GetSecretValue");
+    recordPages(trace, history);
+    histories.push(history);
+    if (history.error === undefined) continue;
+    // The reads before the failed page still count, as they did when each collector paged alone.
+    trace.record(undefined, history.error);
+    unavailable.push({ region, code: awsErrorCode(history.error) });
+  }
+  const span = coveredSpan({ start: Math.max(historyStart, periodStart), end }, ...histories);
+  const reads = new Map<string, Map<string, ReadTally>>();
+  const byDay = new Map<string, Map<string, Map<string, ReadTally>>>();
+  for (const history of histories) {
+    for (const read of eventsWithin(history, span)) {
+      const when = Number.isNaN(read.time) ? "" : new Date(read.time).toISOString();
+      tallySecretRead(reads, read, when);
+      const day = when.slice(0, 10);
+      if (!byDay.has(day)) byDay.set(day, new Map());
+      tallySecretRead(byDay.get(day) as Map<string, Map<string, ReadTally>>, read, when);
     }
   }
-  return { reads, byDay, window: { start: start.toISOString(), end: end.toISOString() }, unavailable };
+  return { reads, byDay, window: { start: new Date(span.start).toISOString(), end: new Date(span.end).toISOString() }, unavailable };
 }

@@ -1,12 +1,14 @@
 // Passes each hygiene rule on its own: named by convention, used recently, deleted recoverably, database credentials rotating monthly.
 // Minimum calls for M secrets in a region: ceil(M / 100) ListSecrets pages (name, LastAccessedDate, DeletedDate,
-// rotation and tags are listed) and ceil(D / 50) LookupEvents pages for D DeleteSecret events in the 90 days. No call per secret.
+// rotation and tags are listed) and ceil(D / 50) LookupEvents pages for D DeleteSecret events in the period's part of
+// the 90 days: the region's shared read (event-records.ts), made once in a run. No call per secret.
 import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft } from "../src/core/model.js";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
-import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
-import { compilePattern, deletionFacts, judgeDatabaseRotation, judgeDeletion, judgeName, judgeUnused, ruleArn, type HygieneParams } from "./secrets-hygiene.judge.js";
+import { coveredSpan, EVENT_HISTORY_DAYS, EVENT_HISTORY_MS, eventsWithin, recordPages } from "./event-history.js";
+import { sharedEvents } from "./event-records.js";
+import { compilePattern, judgeDatabaseRotation, judgeDeletion, judgeName, judgeUnused, ruleArn, type HygieneParams } from "./secrets-hygiene.judge.js";
 
 const SECRET = "AWS::SecretsManager::Secret";
 
@@ -92,14 +94,16 @@ function* secretItems(
  */
 async function* deletionItems(ctx: CollectContext, values: HygieneParams, now: Date): AsyncGenerator<ItemDraft> {
   const trace = new CallTrace("cloudtrail", ctx.now);
-  const retentionStart = new Date(now.getTime() - EVENT_HISTORY_DAYS * 86_400_000);
+  const retentionStart = new Date(now.getTime() - EVENT_HISTORY_MS);
   const periodStart = ctx.period ? new Date(`${ctx.period.start}T00:00:00.000Z`) : retentionStart;
-  const start = periodStart > retentionStart ? periodStart : retentionStart;
+  const history = await sharedEvents(ctx, ctx.region, "DeleteSecret");
+  const span = coveredSpan({ start: Math.max(periodStart.getTime(), retentionStart.getTime()), end: now.getTime() }, history);
+  const start = new Date(span.start);
   const expected = { minRecoveryWindowDays: values.minRecoveryWindowDays, forceDeleteWithoutRecovery: false };
   const secretPrefix = `arn:${ctx.partition}:secretsmanager:${ctx.region}:${ctx.account}:secret:`;
   const coverage = {
     lookedUpFrom: start.toISOString(),
-    lookedUpTo: now.toISOString(),
+    lookedUpTo: new Date(span.end).toISOString(),
     eventHistoryDays: EVENT_HISTORY_DAYS,
     ...(ctx.period ? { periodStart: ctx.period.start } : {}),
     ...(periodStart < retentionStart ? { notCoveredBefore: start.toISOString(), note: "CloudTrail LookupEvents keeps 90 days: earlier deletions are covered by earlier snapshots only" } : {}),
@@ -107,21 +111,23 @@ async function* deletionItems(ctx: CollectContext, values: HygieneParams, now: D
   const summary = { arn: ruleArn(`${secretPrefix}*`, "deletion"), type: SECRET, name: "DeleteSecret events" };
   let failing = 0;
   let seen = 0;
-  try {
-    for await (const { event, page } of eventsNamed(ctx.clients.cloudTrail(ctx.account, ctx.region), "DeleteSecret", { start, end: now })) {
-      trace.record("LookupEvents", page);
-      if (event.EventSource && event.EventSource !== "secretsmanager.amazonaws.com") continue;
-      const facts = deletionFacts(event);
-      const verdict = judgeDeletion(facts, values.minRecoveryWindowDays);
-      seen += 1;
-      if (verdict.status === "fail") failing += 1;
-      const arn = facts.secretId.startsWith("arn:") ? facts.secretId : `${secretPrefix}${facts.secretId}`;
-      const resource = { arn: ruleArn(arn, "deletion"), type: SECRET, name: `${facts.secretId} deletion ${facts.eventId}` };
-      yield { resource, ...verdict, observed: { rule: "deletion", ...facts }, expected, source: trace.fork().source() };
-    }
-  } catch (error) {
-    trace.record("LookupEvents", error);
-    const code = awsErrorCode(error);
+  // Each deletion's source names the pages up to the one that held it, as when the pages were judged on arrival.
+  let recorded = -1;
+  for (const { deletion: facts, page } of eventsWithin(history, span)) {
+    if (!facts) continue;
+    recordPages(trace, history, page, recorded + 1);
+    recorded = Math.max(recorded, page);
+    const verdict = judgeDeletion(facts, values.minRecoveryWindowDays);
+    seen += 1;
+    if (verdict.status === "fail") failing += 1;
+    const arn = facts.secretId.startsWith("arn:") ? facts.secretId : `${secretPrefix}${facts.secretId}`;
+    const resource = { arn: ruleArn(arn, "deletion"), type: SECRET, name: `${facts.secretId} deletion ${facts.eventId}` };
+    yield { resource, ...verdict, observed: { rule: "deletion", ...facts }, expected, source: trace.fork().source() };
+  }
+  recordPages(trace, history, history.pages.length - 1, recorded + 1);
+  if (history.error !== undefined) {
+    trace.record("LookupEvents", history.error);
+    const code = awsErrorCode(history.error);
     yield { resource: summary, status: "error", reason: `DeleteSecret events could not be looked up: ${code}`, observed: { rule: "deletion", errorCode: code, ...coverage }, expected, source: trace.source() };
     return;
   }

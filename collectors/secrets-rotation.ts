@@ -1,12 +1,14 @@
 // Passes a secret whose rotation is on, scheduled at least every maxIntervalDays, and last succeeded on time.
 import { paginateListSecrets } from "@aws-sdk/client-secrets-manager";
-import { EVENT_HISTORY_DAYS, eventsNamed } from "./event-history.js";
+import { coveredSpan, EVENT_HISTORY_MS, eventsWithin } from "./event-history.js";
+import { sharedEvents } from "./event-records.js";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
-import { judgeSecret, judgeSecretPeriod, observedFacts, rotatedSecretId, rotationDates, secretFacts, withEvents, type RotationEvents, type SecretFacts } from "./secrets-rotation.judge.js";
+import { judgeSecret, judgeSecretPeriod, observedFacts, rotationDates, secretFacts, withEvents, type RotationEvents, type SecretFacts } from "./secrets-rotation.judge.js";
 
 // Minimum calls for M secrets in a region: ceil(M / 100) ListSecrets pages, plus one paged LookupEvents
-// (ceil(E / 50) pages for E RotationSucceeded events in CloudTrail's 90 days). No call per secret:
+// (ceil(E / 50) pages for E RotationSucceeded events in CloudTrail's 90 days): the region's shared read
+// (event-records.ts), made once in a run for this collector and cloudtrail-data-events. No call per secret:
 // SecretListEntry carries every field a verdict uses (RotationEnabled, RotationRules, LastRotatedDate,
 // NextRotationDate, OwningService, PrimaryRegion, DeletedDate). DescribeSecret would add only ReplicationStatus,
 // the regions a primary replicates to; no verdict reads it, and each replica is listed by ListSecrets in its own
@@ -70,27 +72,27 @@ export default defineCollector({
   period: { dates: rotationDates, judge: judgeSecretPeriod },
 });
 
-/** One paged LookupEvents per region: RotationSucceeded over CloudTrail's 90 days, keyed by the secret named. */
+/** RotationSucceeded over CloudTrail's 90 days, keyed by the secret named: the region's shared read (event-records.ts). */
 async function rotationEvents(ctx: CollectContext, now: Date): Promise<RotationEvents> {
-  const start = new Date(now.getTime() - EVENT_HISTORY_DAYS * 86_400_000);
-  const found: RotationEvents = { since: start.toISOString(), bySecret: new Map() };
-  const client = ctx.clients.cloudTrail(ctx.account, ctx.region);
-  try {
-    for await (const { event, page } of eventsNamed(client, "RotationSucceeded", { start, end: now })) {
-      const secret = rotatedSecretId(event);
-      if (!secret || !event.EventTime || event.EventSource !== "secretsmanager.amazonaws.com") continue;
-      const entry = found.bySecret.get(secret) ?? { dates: [], pages: [] };
-      entry.dates.push(event.EventTime.toISOString());
-      if (!entry.pages.includes(page)) entry.pages.push(page);
-      found.bySecret.set(secret, entry);
-    }
-  } catch (error) {
+  const history = await sharedEvents(ctx, ctx.region, "RotationSucceeded");
+  const span = coveredSpan({ start: now.getTime() - EVENT_HISTORY_MS, end: now.getTime() }, history);
+  const found: RotationEvents = { since: new Date(span.start).toISOString(), bySecret: new Map() };
+  if (history.error !== undefined) {
     // Rotation is still judged from ListSecrets; the item says which extra evidence is missing and why.
-    found.unavailable = { code: awsErrorCode(error), error };
+    found.unavailable = { code: awsErrorCode(history.error), error: history.error };
     ctx.log.warn("secrets-rotation.lookup-events-unavailable", {
       region: ctx.region,
       code: found.unavailable.code,
     });
+    return found;
+  }
+  for (const { secretId, time, page } of eventsWithin(history, span)) {
+    if (!secretId || Number.isNaN(time)) continue;
+    const entry = found.bySecret.get(secretId) ?? { dates: [], pages: [] };
+    entry.dates.push(new Date(time).toISOString());
+    const named = history.pages[page];
+    if (named && !entry.pages.includes(named)) entry.pages.push(named);
+    found.bySecret.set(secretId, entry);
   }
   return found;
 }
