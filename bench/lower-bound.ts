@@ -38,10 +38,11 @@ export interface CellEstate {
   secrets: number;
   /** Distinct customer-managed keys the secrets name (none: the default aws/secretsmanager key). */
   secretKeys: number;
-  /** CloudTrail event history in the 90 days: RotationSucceeded, DeleteSecret and GetSecretValue events. */
+  /**
+   * CloudTrail event history: RotationSucceeded events in the 90 days; DeleteSecret and GetSecretValue events in the
+   * period's part of them (collectors/event-records.ts: each name is read once a run, over what its readers need).
+   */
   rotationEvents: number;
-  /** RotationSucceeded events inside the run's period (cloudtrail-data-events counts those). */
-  periodRotationEvents: number;
   deleteEvents: number;
   readEvents: number;
   /** Trails whose home region this is (each is described once, in its home region). */
@@ -76,7 +77,8 @@ const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / siz
  * The fewest calls each collector of controls.yaml needs for the estate, from the collectors' documented minimums.
  * Collectors read on their own, so ListSecrets is counted once per collector that lists secrets; the two
  * secrets-access collectors share their reads (src/core/shared-reads.ts), so their IAM pages, ListSecrets pages,
- * GetResourcePolicy per secret and key reads count once.
+ * GetResourcePolicy per secret and key reads count once, and so do the LookupEvents pages of each event name in an
+ * account-region, whichever collectors read it.
  */
 export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
   const out: MinimumCall[] = [];
@@ -96,14 +98,12 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     add("kms-key-rotation", "kms", "ListKeyRotations", account, region, cell.rotatableKeys);
     // secrets-rotation
     add("secrets-rotation", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
-    add("secrets-rotation", "cloudtrail", "LookupEvents", account, region, pages(cell.rotationEvents, 50), pages(cell.rotationEvents, 50));
     // secrets-encryption
     add("secrets-encryption", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
     add("secrets-encryption", "kms", "DescribeKey", account, region, cell.secretKeys);
     add("secrets-encryption", "kms", "GetKeyRotationStatus", account, region, cell.secretKeys);
     // secrets-hygiene
     add("secrets-hygiene", "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
-    add("secrets-hygiene", "cloudtrail", "LookupEvents", account, region, pages(cell.deleteEvents, 50), pages(cell.deleteEvents, 50));
     // ecs-task-secrets (an estate without clusters, rules or task definitions: one empty page each; no revision injects a
     // Secrets Manager secret, so it reads no IAM: with one, it shares the account's GetAccountAuthorizationDetails pages)
     add("ecs-task-secrets", "ecs", "ListClusters", account, region, 1, 1);
@@ -123,10 +123,17 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     add("cloudtrail-data-events", "cloudtrail", "DescribeTrails", account, region, 1, 1);
     add("cloudtrail-data-events", "cloudtrail", "GetTrailStatus", account, region, cell.trails);
     add("cloudtrail-data-events", "cloudtrail", "GetEventSelectors", account, region, cell.trails);
-    // ... and, for a period, the region's secret activity: GetSecretValue, RotationSucceeded and RotateSecret events
-    for (const events of [cell.readEvents, cell.periodRotationEvents, 0]) {
-      add("cloudtrail-data-events", "cloudtrail", "LookupEvents", account, region, pages(events, 50), pages(events, 50));
-    }
+    // CloudTrail event history, one read per event name and account-region for every collector that reads the name
+    // (collectors/event-records.ts), named by its readers: GetSecretValue (cloudtrail-data-events' activity and the
+    // access review), RotationSucceeded (secrets-rotation over 90 days, and the activity), RotateSecret (the
+    // activity), DeleteSecret (secrets-hygiene).
+    const history: [string, number][] = [
+      ["cloudtrail-data-events+secrets-access-review", cell.readEvents],
+      ["cloudtrail-data-events+secrets-rotation", cell.rotationEvents],
+      ["cloudtrail-data-events", 0],
+      ["secrets-hygiene", cell.deleteEvents],
+    ];
+    for (const [readers, events] of history) add(readers, "cloudtrail", "LookupEvents", account, region, pages(events, 50), pages(events, 50));
     // secrets-access-policy and secrets-access-review (account scope, every region): the same facts, read once
     const shared = "secrets-access-policy+review";
     add(shared, "secretsmanager", "ListSecrets", account, region, listSecrets, listSecrets);
@@ -135,7 +142,6 @@ export function minimumCalls(estate: MinimumEstate): MinimumCall[] {
     add(shared, "kms", "DescribeKey", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
     add(shared, "kms", "GetKeyPolicy", account, region, cell.secretKeys + (cell.secrets > 0 ? 1 : 0));
     add("secrets-access-review", "ecs", "ListTaskDefinitionFamilies", account, region, 1, 1);
-    add("secrets-access-review", "cloudtrail", "LookupEvents", account, region, pages(cell.readEvents, 50), pages(cell.readEvents, 50));
   }
   for (const account of estate.accounts) {
     const region = home.get(account.account) ?? "us-east-1";

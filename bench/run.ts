@@ -171,7 +171,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     say(`seeding ${JSON.stringify(spec)} (1-min load ${loadAtSeed.toFixed(2)})`);
     const seeding = await seedEstate(emulator, spec, now, 16);
     say(`seeded: ${seeding.map((one) => `${one.kind} ${(one.ms / 1000).toFixed(1)} s`).join(", ")}`);
-    const estate = minimumEstate(spec, now, periodStart, await probeEstate(emulator, REGIONS[0] as string, cellsOf(spec)[0]?.keys ?? 0));
+    const estate = minimumEstate(spec, await probeEstate(emulator, REGIONS[0] as string, cellsOf(spec)[0]?.keys ?? 0));
     const minimum: MinimumCall[] = minimumCalls(estate);
     const expectedFindings = evidenceFindings(spec, now, periodStart);
     let floor: BenchResult["floor"];

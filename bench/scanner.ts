@@ -27,7 +27,7 @@ export interface ScanOptions {
   concurrency: number;
   /** "baseline": through the proxy, recorded, with latency and quotas; "floor": straight to moto. */
   mode: "baseline" | "floor";
-  /** The run's period start (cloudtrail-data-events looks up secret activity from it). */
+  /** The run's period start: GetSecretValue, RotateSecret and DeleteSecret are looked up from it (or 90 days back). */
   periodStart: Date;
   now: Date;
 }
@@ -150,23 +150,22 @@ export async function scanMinimum(emulator: Emulator, options: ScanOptions): Pro
     };
     await Promise.all([
       keyRotation(),
-      listSecrets().then(() => lookup("RotationSucceeded", history)), // secrets-rotation
+      // CloudTrail event history: one read per event name for every collector that reads it (lower-bound.ts)
+      listSecrets().then(() => lookup("RotationSucceeded", history)), // secrets-rotation, and cloudtrail-data-events
       listSecrets(), // secrets-encryption (default key: no KMS call)
-      listSecrets().then(() => lookup("DeleteSecret", history)), // secrets-hygiene
+      listSecrets().then(() => lookup("DeleteSecret", periodStart)), // secrets-hygiene
       call(ECSClient as unknown as Client, "ecs", account, region, new ListClustersCommand({ maxResults: 100 })),
       call(EventBridgeClient as unknown as Client, "events", account, region, new ListRulesCommand({ Limit: 100 })),
       call(ECSClient as unknown as Client, "ecs", account, region, new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE", maxResults: 100 })),
       call(ElasticLoadBalancingV2Client as unknown as Client, "elasticloadbalancing", account, region, new DescribeLoadBalancersCommand({ PageSize: 400 })),
       call(EventBridgeClient as unknown as Client, "events", account, region, new ListEventBusesCommand({ Limit: 100 })).then(() => call(EventBridgeClient as unknown as Client, "events", account, region, new ListRulesCommand({ Limit: 100 }))), // secrets-monitoring
       analyzer(),
+      // cloudtrail-data-events: GetSecretValue (the access review's too) and RotateSecret
       trails().then(async () => {
-        for (const name of ["GetSecretValue", "RotationSucceeded", "RotateSecret"]) await lookup(name, periodStart);
+        for (const name of ["GetSecretValue", "RotateSecret"]) await lookup(name, periodStart);
       }),
       // secrets-access-policy and secrets-access-review read the same facts once (lower-bound.ts), then the review's own
-      secretsAccess().then(async () => {
-        await call(ECSClient as unknown as Client, "ecs", account, region, new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE" }));
-        await lookup("GetSecretValue", history);
-      }),
+      secretsAccess().then(() => call(ECSClient as unknown as Client, "ecs", account, region, new ListTaskDefinitionFamiliesCommand({ status: "ACTIVE" }))),
     ]);
   };
   const account = async (id: string, index: number) => {

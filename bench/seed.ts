@@ -88,7 +88,7 @@ export async function seedEstate(emulator: Emulator, spec: EstateSpec, now: Date
 }
 
 /** The estate as the collectors' minimums read it (bench/lower-bound.ts), from the spec and what seeding made. */
-export function minimumEstate(spec: EstateSpec, now: Date, periodStart: Date, probed: { aliases: number; iamPages: number; bucketLocation: boolean; awsManagedKeys: number }): MinimumEstate {
+export function minimumEstate(spec: EstateSpec, probed: { aliases: number; iamPages: number; bucketLocation: boolean; awsManagedKeys: number }): MinimumEstate {
   const cells: CellEstate[] = cellsOf(spec).map((cell) => {
     const rotated = indices(cell.secrets).filter((index) => index % 2 === 0);
     return {
@@ -102,7 +102,6 @@ export function minimumEstate(spec: EstateSpec, now: Date, periodStart: Date, pr
       secrets: cell.secrets,
       secretKeys: 0,
       rotationEvents: rotated.length,
-      periodRotationEvents: rotated.filter((index) => now.getTime() - (index % 29) * DAY_MS >= periodStart.getTime()).length,
       deleteEvents: 0,
       readEvents: 0,
       trails: cell.trails,

@@ -35,7 +35,6 @@ const cell = (overrides: Partial<CellEstate> = {}): CellEstate => ({
   secrets: 0,
   secretKeys: 0,
   rotationEvents: 0,
-  periodRotationEvents: 0,
   deleteEvents: 0,
   readEvents: 0,
   trails: 0,
@@ -67,7 +66,7 @@ describe("minimumCalls", () => {
     { name: "ListFindings at 100 a page, no GetFindingV2", cell: { findings: 250 }, operation: "access-analyzer:ListFindings", expected: 3 },
     { name: "no GetFindingV2 per finding", cell: { findings: 250 }, operation: "access-analyzer:GetFindingV2", expected: undefined },
     { name: "status and selectors per trail in its home region", cell: { trails: 5 }, operation: "cloudtrail:GetTrailStatus", expected: 5 },
-    { name: "LookupEvents pages at 50 events for each event name asked", cell: { rotationEvents: 125, periodRotationEvents: 60 }, operation: "cloudtrail:LookupEvents", expected: 3 + 1 + 1 + 1 + 2 + 1 },
+    { name: "LookupEvents pages at 50 events, once per event name whichever collectors read it", cell: { rotationEvents: 125, readEvents: 120, deleteEvents: 10 }, operation: "cloudtrail:LookupEvents", expected: 3 + 3 + 1 + 1 },
   ])("$name", ({ cell: overrides, operation, expected }) => {
     expect(totals({ cells: [cell(overrides)], accounts: [account()] })[operation]).toBe(expected);
   });
