@@ -90,32 +90,6 @@ describe("an adaptive quota bucket", () => {
   });
 });
 
-describe("a short run on a quota far below the published one", () => {
-  it.each([
-    ["10 LookupEvents at a fifth of 2/s", 2, 0.4, 10],
-    ["30 LookupEvents at a fifth of 2/s", 2, 0.4, 30],
-    ["250 GetResourcePolicy at a fifth of 50/s", 50, 10, 250],
-  ])("%s: the last answer within 1.25x of the time the real quota needs", async (_name, published, real, calls) => {
-    const clock = new FakeClock();
-    const bucket = new AdaptiveBucket(published, clock);
-    const burst = Math.max(1, real);
-    const admit = serverQuota(clock, real, burst);
-    let throttled = 0;
-    for (let answered = 0; answered < calls; ) {
-      await bucket.take();
-      const sentAt = clock.now();
-      await clock.sleep(25); // the round trip
-      const ok = admit();
-      bucket.feedback({ throttled: !ok }, sentAt);
-      if (ok) answered += 1;
-      else throttled += 1;
-    }
-    const needed = ((calls - burst) / real) * 1000;
-    expect(clock.now() / needed).toBeLessThan(1.25);
-    expect(throttled).toBeLessThanOrEqual(Math.max(6, calls * 0.1));
-  });
-});
-
 /** A KMS endpoint that throttles the first `throttles` attempts with HTTP 400 ThrottlingException, then answers. */
 function throttlingKms(throttles: number, code = "ThrottlingException", status = 400) {
   let attempts = 0;

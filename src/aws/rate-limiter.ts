@@ -51,8 +51,6 @@ const PROBE = 0.005;
 const DECREASE_WINDOW_MS = 200;
 /** The bucket holds this much time's worth of tokens: a short start-up burst, no long one. */
 const BURST_SECONDS = 0.05;
-/** Below a bound a throttle proves (see feedback), by this share: close under the real rate, not on it. */
-const BETA_BOUND = 0.9;
 /** Never below this share of the published rate. */
 const FLOOR_SHARE = 0.01;
 
@@ -67,7 +65,6 @@ export class AdaptiveBucket {
   private current: number;
   private knownMax: number;
   private lastDecrease = -Infinity;
-  private lastAnsweredSentAt = -Infinity;
   private pausedUntil = -Infinity;
   private queue: Promise<void> = Promise.resolve();
   throttles = 0;
@@ -88,15 +85,10 @@ export class AdaptiveBucket {
     return this.current;
   }
 
-  /**
-   * Adapts to one attempt's outcome; `sentAt` is when the attempt got its token (clock time), so a throttle can bound
-   * the real rate (below).
-   */
-  feedback(outcome: Outcome, sentAt = this.clock.now()): void {
+  feedback(outcome: Outcome): void {
     const now = this.clock.now();
     this.refill(now);
     if (!outcome.throttled) {
-      this.lastAnsweredSentAt = Math.max(this.lastAnsweredSentAt, sentAt);
       const next =
         this.current < this.knownMax * 0.95
           ? this.current + (this.knownMax - this.current) * APPROACH
@@ -109,21 +101,9 @@ export class AdaptiveBucket {
       this.pausedUntil = Math.max(this.pausedUntil, now + outcome.retryAfterMs);
     }
     this.tokens = Math.min(this.tokens, 0);
-    // The server's bucket had less than one token when this attempt arrived, and none was left over by the answered
-    // attempt sent before it, so it refills slower than one token per the time between the two: a bound from what
-    // AWS said, not a guess. The attempt's own round trip is taken off the gap to allow for latency jitter. At a low
-    // quota (LookupEvents at 2/s cut to 0.4/s) this finds the real rate within two throttles, where halving steps
-    // alone take six, each costing a wait of seconds.
-    const gap = sentAt - this.lastAnsweredSentAt - (now - sentAt);
-    const bound = gap > 0 && Number.isFinite(gap) ? 1000 / gap : Infinity;
-    const next = bound < this.current ? bound * BETA_BOUND : this.current * BETA;
-    if (now - this.lastDecrease < DECREASE_WINDOW_MS) {
-      // One signal per window for the multiplicative step; a proven bound still applies.
-      if (bound < this.current) [this.knownMax, this.current] = [Math.min(this.knownMax, bound), Math.max(this.ceiling * FLOOR_SHARE, next)];
-      return;
-    }
-    this.knownMax = Math.min(this.current, bound);
-    this.current = Math.max(this.ceiling * FLOOR_SHARE, next);
+    if (now - this.lastDecrease < DECREASE_WINDOW_MS) return;
+    this.knownMax = this.current;
+    this.current = Math.max(this.ceiling * FLOOR_SHARE, this.current * BETA);
     this.lastDecrease = now;
   }
 
@@ -188,7 +168,6 @@ export class AdaptiveLimiter implements RateLimiter {
     const bucket = this.bucketFor(call);
     if (!bucket) return () => undefined;
     await bucket.take();
-    const sentAt = this.clock.now();
-    return (outcome) => bucket.feedback(outcome, sentAt);
+    return (outcome) => bucket.feedback(outcome);
   }
 }
