@@ -5,7 +5,7 @@
 // sizes), the quota bound of the two access collectors' minimum calls (bench/lower-bound.ts) and the emulator's floor
 // (those calls one at a time straight to moto), and writes bench/RESULTS-access-review.md. Not a test.
 // Run: npm run build && npx tsx bench/access-review-run.ts [--roles N] [--secrets M] [--keep]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -38,7 +38,6 @@ const SEED_CONCURRENCY = 16;
 const COLLECTORS = new Set(["secrets-access-policy", "secrets-access-review", "secrets-access-policy+review", "cloudtrail-data-events+secrets-access-review", "scope"]);
 /** Reads by principals the estate grants nothing (for "investigate" rows), beside the granted reads. */
 const UNGRANTED_READS = 10;
-const TIME = "/usr/bin/time";
 const DAY_MS = 86_400_000;
 /** SPEC section 3. The estate's unread grants fail the review by design, so 1 is the expected exit here. */
 const EXIT_MEANING: Record<string, string> = {
@@ -234,31 +233,11 @@ function pdfPages(file: string): number | undefined {
 }
 
 async function toolRun(emulator: Emulator, config: string, out: string, seededSecrets: number, keep: boolean) {
-  emulator.proxy.clearCalls();
-  const dir = await mkdtemp(join(tmpdir(), "ar-bench-time-"));
-  const timeFile = join(dir, "time.txt");
-  const withTime = existsSync(TIME);
-  const argv = cliArgs(config, out);
-  const motoBefore = measure.cpuSecondsOf(emulator.moto.pid);
-  const started = performance.now();
-  const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
-  const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
-  const rss = measure.sampleRss(child.pid);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const wallS = (performance.now() - started) / 1000;
-  const motoCpuS = measure.cpuSecondsOf(emulator.moto.pid) - motoBefore;
-  const calls = [...emulator.proxy.calls];
-  if (keep) await writeFile(`${out}-calls.jsonl`, calls.map((call) => JSON.stringify(call)).join("\n"));
-  const timeText = withTime ? await readFile(timeFile, "utf8").catch(() => "") : "";
-  const time = measure.parseTimeV(timeText);
-  await rm(dir, { recursive: true, force: true });
-  const events = measure.logEvents(stderr);
-  const doneEvent = events.find((event) => event.event === "snapshot.done");
-  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
+  const { code, wallS, time, sampled, motoCpuS, calls, stdout, stderr, events } = await measure.timedCli(
+    emulator,
+    cliArgs(config, out),
+    keep ? `${out}-calls.jsonl` : undefined,
+  );
   const operations: OperationRow[] = measure.operationRows(calls);
   const outside = {
     exit: code,

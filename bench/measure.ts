@@ -1,9 +1,12 @@
 // What the benchmark measures around a run: the proxy's record of calls, the run's own log events and populations,
 // CPU time of moto and of this process (the proxy), and the tool's peak memory.
-import { readFileSync } from "node:fs";
-import { cpus, loadavg, totalmem } from "node:os";
-import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { execFileSync, spawn } from "node:child_process";
 import type { Population } from "../src/core/model.js";
+import type { Emulator } from "../test/support/emulator.js";
 import type { RecordedCall } from "../test/support/proxy.js";
 import type { OperationRow } from "./report.js";
 
@@ -147,4 +150,52 @@ export function sampleRss(pid: number | undefined, everyMs = 250) {
       return { collecting: most(samples.filter((one) => one.at < split)), packaging: most(samples.filter((one) => one.at >= split)) };
     },
   };
+}
+
+const TIME = "/usr/bin/time";
+
+export interface TimedCli {
+  code: number | null;
+  wallS: number;
+  /** Peak RSS and CPU as /usr/bin/time -v saw them (absent without it). */
+  time: { peakRssMb?: number; cpuS?: number };
+  /** Peak RSS sampled before and after the run's snapshot.done event. */
+  sampled: { collecting: number; packaging: number } | undefined;
+  motoCpuS: number;
+  /** What the proxy saw during the run. */
+  calls: RecordedCall[];
+  stdout: string;
+  stderr: string;
+  events: LogEvent[];
+}
+
+/**
+ * Runs the CLI once against the emulator under `/usr/bin/time -v`, sampling its memory, and reads what the proxy
+ * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy.
+ */
+export async function timedCli(emulator: Emulator, argv: readonly string[], callsFile?: string): Promise<TimedCli> {
+  emulator.proxy.clearCalls();
+  const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
+  const timeFile = join(dir, "time.txt");
+  const withTime = existsSync(TIME);
+  const motoBefore = cpuSecondsOf(emulator.moto.pid);
+  const started = performance.now();
+  const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
+  const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
+  const rss = sampleRss(child.pid);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const wallS = (performance.now() - started) / 1000;
+  const motoCpuS = cpuSecondsOf(emulator.moto.pid) - motoBefore;
+  const calls = [...emulator.proxy.calls];
+  if (callsFile) await writeFile(callsFile, calls.map((call) => JSON.stringify(call)).join("\n"));
+  const time = withTime ? parseTimeV(await readFile(timeFile, "utf8").catch(() => "")) : {};
+  await rm(dir, { recursive: true, force: true });
+  const events = logEvents(stderr);
+  const doneEvent = events.find((event) => event.event === "snapshot.done");
+  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
+  return { code, wallS, time, sampled, motoCpuS, calls, stdout, stderr, events };
 }

@@ -5,8 +5,6 @@
 // the minimum calls from the estate (bench/lower-bound.ts) at 100% of the published quotas plus latency;
 // achievable = max(bound, floor). Writes bench/RESULTS.md (the medium run) or bench/RESULTS-large.md (`-- --large`:
 // 5,000 keys, 5,000 secrets, 50 trails, 2,000 findings, default quotas, the tool only: the memory bar).
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,7 +30,6 @@ const MEDIUM: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 1005, s
 const LARGE: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000, buckets: 45 };
 const BASELINE_CONCURRENCY = 16;
 const CONFIG = "controls.yaml";
-const TIME = "/usr/bin/time";
 
 // BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the tool's runs (Node refuses --cpu-prof in NODE_OPTIONS).
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
@@ -44,29 +41,7 @@ const cliArgs = (out: string) => [
 /** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
 async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }, keep: boolean): Promise<ToolRun> {
   const { findings: expectedFindings, keys: estateKeys } = expected;
-  emulator.proxy.clearCalls();
-  const dir = await mkdtemp(join(tmpdir(), "bench-time-"));
-  const timeFile = join(dir, "time.txt");
-  const withTime = existsSync(TIME);
-  const argv = cliArgs(out);
-  const motoBefore = measure.cpuSecondsOf(emulator.moto.pid);
-  const started = performance.now();
-  const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
-  const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
-  const rss = measure.sampleRss(child.pid);
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  const wallS = (performance.now() - started) / 1000;
-  // --keep: the proxy's call log beside the package, one line a call, to see when each bucket was busy.
-  if (keep) await writeFile(`${out}-calls.jsonl`, emulator.proxy.calls.map((call) => JSON.stringify(call)).join("\n"));
-  const motoCpuS = measure.cpuSecondsOf(emulator.moto.pid) - motoBefore;
-  const time = withTime ? measure.parseTimeV(await readFile(timeFile, "utf8")) : {};
-  await rm(dir, { recursive: true, force: true });
-  const doneEvent = measure.logEvents(stderr).find((event) => event.event === "snapshot.done");
-  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
+  const { code, wallS, time, sampled, motoCpuS, stdout, stderr } = await measure.timedCli(emulator, cliArgs(out), keep ? `${out}-calls.jsonl` : undefined);
   const line = stdout.split("\n").find((one) => one.includes('"package"'));
   if (!line) throw new Error(`collect wrote no package (exit ${code}):\n${stderr.slice(-3000)}`);
   const evidenceFile = join((JSON.parse(line) as { package: string }).package, "evidence.json");
