@@ -42,11 +42,6 @@ export function secretReadOf(event: Event, intern: (text: string) => string = sa
   };
 }
 
-/** Adds the event's read: the role behind a session (or the user), the secret id as called, region and source IP. */
-export function tallyRead(reads: Map<string, Map<string, ReadTally>>, event: Event): void {
-  tallySecretRead(reads, secretReadOf(event), event.EventTime?.toISOString() ?? "");
-}
-
 /** Adds one read, made at `when` (ISO 8601, or "" when the record gives no time). */
 export function tallySecretRead(reads: Map<string, Map<string, ReadTally>>, read: SecretRead, when: string): void {
   const { secretId: secret, principal } = read;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { IamPrincipal, KeyEntry, SecretAccessEntry } from "../collectors/secrets-access-facts.js";
 import type { ReadTally } from "../src/core/access-review.js";
 import { indexPrincipals, judgeReview, reviewSecret, type ReviewInputs } from "../collectors/secrets-access-review.judge.js";
-import { tallyRead } from "../collectors/secret-reads.js";
+import { secretReadOf, tallySecretRead } from "../collectors/secret-reads.js";
 import { accessReviewEstate } from "../bench/access-review-estate.js";
 
 const A = "111111111111";
@@ -41,7 +41,7 @@ const event = (principal: string, region: string, time: string, session = true):
 
 function review(events: Event[], overrides: Partial<ReviewInputs> = {}) {
   const reads = new Map<string, Map<string, ReadTally>>();
-  for (const one of events) tallyRead(reads, one);
+  for (const one of events) tallySecretRead(reads, secretReadOf(one), one.EventTime?.toISOString() ?? "");
   const inputs: ReviewInputs = { account: A, principals: PRINCIPALS, documents: DOCUMENTS, keys: KEYS, ecsUse: new Map([[`arn:aws:iam::${A}:role/api`, { task: ["api"], execution: [] }]]), reads, scpLevels: [], ...overrides };
   return reviewSecret(SECRET, indexPrincipals(inputs), inputs, PARAMS);
 }
