@@ -85,7 +85,8 @@ export function judgeReviewPeriod(history: ResourceHistory, period: Period, thro
   merged.sort(byPrincipal);
   sources.snapshotDays = [...new Set(merged.flatMap((row) => row.snapshotReadDays ?? []))].sort();
   const verdict = latest.status === "error" ? { status: latest.status, reason: latest.reason } : judgeReview(merged);
-  const before = new Map(rows.map((row) => [row.principal, JSON.stringify(row)]));
-  const reviewChanges = merged.filter((row) => before.get(row.principal) !== JSON.stringify(row));
+  // A row the period leaves alone is the snapshot's own object; a changed one is new and differs (it adds reads).
+  const unchanged = new Set(rows);
+  const reviewChanges = merged.filter((row) => !unchanged.has(row));
   return { ...verdict, observed: { reviewChanges, readSources: sources } };
 }
