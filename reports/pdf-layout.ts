@@ -78,6 +78,12 @@ function escapeInfoForXmp(doc: Document): void {
 
 type Document = InstanceType<typeof PDFDocument>;
 
+/** The parts of pdfkit 0.20's PDFPage that release() uses: its content stream and its dictionary. */
+interface OpenPage {
+  content: PDFKit.PDFKitReference;
+  dictionary: { data: { Contents: unknown } };
+}
+
 /**
  * pdfkit pushes every object to its output stream in three chunks, each converted byte by byte; a tagged 20,000-row
  * table has ~120,000 structure elements, so those pushes cost more than the layout. This collects the text chunks
@@ -191,6 +197,7 @@ export class PdfWriter {
   newPage(): void {
     this.tags.pause();
     this.type.flush();
+    this.release();
     this.doc.addPage();
     this.pageIndex += 1;
     this.y = this.top;
@@ -202,6 +209,23 @@ export class PdfWriter {
       this.rule(42);
     }
     this.tags.resume();
+  }
+
+  /**
+   * Writes out what the page being left holds. Its pages stay open for the contents and footers finish() adds, but
+   * their text need not wait in memory with them: the content so far is ended (compressed and written to the output
+   * now) and a second, empty stream takes what comes later. A page's streams form one content stream, split at a
+   * token boundary (ISO 32000-1 §7.8.2; the text batch is flushed and marked content closed before a break). At 2,500
+   * pages the held text was 150 MB.
+   */
+  private release(): void {
+    const page = (this.doc as unknown as { page?: OpenPage }).page;
+    if (!page) return;
+    const finished = page.content;
+    finished.end(undefined);
+    page.content = this.doc.ref({});
+    const contents = page.dictionary.data.Contents;
+    page.dictionary.data.Contents = [...(Array.isArray(contents) ? contents : [finished]), page.content];
   }
 
   /** Starts a new page unless `height` more points fit on this one; true when it broke the page. */

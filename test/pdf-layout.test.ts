@@ -1,0 +1,42 @@
+// reports/pdf-layout.ts: a held page's text is written out when the next page begins, not at the end.
+import { describe, expect, it } from "vitest";
+import { PdfWriter, style } from "../reports/pdf-layout.js";
+import { pdfPages, pdfText } from "./support/pdf-text.js";
+
+const OPTIONS = {
+  title: "t",
+  subject: "s",
+  author: "a",
+  created: new Date("2026-08-15T00:00:00Z"),
+  runningHeader: "header",
+  identifier: "run",
+  coverage: "2026-07-01/2026-09-30",
+  keywords: "k",
+};
+
+describe("PdfWriter", () => {
+  it("writes each finished page's text before the document ends, and still adds the contents and footers", async () => {
+    const writer = new PdfWriter(OPTIONS);
+    const chunks: Buffer[] = [];
+    writer.sink = (chunk) => void chunks.push(Buffer.from(chunk));
+    writer.newPage();
+    writer.reserveContents(3);
+    for (let section = 1; section <= 3; section += 1) {
+      writer.newPage();
+      writer.heading(`Section ${section}`, 1);
+      for (let line = 0; line < 400; line += 1) writer.paragraph(`Line ${line} of section ${section}: resource arn:aws:kms:us-east-1:111122223333:key/${line}.`, style("Helvetica", 9));
+    }
+    const streamsBeforeEnd = Buffer.concat(chunks).toString("latin1").split("endstream").length - 1;
+    writer.finish();
+    await writer.ended;
+    const pdf = Buffer.concat(chunks);
+    const count = await pdfPages(pdf);
+    // Held whole, no page content stream is out before finish(); here nearly every page has been.
+    expect(streamsBeforeEnd).toBeGreaterThanOrEqual(count - 2);
+    const pages = (await pdfText(pdf)).split("\f");
+    expect(count).toBeGreaterThan(20);
+    pages.slice(0, count).forEach((page, index) => expect(page).toContain(`page ${index + 1} of ${count}`));
+    const entry = /Section 3[ .]*(\d+)/.exec(pages[1] ?? "");
+    expect(pages[Number(entry?.[1]) - 1]).toContain("Section 3");
+  });
+});
