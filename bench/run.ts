@@ -151,25 +151,23 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     const expectedFindings = evidenceFindings(spec, now, periodStart);
     // The floor on the large estate too: its 20,000 calls keep moto busy far past the quota bound, and an
     // achievable time without it would be one no client could reach on this machine.
-    let floor: BenchResult["floor"];
-    {
-      say("floor: the minimum calls one at a time straight to moto");
-      configureProxy(emulator.proxy, undefined);
-      const before = measure.cpuSecondsOf(emulator.moto.pid);
-      const load = measure.load1();
-      const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
-      floor = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
-      say(`floor: moto CPU ${floor.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
-      // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls. Moto may
-      // answer a list in fewer pages than AWS's page size allows (ListKeys: all 1,250 keys of a cell in one page,
-      // where AWS returns at most 1,000), so only pages beyond a list's first may be missing, and the run says so.
-      const total = minimum.reduce((sum, call) => sum + call.calls, 0);
-      const laterPages = minimum.filter((call) => call.operation.startsWith("List")).reduce((sum, call) => sum + call.calls - Math.min(call.calls, 1), 0);
-      if (scan.calls > total || total - scan.calls > laterPages) {
-        throw new Error(`the scanner made ${scan.calls} calls where lower-bound.ts counts ${total}: bring bench/scanner.ts in line with minimumCalls`);
-      }
-      if (scan.calls < total) say(`floor: moto answered ${total - scan.calls} list page(s) fewer than AWS's page sizes allow; the floor counts the calls moto needed`);
+    say("floor: the minimum calls one at a time straight to moto");
+    configureProxy(emulator.proxy, undefined);
+    const before = measure.cpuSecondsOf(emulator.moto.pid);
+    const load = measure.load1();
+    const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
+    const floor: NonNullable<BenchResult["floor"]> = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
+    say(`floor: moto CPU ${floor.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
+    // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls. Moto may
+    // answer a list in fewer pages than AWS's page size allows (ListKeys: all 1,250 keys of a cell in one page, where
+    // AWS returns at most 1,000; KMS API Reference, ListKeys: "Limit ... must be between 1 and 1000"), so only pages
+    // beyond a list's first may be missing, and the run says so.
+    const total = minimum.reduce((sum, call) => sum + call.calls, 0);
+    const laterPages = minimum.filter((call) => call.operation.startsWith("List")).reduce((sum, call) => sum + call.calls - Math.min(call.calls, 1), 0);
+    if (scan.calls > total || total - scan.calls > laterPages) {
+      throw new Error(`the scanner made ${scan.calls} calls where lower-bound.ts counts ${total}: bring bench/scanner.ts in line with minimumCalls`);
     }
+    if (scan.calls < total) say(`floor: moto answered ${total - scan.calls} list page(s) fewer than AWS's page sizes allow; the floor counts the calls moto needed`);
     const profiles: ProfileResult[] = [];
     const factors = large ? [1] : process.env.BENCH_FACTORS ? process.env.BENCH_FACTORS.split(",").map(Number) : [1, 0.2];
     for (const factor of factors) {
@@ -201,7 +199,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
       latency: LATENCY,
       seeding,
       minimum: [...byOperation(minimum)].map(([operation, calls]) => ({ operation, calls })),
-      ...(floor ? { floor } : {}),
+      floor,
       profiles,
     };
     const markdown = renderResults(result);

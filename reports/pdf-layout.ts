@@ -78,12 +78,6 @@ function escapeInfoForXmp(doc: Document): void {
 
 type Document = InstanceType<typeof PDFDocument>;
 
-/** The parts of pdfkit 0.20's PDFPage that release() uses: its content stream and its dictionary. */
-interface OpenPage {
-  content: PDFKit.PDFKitReference;
-  dictionary: { data: { Contents: unknown } };
-}
-
 /**
  * pdfkit pushes every object to its output stream in three chunks, each converted byte by byte; a tagged 20,000-row
  * table has ~120,000 structure elements, so those pushes cost more than the layout. This collects the text chunks
@@ -219,13 +213,13 @@ export class PdfWriter {
    * pages the held text was 150 MB.
    */
   private release(): void {
-    const page = (this.doc as unknown as { page?: OpenPage }).page;
+    // Each page is left once, so its Contents is still the single stream pdfkit made.
+    const page = (this.doc as unknown as { page?: PDFKit.PDFPage }).page;
     if (!page) return;
     const finished = page.content;
     finished.end(undefined);
     page.content = this.doc.ref({});
-    const contents = page.dictionary.data.Contents;
-    page.dictionary.data.Contents = [...(Array.isArray(contents) ? contents : [finished]), page.content];
+    (page.dictionary.data as { Contents?: unknown }).Contents = [finished, page.content];
   }
 
   /** Starts a new page unless `height` more points fit on this one; true when it broke the page. */

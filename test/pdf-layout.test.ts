@@ -1,22 +1,13 @@
 // reports/pdf-layout.ts: a held page's text is written out when the next page begins, not at the end.
 import { describe, expect, it } from "vitest";
-import { PdfWriter, style } from "../reports/pdf-layout.js";
+import { reportWriter } from "../reports/pdf-cover.js";
+import { style } from "../reports/pdf-layout.js";
+import { syntheticPackage } from "./fixtures/package.js";
 import { pdfPages, pdfText } from "./support/pdf-text.js";
-
-const OPTIONS = {
-  title: "t",
-  subject: "s",
-  author: "a",
-  created: new Date("2026-08-15T00:00:00Z"),
-  runningHeader: "header",
-  identifier: "run",
-  coverage: "2026-07-01/2026-09-30",
-  keywords: "k",
-};
 
 describe("PdfWriter", () => {
   it("writes each finished page's text before the document ends, and still adds the contents and footers", async () => {
-    const writer = new PdfWriter(OPTIONS);
+    const writer = reportWriter(syntheticPackage({ items: 1 }));
     const chunks: Buffer[] = [];
     writer.sink = (chunk) => void chunks.push(Buffer.from(chunk));
     writer.newPage();
@@ -31,7 +22,8 @@ describe("PdfWriter", () => {
     await writer.ended;
     const pdf = Buffer.concat(chunks);
     const count = await pdfPages(pdf);
-    // Held whole, no page content stream is out before finish(); here nearly every page has been.
+    // Held whole, no page content stream is out before finish(). Here every page left has been ended, which is all but
+    // the last; of those, the newest one's closing "endstream" may still wait in the 64 KB output batch.
     expect(streamsBeforeEnd).toBeGreaterThanOrEqual(count - 2);
     const pages = (await pdfText(pdf)).split("\f");
     expect(count).toBeGreaterThan(20);
