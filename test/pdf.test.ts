@@ -303,6 +303,13 @@ describe.skipIf(!hasQpdf)("PDFs as tagged documents (read back with qpdf --json;
     expect(pages.filter((page) => page.unmarkedPainting > 0 || !page.balanced)).toEqual([]);
   });
 
+  it("report.pdf's ParentTree names, for every marked content on every page, the element that holds it (pages written as they finish)", async () => {
+    const structure = await readStructure(await renderPdf(syntheticPackage({ items: 1_500 })));
+    expect(structure.pages.length).toBeGreaterThan(30);
+    expect(structure.marks).toBeGreaterThan(5_000);
+    expect(structure.parentTreeErrors).toEqual([]);
+  });
+
   it("report.pdf's headings never skip a level and its contents are a TOC of links", async () => {
     const { elements } = await readStructure(await renderPdf(syntheticPackage({ items: 60 })));
     const levels = elements.flatMap((element) => (/^H\d$/.test(element.type) ? [Number(element.type.slice(1))] : []));

@@ -30,6 +30,13 @@ export interface PdfStructure {
   elements: StructureElement[];
   /** Per page: painting operators (text, fills, strokes) outside any marked-content sequence, and whether BDC/EMC balance. */
   pages: { unmarkedPainting: number; balanced: boolean }[];
+  /**
+   * Where the ParentTree (ISO 32000-1 §14.7.4.4) disagrees with the tree: a page's marked content (MCID) whose entry
+   * is not the element that holds it, or an MCID painted on a page that its ParentTree array does not cover.
+   */
+  parentTreeErrors: string[];
+  /** How many (page, MCID) marks the structure elements hold. */
+  marks: number;
 }
 
 const PAINTING = new Set(["Tj", "TJ", "'", '"', "f", "F", "f*", "B", "B*", "b", "b*", "S", "s", "Do", "sh"]);
@@ -60,12 +67,20 @@ export async function readStructure(pdf: Buffer): Promise<PdfStructure> {
     const root = get(catalog["/StructTreeRoot"]) as Record<string, Value> | undefined;
 
     const elements: StructureElement[] = [];
+    /** "page ref/MCID" -> the element ref that holds that marked content. */
+    const holders = new Map<string, string>();
     const walk = (kids: Value | undefined, depth: number) => {
       for (const kid of Array.isArray(kids) ? kids : kids === undefined ? [] : [kids]) {
         const element = get(kid);
         if (!element || typeof element !== "object" || Array.isArray(element)) continue;
         const type = element["/S"];
         if (typeof type !== "string") continue; // MCR or OBJR dictionaries
+        for (const child of Array.isArray(element["/K"]) ? element["/K"] : [element["/K"]]) {
+          const mcr = typeof child === "object" && child !== null && !Array.isArray(child) ? child : undefined;
+          const page = typeof child === "number" ? element["/Pg"] : mcr?.["/Type"] === "/MCR" ? mcr["/Pg"] : undefined;
+          const mcid = typeof child === "number" ? child : mcr?.["/MCID"];
+          if (typeof page === "string" && typeof mcid === "number") holders.set(`${page}/${mcid}`, kid as string);
+        }
         const attributes = get(element["/A"]) as Record<string, Value> | undefined;
         elements.push({
           type: type.slice(1),
@@ -80,6 +95,20 @@ export async function readStructure(pdf: Buffer): Promise<PdfStructure> {
     if (root) walk(root["/K"], 0);
 
     const pages: PdfStructure["pages"] = [];
+    const parentTreeErrors: string[] = [];
+    const parentTree = get(root?.["/ParentTree"]) as Record<string, Value> | undefined;
+    const nums = (parentTree?.["/Nums"] ?? []) as Value[];
+    const parentsOf = new Map<number, Value>();
+    for (let index = 0; index + 1 < nums.length; index += 2) parentsOf.set(nums[index] as number, get(nums[index + 1]) as Value);
+    const checkParents = (pageRef: string, page: Record<string, Value>, source: string) => {
+      const parents = parentsOf.get(page["/StructParents"] as number);
+      const painted = [...source.matchAll(/\/MCID (\d+)/g)].map((match) => Number(match[1]));
+      for (const mcid of painted) {
+        const entry = Array.isArray(parents) ? parents[mcid] : undefined;
+        const holder = holders.get(`${pageRef}/${mcid}`);
+        if (entry === undefined || entry !== holder) parentTreeErrors.push(`${pageRef} MCID ${mcid}: ParentTree ${String(entry)}, held by ${String(holder)}`);
+      }
+    };
     const pageTree = (node: Value | undefined) => {
       const page = get(node) as Record<string, Value>;
       if (page["/Type"] === "/Pages") for (const kid of page["/Kids"] as Value[]) pageTree(kid);
@@ -90,6 +119,7 @@ export async function readStructure(pdf: Buffer): Promise<PdfStructure> {
           .map((ref) => Buffer.from(objects[`obj:${ref as string}`]?.stream?.data ?? "", "base64").toString("latin1"))
           .join("\n");
         pages.push(scanContent(source));
+        checkParents(node as string, page, source);
       }
     };
     pageTree(catalog["/Pages"]);
@@ -99,6 +129,8 @@ export async function readStructure(pdf: Buffer): Promise<PdfStructure> {
       hasStructTreeRoot: root?.["/Type"] === "/StructTreeRoot",
       elements,
       pages,
+      parentTreeErrors,
+      marks: holders.size,
     };
   } finally {
     await rm(folder, { recursive: true, force: true });
