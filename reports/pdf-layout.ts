@@ -126,11 +126,11 @@ function batchOutput(doc: Document, sink: () => ((chunk: Buffer) => void) | unde
 
 /**
  * pdfkit's ParentTree (ISO 32000-1 §14.7.4.4) keeps, until the document ends, each page's array of the structure
- * elements its marked content belongs to: every tagged table cell's whole dictionary object, about 470 bytes each,
- * 100 MB at 2,500 pages. The tree is written only as indirect references ("12 0 R"), so once a page is left (no more
- * marked content can join it) its array is replaced by that text. pdfkit writes an object as its toString() when it
- * is an instance of its reference base class, which is not exported: it is taken from the page's own content stream
- * reference. An array still holding an unassigned slot (null) is left as it is.
+ * elements its marked content belongs to: every tagged table cell's whole dictionary object (a 40,000-item report's
+ * heap peaked at 204 MB with them, 136 MB without). The tree is written only as indirect references ("12 0 R"), so
+ * once a page is left (no more marked content can join it) its array is replaced by that text. pdfkit writes an
+ * object as its toString() when it is an instance of its reference base class, which is not exported: it is taken
+ * from the page's own content stream reference. An array still holding an unassigned slot (null) is left as it is.
  */
 function compactParentTree(doc: Document, page: PDFKit.PDFPage, reference: PDFKit.PDFKitReference): void {
   const key = (page.dictionary.data as { StructParents?: number }).StructParents;
