@@ -20,7 +20,7 @@ import { CreateSecretCommand, GetResourcePolicyCommand, ListSecretsCommand, PutR
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { QUOTAS } from "../src/aws/quotas.js";
 import { runConcurrent } from "../src/core/concurrency.js";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument } from "../src/core/package-model.js";
 import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
 import { ECS_TASK_TRUST, secretRead } from "../test/fixtures/secret-reads.js";
 import type { SeedEvent } from "../test/support/served-lookup-events.js";
@@ -255,7 +255,7 @@ async function toolRun(emulator: Emulator, config: string, out: string, seededSe
   const packageDir = (JSON.parse(line) as { package: string }).package;
   const evidenceFile = join(packageDir, "evidence.json");
   const evidenceMb = (await stat(evidenceFile)).size / 2 ** 20;
-  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidencePackage;
+  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidenceDocument;
   const { collectS, packageS } = measure.phases(events, pkg.populations);
   const errors = pkg.items.filter((item) => item.status === "error");
   const reviewed = new Set(pkg.items.filter((item) => item.collector === "secrets-access-review" && item.resource.type === "AWS::SecretsManager::Secret").map((item) => item.resource.arn)).size;

@@ -13,7 +13,7 @@ import { KMSClient, ListAliasesCommand, ListKeysCommand } from "@aws-sdk/client-
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
 import { QUOTAS } from "../src/aws/quotas.js";
 import { parseConfig } from "../src/config/load.js";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
 import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
 import type { RecordedCall } from "../test/support/proxy.js";
@@ -48,7 +48,7 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
   const evidenceMb = (await stat(evidenceFile)).size / 2 ** 20;
   // A string in V8 holds at most about 512 MB: a larger evidence.json is measured, not read.
   if (evidenceMb > MAX_READ_MB) return unread(wallS, time, sampled, motoCpuS, [...emulator.proxy.calls], evidenceMb);
-  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidencePackage;
+  const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidenceDocument;
   const { collectS, packageS } = measure.phases(measure.logEvents(stderr), pkg.populations);
   const calls = [...emulator.proxy.calls];
   const errors = pkg.items.filter((item) => item.status === "error");

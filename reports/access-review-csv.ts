@@ -3,6 +3,8 @@
 // formula (starting with = + - @, or a tab or carriage return) get a leading apostrophe (OWASP "CSV Injection").
 import { ACCESS_REVIEW_COLLECTOR, overlayReview, type ReadSources, type ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
+import { selectItems } from "../src/core/package-items.js";
+import type { PackageItems } from "../src/core/package-model.js";
 import type { Renderer } from "./renderer.js";
 
 export const ACCESS_REVIEW_FILE = "access-review.csv";
@@ -30,21 +32,29 @@ export function readSourcesText(item: EvidenceItem): string {
   return `Reads: CloudTrail event history ${sources.cloudTrail.from} to ${sources.cloudTrail.to}; ${earlier}.`;
 }
 
-/** The review items, once per (account, secret): a secret reviewed under several controls appears once, the first wins. */
-export function reviewItems(items: readonly EvidenceItem[]): EvidenceItem[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const key = `${item.account}|${item.resource.arn}`;
-    if (item.collector !== ACCESS_REVIEW_COLLECTOR || item.controlIds.length === 0 || seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+/**
+ * The review items, once per (account, secret): a secret reviewed under several controls appears once, the first
+ * wins. Each walk reads them again (from the package's spool at scale), so none is held between walks.
+ */
+export function reviewItems(items: PackageItems): Iterable<EvidenceItem> {
+  const review = selectItems(items, { collector: ACCESS_REVIEW_COLLECTOR });
+  return {
+    *[Symbol.iterator]() {
+      const seen = new Set<string>();
+      for (const item of review) {
+        const key = `${item.account}|${item.resource.arn}`;
+        if (item.controlIds.length === 0 || seen.has(key)) continue;
+        seen.add(key);
+        yield item;
+      }
+    },
+  };
 }
 
 /** The exception covering an item's open actions, as the CSV and the PDF name it ("" when there is none). */
 export const exceptionLabel = (item: EvidenceItem): string => (item.exception ? `${item.exception.approvedBy} until ${item.exception.expires}` : "");
 
-function* reviewCsv(items: readonly EvidenceItem[]): Generator<string> {
+function* reviewCsv(items: PackageItems): Generator<string> {
   yield `${COLUMNS.join(",")}\r\n`;
   for (const item of reviewItems(items)) {
     const exception = exceptionLabel(item);

@@ -1,4 +1,5 @@
 // evidence.json: the whole package, machine-readable, streamed item by item (schemas/evidence.schema.json).
+import { itemLines } from "../src/core/package-items.js";
 import type { EvidencePackage } from "../src/core/package-model.js";
 import type { Renderer } from "./renderer.js";
 
@@ -6,8 +7,10 @@ function* evidenceJson(pkg: EvidencePackage): Generator<string> {
   const { items, ...head } = pkg;
   const opening = JSON.stringify(head, null, 2);
   yield `${opening.slice(0, -2)},\n  "items": [`;
-  for (let index = 0; index < items.length; index += 1) {
-    yield `${index === 0 ? "" : ","}\n    ${JSON.stringify(items[index])}`;
+  let first = true;
+  for (const line of itemLines(items)) {
+    yield `${first ? "" : ","}\n    ${line}`;
+    first = false;
   }
   yield `${items.length > 0 ? "\n  " : ""}]\n}\n`;
 }

@@ -7,7 +7,7 @@ import { ACCESS_REVIEW_COLLECTOR } from "../src/core/access-review.js";
 import { ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
 import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
-import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
+import type { ControlResult, EvidencePackage, PackageItem, PackageItems } from "../src/core/package-model.js";
 import { CATALOG_FILE, catalogDocument } from "./oscal-catalog.js";
 import { json, line, nameUuid, nonEmpty, oscalControlId, packageMetadata, prop } from "./oscal-datatypes.js";
 import { PLAN_FILE, packageResource, planDocument, reviewedControls } from "./oscal-plan.js";
@@ -136,7 +136,7 @@ function observationFor(
 
 function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }): {
   root: Json;
-  items: PackageItem[];
+  items: PackageItems;
   uuid: (name: string) => string;
   tool: string;
   snapshotFile: (item: PackageItem) => string | undefined;
@@ -297,8 +297,10 @@ function* assessmentResults(pkg: EvidencePackage, files: { catalog: string; plan
   }
   const indent = text.slice(text.lastIndexOf("\n", at) + 1, at);
   yield text.slice(0, at);
-  for (let index = 0; index < items.length; index += 1) {
-    yield `${index === 0 ? "" : `,\n${indent}`}${JSON.stringify(observationFor(items[index] as PackageItem, uuid, tool, snapshotFile))}`;
+  let first = true;
+  for (const item of items) {
+    yield `${first ? "" : `,\n${indent}`}${JSON.stringify(observationFor(item, uuid, tool, snapshotFile))}`;
+    first = false;
   }
   yield text.slice(at + MARK.length + 2);
 }

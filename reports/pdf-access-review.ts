@@ -67,8 +67,9 @@ function groupRows(pairs: readonly Pair[]): Group[] {
 
 const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
 
-function openActions(writer: PdfWriter, items: readonly EvidenceItem[]): void {
-  const open = items.flatMap((item) => pairsOf(item, reviewRowsOf(item).filter((row) => row.action)));
+function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
+  const open: Pair[] = [];
+  for (const item of items) for (const pair of pairsOf(item, reviewRowsOf(item).filter((row) => row.action))) open.push(pair);
   const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
   if (open.length <= ACTION_ROWS) {
     titledTable(
@@ -141,7 +142,7 @@ function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[]): { rows: (st
 
 export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): void {
   const items = reviewItems(pkg.items);
-  if (items.length === 0) return;
+  if (items[Symbol.iterator]().next().done) return;
   writer.newPage();
   writer.heading("6 Access review of secrets", 1);
   writer.paragraph(

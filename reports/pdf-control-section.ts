@@ -1,5 +1,6 @@
 // One control in a PDF: the criterion, what was checked and how, the counts, every failing, error and excepted
 // resource with its reason, then the passing and not-applicable population in compact tables.
+import { mapItems, selectItems } from "../src/core/package-items.js";
 import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem } from "../src/core/package-model.js";
 import { dayRanges } from "./pdf-calendar.js";
 import { criterionText } from "./pdf-criteria.js";
@@ -31,10 +32,6 @@ const paramsText = (params: Record<string, unknown>) =>
 
 const instant = (iso: string) => iso.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z");
 
-export function itemsOf(pkg: EvidencePackage, control: ControlResult): PackageItem[] {
-  return pkg.items.filter((item) => item.controlIds.includes(control.id));
-}
-
 function exceptionText(item: PackageItem): string {
   const exception = item.exception;
   if (!exception) return "";
@@ -46,7 +43,6 @@ export function controlSection(
   writer: PdfWriter,
   pkg: EvidencePackage,
   control: ControlResult,
-  items: readonly PackageItem[],
   level: 1 | 2 = 2,
 ): void {
   writer.heading(`${control.id} ${control.title}`, level);
@@ -103,9 +99,8 @@ export function controlSection(
     );
   }
 
-  const exceptional = items.filter(
-    (item) => item.status === "fail" || item.status === "error" || item.status === "excepted",
-  );
+  // Read item by item as the table is laid out: a control's 15,000 rows are never all in memory.
+  const exceptional = selectItems(pkg.items, { controlId: control.id, statuses: ["fail", "error", "excepted"] });
   titledTable(
     writer,
     {
@@ -120,7 +115,7 @@ export function controlSection(
       ["Reason (latest snapshot and period)", 0.28],
       ["Period verdict", 0.18],
     ),
-    exceptional.map((item) => [
+    mapItems(exceptional, (item) => [
       `${item.resource.arn}\n${item.resource.type} - ${item.collector}`,
       `${item.account}\n${item.region}`,
       statusCell(item.status),
@@ -132,7 +127,7 @@ export function controlSection(
     { size: 7, caption: `${control.id} failing, error and excepted resources` },
   );
 
-  const routine = items.filter((item) => item.status === "pass" || item.status === "not_applicable");
+  const routine = selectItems(pkg.items, { controlId: control.id, statuses: ["pass", "not_applicable"] });
   titledTable(
     writer,
     { text: `Passing and not applicable resources (${routine.length})`, level: 3, empty: "None." },
@@ -143,7 +138,7 @@ export function controlSection(
       ["Status", 0.08],
       ["Collected (UTC)", 0.2],
     ),
-    routine.map((item) => [
+    mapItems(routine, (item) => [
       item.status === "not_applicable" ? `${item.resource.arn}\n${item.reason}` : item.resource.arn,
       item.account,
       item.region,

@@ -34,7 +34,7 @@ export function titledTable(
   writer: PdfWriter,
   heading: { text: string; level: 1 | 2 | 3; note?: string; empty: string; emptyStyle?: TextStyle },
   tableColumns: readonly Column[],
-  rows: readonly (readonly (string | Cell)[])[],
+  rows: Iterable<readonly (string | Cell)[]> & { readonly length: number },
   options: TableOptions = {},
 ): void {
   writer.heading(heading.text, heading.level);

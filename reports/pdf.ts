@@ -3,7 +3,7 @@
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { accessReviewSection } from "./pdf-access-review.js";
 import { coverageCalendar, dayRanges, dayStates } from "./pdf-calendar.js";
-import { controlSection, controlStatusCell, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
+import { controlSection, controlStatusCell, exceptionsTable, snapshotFilesTable } from "./pdf-control-section.js";
 import { cover, coverFields, integrityNote, objectLockText, reportWriter } from "./pdf-cover.js";
 import { collect, MUTED, produce, produceInto, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { table } from "./pdf-table.js";
@@ -184,7 +184,7 @@ export function layoutReport(writer: PdfWriter, pkg: EvidencePackage): void {
   pkg.controls.forEach((control, index) => {
     writer.newPage();
     if (index === 0) writer.heading("3 Controls", 1);
-    controlSection(writer, pkg, control, itemsOf(pkg, control));
+    controlSection(writer, pkg, control);
   });
   writer.newPage();
   writer.heading("4 Exceptions", 1);

@@ -3,7 +3,7 @@
 import { packagePrefix } from "../src/core/store-layout.js";
 import type { ControlResult, EvidencePackage } from "../src/core/package-model.js";
 import { coverageCalendar, dayStates } from "./pdf-calendar.js";
-import { controlSection, exceptionsTable, itemsOf, snapshotFilesTable } from "./pdf-control-section.js";
+import { controlSection, exceptionsTable, snapshotFilesTable } from "./pdf-control-section.js";
 import { collect, MUTED, produce, STATUS_COLORS, style } from "./pdf-layout.js";
 import { coverFields, reportWriter } from "./pdf-cover.js";
 
@@ -36,7 +36,7 @@ export function renderControlPdf(pkg: EvidencePackage, control: ControlResult): 
       );
 
       writer.newPage();
-      controlSection(writer, pkg, control, itemsOf(pkg, control), 1);
+      controlSection(writer, pkg, control, 1);
 
       writer.newPage();
       writer.heading(`Coverage of ${control.id}`, 1);

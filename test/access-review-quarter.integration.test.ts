@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import { reviewRowsOf } from "../reports/access-review-csv.js";
-import { collectJob, snapshotJob, type JobOptions, type PackageResult } from "../src/run/jobs.js";
+import { collectJob, snapshotJob, type JobOptions } from "../src/run/jobs.js";
+import { readBack, type CollectedPackage } from "./support/read-back.js";
 import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
 import { LocalStore } from "../src/store/local.js";
@@ -37,7 +38,7 @@ const at = (time: string) => new Date(time);
 
 let folder: string;
 let restoreEnv: () => void;
-let result: PackageResult;
+let result: CollectedPackage;
 let secretArn: string;
 
 beforeAll(async () => {
@@ -69,7 +70,8 @@ beforeAll(async () => {
   // The week's snapshot holds July 1st in CloudTrail's window; by September 30th that window starts on July 2nd.
   await snapshotJob(options("2026-07-02T06:00:00Z"), Q3);
   await snapshotJob(options("2026-09-30T06:00:00Z"), Q3);
-  result = await collectJob(options("2026-10-01T06:00:00Z"), Q3, ["json"]);
+  const last = options("2026-10-01T06:00:00Z");
+  result = await readBack(last.store, collectJob(last, Q3, ["json"]));
 }, 120_000);
 
 afterAll(async () => {

@@ -4,7 +4,8 @@ import { readdir, readFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collectJob, type PackageResult } from "../src/run/jobs.js";
+import { collectJob } from "../src/run/jobs.js";
+import { readBack, type CollectedPackage } from "./support/read-back.js";
 import { loadConfig } from "../src/config/load.js";
 import type { Logger } from "../src/core/log.js";
 import type { PackageItem } from "../src/core/package-model.js";
@@ -31,7 +32,7 @@ const ACCOUNT_SCOPED = ["tls-in-transit", "cloudtrail-data-events", "secrets-acc
 let folder: string;
 let saved: NodeJS.ProcessEnv;
 let estate: AcmeEstate;
-let result: PackageResult;
+let result: CollectedPackage;
 let packageFolder: string;
 let secretValueReads: number;
 let assumedRoles: number;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const { config } = await loadConfig(ACME_CONTROLS, now);
   const store = new LocalStore(folder, config.store.prefix);
   const options = { config, store, log: capturingLogger, now: () => new Date() };
-  result = await collectJob(options, parsePeriod("current", now), ["json"]);
+  result = await readBack(store, collectJob(options, parsePeriod("current", now), ["json"]));
   packageFolder = join(store.location, result.written.prefix);
   secretValueReads = emulator().proxy.count("GetSecretValue") + emulator().proxy.count("BatchGetSecretValue");
   assumedRoles = emulator().proxy.count("AssumeRole", { account: MAIN });

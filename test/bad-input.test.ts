@@ -803,8 +803,12 @@ describe("red-team findings: evidence nobody can fake, a tool nobody can turn ag
         pkg = JSON.parse(made.stdout).package as string;
       }
       const args = phase === "verify.checking" ? ["verify", pkg] : ["collect", "--period", `${today}..${today}`, "--config", file, "--out", out, "--format", "json"];
-      const result = await heldThenSignalled(args, { ...emulator().env, SOC2_EVIDENCE_TEST_HOLD: phase });
+      // Its own temporary folder: the staging folder and the spools of the history and the package items go there.
+      const scratch = join(folder, "tmp");
+      await mkdir(scratch);
+      const result = await heldThenSignalled(args, { ...emulator().env, SOC2_EVIDENCE_TEST_HOLD: phase, TMPDIR: scratch });
       expect(result.stderr).not.toMatch(/ERR_STREAM|Unhandled|at .*\.js:\d+/);
+      expect(await readdir(scratch)).toEqual([]);
       if (phase === "package.manifest") {
         expect(result.code, result.stderr).toBe(0);
         expect(result.stderr).toContain("package.finishing");

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Ajv } from "ajv";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
+import type { EvidenceDocument, PackageItem } from "../src/core/package-model.js";
 import { DRATA_NAME_MAX, DRATA_TEXT_MAX, drataManifest, drataRenderer, recordSchema, type DrataManifest } from "../reports/drata.js";
 import { nextPeriod } from "../reports/platform.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
@@ -56,7 +56,7 @@ const CONNECTION_CREATE = {
   then: { required: ["workspaceIds", "displayNameKey"], oneOf: [{ required: ["schema"] }, { required: ["sampleData"] }] },
 };
 
-let pkg: EvidencePackage;
+let pkg: EvidenceDocument;
 let target: MemoryTarget;
 let manifest: DrataManifest;
 

@@ -5,7 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { PackageResult } from "../src/run/jobs.js";
+import type { CollectedPackage } from "./support/read-back.js";
 import { LocalStore } from "../src/store/local.js";
 import { useEmulatorEnv } from "./support/context.js";
 import { useEmulator } from "./support/emulator.js";
@@ -30,10 +30,10 @@ afterEach(async () => {
 });
 
 interface Drill {
-  baseline: PackageResult;
-  faulted: PackageResult;
-  rerun: PackageResult;
-  errors: PackageResult["pkg"]["items"];
+  baseline: CollectedPackage;
+  faulted: CollectedPackage;
+  rerun: CollectedPackage;
+  errors: CollectedPackage["pkg"]["items"];
   seconds: number;
   calls: { total: number; faulted: number };
 }

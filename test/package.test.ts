@@ -10,6 +10,7 @@ import { silentLogger } from "../src/cli/log.js";
 import type { ItemDraft, ItemStatus } from "../src/core/model.js";
 import { buildPackage } from "../src/package/build.js";
 import { readHistory } from "../src/package/history.js";
+import { HistorySpool } from "../src/package/history-spool.js";
 import { writePackage } from "../src/package/write.js";
 import { daysOf } from "../src/core/period.js";
 import { planTasks } from "../src/run/runner.js";
@@ -82,7 +83,11 @@ async function snapshotOn(day: string, collector: Collector<ParamSchema>, except
 
 async function packageThrough(through: string, cfg = config()) {
   const history = await readHistory(store, PERIOD, through, { collector: (id) => (id === "scripted-check" ? defineCollector(scripted({})) : undefined) });
-  return buildPackage({ config: cfg, period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
+  try {
+    return buildPackage({ config: cfg, period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
+  } finally {
+    history.dispose();
+  }
 }
 
 describe("a period package", () => {
@@ -194,6 +199,62 @@ describe("a period package", () => {
       expect(evidence.items).toHaveLength(4000);
     } finally {
       process.off("warning", hear);
+    }
+  });
+});
+
+describe("the history's spool of items", () => {
+  /** A collector whose period judge records, for every day, which earlier day's item it was handed as `previous`. */
+  const chained = (): Collector<ParamSchema> => ({
+    ...scripted({ steady: () => "pass", other: () => "pass" }),
+    period: {
+      dates: (item, previous) => (previous ? [`${String(previous.observed.day)}>${String(item.observed.day)}`] : []),
+      judge: (history) => ({ status: "pass", reason: history.dates.join(" "), observed: {} }),
+    },
+  });
+  const registry = (collector: Collector<ParamSchema>) => (id: string) => (id === "scripted-check" ? defineCollector(collector) : undefined);
+
+  it.each([
+    { case: "the default limit (no compaction at this size)", garbage: undefined },
+    { case: "a compaction after every snapshot", garbage: { ratio: 0, floorBytes: 0 } },
+  ])("hands each day's judge the resource's item of the day before, with $case", async ({ garbage }) => {
+    const collector = chained();
+    for (const day of daysOf(PERIOD)) await snapshotOn(day, collector);
+    const history = await readHistory(store, PERIOD, "2026-07-10", { collector: registry(collector), ...(garbage ? { garbage } : {}) });
+    try {
+      const pkg = buildPackage({ config: config(), period: PERIOD, through: "2026-07-10", history, runId: "run-1", now: new Date("2026-07-10T07:00:00Z"), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
+      const days = daysOf(PERIOD);
+      const chain = days.slice(1).map((day, index) => `${days[index]}>${day}`).join(" ");
+      expect(pkg.items.map((item) => [item.resource.name, item.period?.reason, item.observed.day])).toEqual([
+        ["other", chain, "2026-07-10"],
+        ["steady", chain, "2026-07-10"],
+      ]);
+    } finally {
+      history.dispose();
+    }
+  });
+});
+
+describe("HistorySpool", () => {
+  it("rewrites only the lines states point at once superseded ones outgrow the limit, and keeps every state's items", () => {
+    const spool = new HistorySpool({ ratio: 1, floorBytes: 0 });
+    try {
+      const line = (name: string, day: number) => JSON.stringify({ name, day, pad: "x".repeat(100) });
+      const states = new Map(["a", "b"].map((name) => [name, { latest: spool.add(line(name, 0)), first: -1 }]));
+      for (const state of states.values()) state.first = state.latest;
+      spool.compact(states);
+      expect(spool.compactions).toBe(0);
+      for (let day = 1; day <= 4; day += 1) for (const [name, state] of states) state.latest = spool.add(line(name, day));
+      const before = spool.bytes;
+      spool.compact(states);
+      expect(spool.compactions).toBe(1);
+      expect(spool.bytes).toBeLessThan(before / 2);
+      for (const [name, state] of states) {
+        expect(spool.item(state.first)).toMatchObject({ name, day: 0 });
+        expect(spool.item(state.latest)).toMatchObject({ name, day: 4 });
+      }
+    } finally {
+      spool.dispose();
     }
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument, EvidencePackage, PackageItem } from "../src/core/package-model.js";
 import { dayRanges } from "../reports/pdf-calendar.js";
 import { pdfRenderer, renderPdf } from "../reports/pdf.js";
 import { renderControlPdf } from "../reports/platform-pdf.js";
@@ -14,7 +14,7 @@ import { readStructure, scanContent } from "./support/pdf-structure.js";
 import { pdfPages, pdfText, pdfWords, squash } from "./support/pdf-text.js";
 import { renderToMemory } from "./support/render-target.js";
 
-let pkg: EvidencePackage;
+let pkg: EvidenceDocument;
 let pdf: Buffer;
 let text: string;
 let pages: string[];
@@ -183,7 +183,7 @@ describe("report.pdf", () => {
 
   it("shows every character the embedded font has as itself, and one it lacks as '?' (never .notdef)", async () => {
     const odd = syntheticPackage({ items: 20 });
-    const item = odd.items.find((entry) => entry.status === "fail") as EvidencePackage["items"][number];
+    const item = odd.items.find((entry) => entry.status === "fail") as PackageItem;
     item.reason = "naïve “quoted” — dash → café 🔑 end";
     const extracted = await pdfText(await renderPdf(odd));
     expect(extracted).toContain("naïve “quoted” — dash → café ? end");

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectJob, snapshotJob, type JobOptions } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument } from "../src/core/package-model.js";
+import { readBack } from "./support/read-back.js";
 import { addDays, daysOf } from "../src/core/period.js";
 import { LocalStore } from "../src/store/local.js";
 import { secretsRotationConfig } from "./fixtures/controls.js";
@@ -25,7 +26,7 @@ const ROTATIONS: Record<string, string[]> = {
 const CONFIG = secretsRotationConfig(30);
 
 let folder: string;
-let pkg: EvidencePackage;
+let pkg: EvidenceDocument;
 let restoreEnv: () => void;
 
 beforeAll(async () => {
@@ -51,7 +52,8 @@ beforeAll(async () => {
     await snapshotJob(options(day));
   }
   today = addDays(Q3.end, 1);
-  pkg = (await collectJob(options(today), Q3, ["json"])).pkg;
+  const last = options(today);
+  pkg = (await readBack(last.store, collectJob(last, Q3, ["json"]))).pkg;
 }, 300_000);
 
 afterAll(async () => {

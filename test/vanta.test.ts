@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument } from "../src/core/package-model.js";
 import { VANTA_CADENCES, VANTA_REMINDER_WINDOWS, vantaCadence, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
 import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
 
-let pkg: EvidencePackage;
+let pkg: EvidenceDocument;
 let target: MemoryTarget;
 let manifest: VantaManifest;
 

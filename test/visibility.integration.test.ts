@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { collectJob, snapshotJob, type JobOptions } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidenceDocument } from "../src/core/package-model.js";
+import { readBack } from "./support/read-back.js";
 import { LocalStore } from "../src/store/local.js";
 import { secretsRotationConfig } from "./fixtures/controls.js";
 import { useEmulatorEnv } from "./support/context.js";
@@ -22,7 +23,7 @@ const DAY_MS = 86_400_000;
 const CONFIG = secretsRotationConfig(90);
 
 let folder: string;
-let pkg: EvidencePackage;
+let pkg: EvidenceDocument;
 let restoreEnv: () => void;
 
 beforeAll(async () => {
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const { config } = parseConfig("controls.yaml", CONFIG, NOW);
   const options: JobOptions = { config, store: new LocalStore(folder), log: silentLogger, now: () => NOW };
   await snapshotJob(options);
-  pkg = (await collectJob(options, Q3, ["json"])).pkg;
+  pkg = (await readBack(options.store, collectJob(options, Q3, ["json"]))).pkg;
 }, 120_000);
 
 afterAll(async () => {

@@ -11,6 +11,32 @@ export interface PackageItem extends EvidenceItem {
   seen: { first: string; last: string; days: number };
 }
 
+/** A sequence of items that can be walked more than once and knows its length without being walked. */
+export interface ItemSequence extends Iterable<PackageItem> {
+  readonly length: number;
+}
+
+/** Which items a renderer wants: every field given must match (src/core/package-items.ts). */
+export interface ItemFilter {
+  controlId?: string;
+  collector?: string;
+  statuses?: readonly ItemStatus[];
+}
+
+/**
+ * The package's items in package order (collector, account, region, ARN). An array satisfies it; at scale packaging
+ * spools them to a file and reads them back one at a time (src/package/item-spool.ts), which also answers `select`
+ * from an index without parsing the items it skips, and `lines` without parsing at all.
+ */
+export interface PackageItems extends ItemSequence {
+  select?(filter: ItemFilter): ItemSequence;
+  /** Each item as JSON.stringify writes it, one per entry. */
+  lines?(): Iterable<string>;
+}
+
+/** evidence.json as parsed: the package with its items as one array. */
+export type EvidenceDocument = Omit<EvidencePackage, "items"> & { items: PackageItem[] };
+
 export interface ControlResult {
   id: string;
   title: string;
@@ -75,7 +101,7 @@ export interface EvidencePackage {
   summary: { status: ControlStatus; controls: Record<ControlStatus, number>; items: StatusCounts };
   coverage: { days: CoverageDay[]; covered: number; missing: string[] };
   controls: ControlResult[];
-  items: PackageItem[];
+  items: PackageItems;
   populations: Population[];
   exceptions: ExceptionUse[];
   snapshots: SnapshotRef[];

@@ -1,11 +1,11 @@
 // Turns a period's history into the package: per-resource period verdicts, coverage, and control status.
 import type { ControlsConfig } from "../config/types.js";
-import { compileGlob } from "../config/exceptions.js";
+import { compileGlob, type GlobMatcher } from "../config/exceptions.js";
 import type { ControlStatus, ItemStatus, Period, PeriodVerdict } from "../core/model.js";
 import { TOOL } from "../core/version.js";
 import { useKey } from "../core/resource-key.js";
 import type { PeriodHistory, ResourceState } from "./history.js";
-import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem, StatusCounts } from "../core/package-model.js";
+import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem, PackageItems, StatusCounts } from "../core/package-model.js";
 import type { CallTally, CallerIdentity } from "../core/model.js";
 import type { StoreFacts } from "../core/package-model.js";
 
@@ -25,21 +25,40 @@ export interface BuildInput {
 
 const emptyCounts = (): StatusCounts => ({ pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 });
 
-export function buildPackage(input: BuildInput): EvidencePackage {
+/** Where buildPackage puts the items, in package order: an array, or an ItemSpool at scale. */
+export interface ItemSink extends PackageItems {
+  push(item: PackageItem): void;
+}
+
+/** The package; its items go into `sink` one at a time, sorted, counted on the way for the controls and exceptions. */
+export function buildPackage<Sink extends ItemSink = PackageItem[]>(input: BuildInput, sink?: Sink): EvidencePackage & { items: Sink } {
+  const items = sink ?? ([] as PackageItem[] as unknown as Sink);
   const { history, period, through } = input;
-  const items = [...history.resources.values()].map((state) => packageItem(state, input)).sort(byResource);
+  const configured = input.config.controls.filter((control) => !input.controlIds || input.controlIds.includes(control.id));
+  const controlCounts = new Map(configured.map((control) => [control.id, { ...emptyCounts(), population: 0 }]));
+  const exceptions = input.config.exceptions.map((exception) => ({ exception, pattern: compileGlob(exception.resource), matched: 0 }));
+  const itemCounts = emptyCounts();
+  const states = [...history.resources.values()].sort((a, b) => byOrder(a.order, b.order));
+  for (const state of states) {
+    const item = packageItem(state, input);
+    items.push(item);
+    itemCounts[item.status] += 1;
+    for (const id of item.controlIds) {
+      const counts = controlCounts.get(id);
+      if (!counts) continue;
+      counts.population += 1;
+      counts[item.status] += 1;
+    }
+    for (const use of exceptions) if (exceptionDecided(use, item)) use.matched += 1;
+  }
   const coverageDays = history.days.map((day) => ({
     day,
     runIds: history.snapshots.filter((snapshot) => snapshot.day === day).map((snapshot) => snapshot.runId),
   }));
-  const controls = input.config.controls
-    .filter((control) => !input.controlIds || input.controlIds.includes(control.id))
-    .map((control) => controlResult(control, items, history));
+  const controls = configured.map((control) => controlResult(control, controlCounts.get(control.id) as ControlResult["counts"], history));
   const latest = history.snapshots.at(-1);
-  const controlCounts: Record<ControlStatus, number> = { effective: 0, deficient: 0, incomplete: 0 };
-  for (const control of controls) controlCounts[control.status] += 1;
-  const itemCounts = emptyCounts();
-  for (const item of items) itemCounts[item.status] += 1;
+  const statusCounts: Record<ControlStatus, number> = { effective: 0, deficient: 0, incomplete: 0 };
+  for (const control of controls) statusCounts[control.status] += 1;
   return {
     schemaVersion: 1,
     tool: { ...TOOL },
@@ -55,8 +74,8 @@ export function buildPackage(input: BuildInput): EvidencePackage {
     },
     store: input.store,
     summary: {
-      status: controlCounts.deficient > 0 ? "deficient" : controlCounts.incomplete > 0 ? "incomplete" : "effective",
-      controls: controlCounts,
+      status: statusCounts.deficient > 0 ? "deficient" : statusCounts.incomplete > 0 ? "incomplete" : "effective",
+      controls: statusCounts,
       items: itemCounts,
     },
     coverage: {
@@ -67,7 +86,7 @@ export function buildPackage(input: BuildInput): EvidencePackage {
     controls,
     items,
     populations: latest?.populations ?? [],
-    exceptions: exceptionUses(input.config, items, through),
+    exceptions: exceptions.map((use) => exceptionUse(use.exception, use.matched, through)),
     snapshots: history.snapshots.map((snapshot) => ({
       runId: snapshot.runId,
       day: snapshot.day,
@@ -80,14 +99,15 @@ export function buildPackage(input: BuildInput): EvidencePackage {
   };
 }
 
-const byResource = (a: PackageItem, b: PackageItem) =>
-  a.collector.localeCompare(b.collector) ||
-  a.account.localeCompare(b.account) ||
-  a.region.localeCompare(b.region) ||
-  a.resource.arn.localeCompare(b.resource.arn);
+/** localeCompare's order (ECMA-402 defines localeCompare as this collator's compare), without a collator per call. */
+const collate = new Intl.Collator().compare;
+
+/** Package order: collector, account, region, ARN. */
+const byOrder = (a: ResourceState["order"], b: ResourceState["order"]) =>
+  collate(a[0], b[0]) || collate(a[1], b[1]) || collate(a[2], b[2]) || collate(a[3], b[3]);
 
 function packageItem(state: ResourceState, input: BuildInput): PackageItem {
-  const { latest } = state;
+  const latest = input.history.item(state.latest);
   const observedDays = input.history.days.filter((_, index) => state.observed[index] === 1);
   const coveredMask = input.history.covered.get(useKey(latest.collector, latest.controlIds))?.days;
   const coveredDays = input.history.days.filter((_, index) => coveredMask?.[index] === 1);
@@ -97,7 +117,7 @@ function packageItem(state: ResourceState, input: BuildInput): PackageItem {
     ? judge.judge(
         {
           latest,
-          first: state.first,
+          first: state.first === state.latest ? latest : input.history.item(state.first),
           dates: [...state.dates].sort(),
           daysObserved: observedDays,
           daysCovered: coveredDays,
@@ -148,12 +168,9 @@ function combine(today: ItemStatus, period: ItemStatus): ItemStatus {
 
 function controlResult(
   control: ControlsConfig["controls"][number],
-  items: PackageItem[],
+  counts: ControlResult["counts"],
   history: PeriodHistory,
 ): ControlResult {
-  const mine = items.filter((item) => item.controlIds.includes(control.id));
-  const counts = { ...emptyCounts(), population: mine.length };
-  for (const item of mine) counts[item.status] += 1;
   const uses = control.collectors.map((use) =>
     [...history.covered.values()].find((coverage) => coverage.collector === use.use && coverage.controlIds.includes(control.id)),
   );
@@ -189,22 +206,24 @@ function controlResult(
   };
 }
 
-/** Exceptions as of the package's last day, the day the items were judged. */
-function exceptionUses(config: ControlsConfig, items: PackageItem[], today: string): ExceptionUse[] {
-  return config.exceptions.map((exception) => {
-    const pattern = compileGlob(exception.resource);
-    // Counted where it decided a verdict: an item it excepts, or one it would have excepted had it not expired.
-    const decided = (item: PackageItem) => item.exception !== undefined || item.observed.expiredException !== undefined;
-    const matched = items.filter((item) => item.collector === exception.collector && pattern.test(item.resource.arn) && decided(item)).length;
-    return {
-      collector: exception.collector,
-      resource: exception.resource,
-      reason: exception.reason,
-      approvedBy: exception.approvedBy,
-      ...(exception.ticket ? { ticket: exception.ticket } : {}),
-      expires: exception.expires,
-      state: exception.expires < today ? "expired" : "active",
-      matched,
-    };
-  });
+type ConfiguredException = ControlsConfig["exceptions"][number];
+
+/** Counted where it decided a verdict: an item it excepts, or one it would have excepted had it not expired. */
+function exceptionDecided(use: { exception: ConfiguredException; pattern: GlobMatcher }, item: PackageItem): boolean {
+  const decided = item.exception !== undefined || item.observed.expiredException !== undefined;
+  return decided && item.collector === use.exception.collector && use.pattern.test(item.resource.arn);
+}
+
+/** An exception as of the package's last day, the day the items were judged. */
+function exceptionUse(exception: ConfiguredException, matched: number, today: string): ExceptionUse {
+  return {
+    collector: exception.collector,
+    resource: exception.resource,
+    reason: exception.reason,
+    approvedBy: exception.approvedBy,
+    ...(exception.ticket ? { ticket: exception.ticket } : {}),
+    expires: exception.expires,
+    state: exception.expires < today ? "expired" : "active",
+    matched,
+  };
 }

@@ -9,11 +9,15 @@ import { daysOf } from "../core/period.js";
 import type { EvidenceItem, Period, StoredFile } from "../core/model.js";
 import type { Store } from "../store/store.js";
 import type { SnapshotRecord } from "../core/package-model.js";
+import { HistorySpool, type GarbageLimit } from "./history-spool.js";
 
 export interface ResourceState {
-  latest: EvidenceItem;
-  /** The item of the first snapshot in the period that saw the resource. */
-  first: EvidenceItem;
+  /** The newest snapshot's item, as its line in the history's spool (PeriodHistory.item parses it). */
+  latest: number;
+  /** The item of the first snapshot in the period that saw the resource (the same line when only one did). */
+  first: number;
+  /** The latest item's place in package order: collector, account, region, ARN. */
+  order: readonly [collector: string, account: string, region: string, arn: string];
   latestRunId: string;
   /** The collector as the latest snapshot ran it: bound to the parameters that snapshot.json records. */
   latestUse?: BoundCollector;
@@ -43,6 +47,10 @@ export interface PeriodHistory {
   /** Complete snapshots that include each collector use, by day index; keyed by useKey. */
   covered: Map<string, UseCoverage>;
   resources: Map<string, ResourceState>;
+  /** Parses one item a state points at (`state.latest`, `state.first`). */
+  item(line: number): EvidenceItem;
+  /** Deletes the spool the items are parked in; the caller that read the history disposes it once packaged. */
+  dispose(): void;
 }
 
 
@@ -86,6 +94,8 @@ export interface HistoryOptions {
   collector(id: string): RegisteredCollector | undefined;
   /** Called after each snapshot is read: done of total. */
   progress?: (done: number, total: number) => void;
+  /** When the spool of items is compacted (tests set it low to compact after every snapshot). */
+  garbage?: GarbageLimit;
 }
 
 export async function readHistory(
@@ -104,46 +114,53 @@ export async function readHistory(
   // Errors that stood for a whole population (listing denied, account not entered): a later complete listing of the
   // same collector in the same account and region supersedes them, so a clean re-run clears them.
   const enumerationErrors = new Map<string, { region: string; key: string }[]>();
-  // One copy of each repeated text across the period's items (accounts, regions, types, operations, request ids of a
-  // shared page, parameters), for the read only: 42,000 items held 55 MB of duplicate strings out of 190 MB.
-  const strings = new Map<string, string>();
-  for (const [read, snapshot] of snapshots.entries()) {
-    options.progress?.(read, snapshots.length);
-    const index = dayIndex.get(snapshot.day) as number;
-    const bound = new Map<string, BoundCollector>();
-    for (const use of snapshot.collectors) {
-      const key = useKey(use.id, use.controlIds);
-      const registered = options.collector(use.id);
-      if (registered) bound.set(key, registered.bind(use.params));
-      if (!completePopulation(snapshot, use.id, use.controlIds)) continue;
-      const coverage = covered.get(key) ?? { collector: use.id, controlIds: use.controlIds, days: new Uint8Array(dayIndex.size), params: use.params };
-      coverage.days[index] = 1;
-      coverage.params = use.params;
-      covered.set(key, coverage);
-    }
-    for (const population of snapshot.populations) {
-      if (!population.paginationComplete) continue;
-      const owner = ownerKey(population.collector, population.account);
-      const standing = enumerationErrors.get(owner) ?? [];
-      const cleared = standing.filter((error) => error.region === "all" || error.region === population.region);
-      for (const error of cleared) resources.delete(error.key);
-      enumerationErrors.set(owner, standing.filter((error) => !cleared.includes(error)));
-    }
-    for (const file of new Set(snapshot.collectors.map((use) => use.file))) {
-      const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.trim() === "") continue;
-        const item = interned(JSON.parse(line), strings) as EvidenceItem;
-        absorb(resources, item, snapshot, index, dayIndex.size, bound.get(useKey(item.collector, item.controlIds)));
-        if (item.status === "error" && ENUMERATION_TYPES.has(item.resource.type)) {
-          const owner = ownerKey(item.collector, item.account);
-          enumerationErrors.set(owner, [...(enumerationErrors.get(owner) ?? []), { region: item.region, key: resourceKey(item) }]);
+  // Each item is parked on disk as the line it was read as, and parsed again only to be judged: 42,000 items held
+  // 101 MB as objects, which the package's build then doubled in garbage. The spool is compacted when lines that no
+  // state points at any more (superseded by a later snapshot) outgrow the live ones.
+  const spool = new HistorySpool(options.garbage);
+  try {
+    for (const [read, snapshot] of snapshots.entries()) {
+      options.progress?.(read, snapshots.length);
+      const index = dayIndex.get(snapshot.day) as number;
+      const bound = new Map<string, BoundCollector>();
+      for (const use of snapshot.collectors) {
+        const key = useKey(use.id, use.controlIds);
+        const registered = options.collector(use.id);
+        if (registered) bound.set(key, registered.bind(use.params));
+        if (!completePopulation(snapshot, use.id, use.controlIds)) continue;
+        const coverage = covered.get(key) ?? { collector: use.id, controlIds: use.controlIds, days: new Uint8Array(dayIndex.size), params: use.params };
+        coverage.days[index] = 1;
+        coverage.params = use.params;
+        covered.set(key, coverage);
+      }
+      for (const population of snapshot.populations) {
+        if (!population.paginationComplete) continue;
+        const owner = ownerKey(population.collector, population.account);
+        const standing = enumerationErrors.get(owner) ?? [];
+        const cleared = standing.filter((error) => error.region === "all" || error.region === population.region);
+        for (const error of cleared) resources.delete(error.key);
+        enumerationErrors.set(owner, standing.filter((error) => !cleared.includes(error)));
+      }
+      for (const file of new Set(snapshot.collectors.map((use) => use.file))) {
+        const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
+        for await (const line of lines) {
+          if (line.trim() === "") continue;
+          const item = JSON.parse(line) as EvidenceItem;
+          absorb(resources, spool, line, item, snapshot, index, dayIndex.size, bound.get(useKey(item.collector, item.controlIds)));
+          if (item.status === "error" && ENUMERATION_TYPES.has(item.resource.type)) {
+            const owner = ownerKey(item.collector, item.account);
+            enumerationErrors.set(owner, [...(enumerationErrors.get(owner) ?? []), { region: item.region, key: resourceKey(item) }]);
+          }
         }
       }
+      spool.compact(resources);
     }
+  } catch (error) {
+    spool.dispose();
+    throw error;
   }
   options.progress?.(snapshots.length, snapshots.length);
-  return { days, snapshots, records, covered, resources };
+  return { days, snapshots, records, covered, resources, item: (line) => spool.item(line), dispose: () => spool.dispose() };
 }
 
 const ENUMERATION_TYPES = new Set<string>(Object.values(ENUMERATION_ERROR));
@@ -159,6 +176,8 @@ function completePopulation(snapshot: SnapshotRecord, collector: string, control
 
 function absorb(
   resources: Map<string, ResourceState>,
+  spool: HistorySpool,
+  line: string,
   item: EvidenceItem,
   snapshot: SnapshotRecord,
   dayIndex: number,
@@ -167,11 +186,13 @@ function absorb(
 ): void {
   const key = resourceKey(item);
   let state = resources.get(key);
-  const previous = state?.latest;
+  const previous = state ? spool.lazyItem(state.latest) : undefined;
+  const latest = spool.add(line);
   if (!state) {
     state = {
-      latest: item,
-      first: item,
+      latest,
+      first: latest,
+      order: [item.collector, item.account, item.region, item.resource.arn],
       latestRunId: snapshot.runId,
       observed: new Uint8Array(dayCount),
       failDays: [],
@@ -182,7 +203,9 @@ function absorb(
     };
     resources.set(key, state);
   }
-  state.latest = item;
+  for (const date of use?.period?.dates(item, previous) ?? []) state.dates.add(date);
+  state.latest = latest;
+  state.order = [item.collector, item.account, item.region, item.resource.arn];
   state.latestRunId = snapshot.runId;
   if (use) state.latestUse = use;
   else delete state.latestUse;
@@ -190,26 +213,4 @@ function absorb(
   state.observed[dayIndex] = 1;
   if (item.status === "fail" && state.failDays.at(-1) !== snapshot.day) state.failDays.push(snapshot.day);
   if (item.status === "error" && state.errorDays.at(-1) !== snapshot.day) state.errorDays.push(snapshot.day);
-  for (const date of use?.period?.dates(item, previous) ?? []) state.dates.add(date);
-}
-
-/** Texts longer than this are rarely repeated (reasons naming a resource) and are kept as parsed. */
-const INTERN_MAX = 256;
-
-/** `value` with each string replaced by the first equal string `seen` holds: JSON.parse makes a new one each time. */
-function interned(value: unknown, seen: Map<string, string>): unknown {
-  if (typeof value === "string") {
-    if (value.length > INTERN_MAX) return value;
-    const known = seen.get(value);
-    if (known !== undefined) return known;
-    seen.set(value, value);
-    return value;
-  }
-  if (Array.isArray(value)) {
-    for (let index = 0; index < value.length; index += 1) value[index] = interned(value[index], seen);
-  } else if (value !== null && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    for (const key of Object.keys(record)) record[key] = interned(record[key], seen);
-  }
-  return value;
 }

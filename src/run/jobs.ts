@@ -13,6 +13,7 @@ import { buildPackage } from "../package/build.js";
 import { readHistory } from "../package/history.js";
 import type { EvidencePackage } from "../core/package-model.js";
 import { writePackage, type WrittenPackage } from "../package/write.js";
+import { ItemSpool } from "../package/item-spool.js";
 import { isoDay } from "../core/period.js";
 import { planCollectors, planTasks } from "./runner.js";
 import { callerIdentity, resolveAccounts } from "./scope.js";
@@ -116,7 +117,8 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
 }
 
 export interface PackageResult extends SnapshotResult {
-  pkg: EvidencePackage;
+  /** The package without its items: they were spooled to a file for rendering and are in evidence.json. */
+  pkg: Omit<EvidencePackage, "items">;
   written: WrittenPackage;
 }
 
@@ -141,33 +143,59 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
   const through = today < period.end ? today : period.end;
   const notes: string[] = [];
   if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
-  // The history is read into the build's input and held by nothing else: once the package is built it can be freed
-  // before rendering (at 42,000 items, 40 MB the PDF would otherwise lay out on top of).
-  const pkg = buildPackage({
-    config: options.config,
-    ...(options.controls ? { controlIds: options.controls } : {}),
-    period,
-    through,
-    history: await readHistory(options.store, period, through, {
-      collector: findCollector,
-      progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
-    }),
-    runId: base.snapshot.runId,
-    now,
-    caller: base.caller,
-    store: base.storeFacts,
-    calls: base.calls,
-    notes,
+  // Neither the history nor the package holds its items in memory: the history parks them in a spool file until the
+  // build has judged them, and the package's items go to another, read back one at a time by each renderer (42,000
+  // items held 101 MB as the history's objects and 125 MB as the package's).
+  const spool = new ItemSpool();
+  try {
+    const pkg = await packageFromHistory(options, period, base, spool, { through, now, notes });
+    stopIfAborted(options.signal);
+    const written = await writePackage(pkg, options.store, formats, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      log: options.log,
+      progress: (format, done, total) => options.log.event("debug", "package.render", { format, done, total }),
+    });
+    options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
+    const { items: _spooled, ...head } = pkg;
+    return { pkg: head, written };
+  } finally {
+    spool.dispose();
+  }
+}
+
+/** Reads the period's history and builds the package into `spool`; the history is gone before rendering starts. */
+async function packageFromHistory(
+  options: JobOptions,
+  period: Period,
+  base: SnapshotResult,
+  spool: ItemSpool,
+  { through, now, notes }: { through: string; now: Date; notes: string[] },
+) {
+  const history = await readHistory(options.store, period, through, {
+    collector: findCollector,
+    progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
   });
-  stopIfAborted(options.signal);
-  const written = await writePackage(pkg, options.store, formats, {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.hooks ? { hooks: options.hooks } : {}),
-    log: options.log,
-    progress: (format, done, total) => options.log.event("debug", "package.render", { format, done, total }),
-  });
-  options.log.info("package.done", { period: period.label, status: pkg.summary.status, manifest: written.manifestKey });
-  return { pkg, written };
+  try {
+    return buildPackage(
+      {
+        config: options.config,
+        ...(options.controls ? { controlIds: options.controls } : {}),
+        period,
+        through,
+        history,
+        runId: base.snapshot.runId,
+        now,
+        caller: base.caller,
+        store: base.storeFacts,
+        calls: base.calls,
+        notes,
+      },
+      spool,
+    );
+  } finally {
+    history.dispose();
+  }
 }
 
 export function exitCodeFor(status: ControlStatus | Record<ItemStatus, number>): number {

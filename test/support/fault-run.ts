@@ -5,7 +5,8 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Format } from "../../reports/renderer.js";
-import { collectJob, type PackageResult } from "../../src/run/jobs.js";
+import { collectJob } from "../../src/run/jobs.js";
+import { readBack, type CollectedPackage } from "./read-back.js";
 import { parseConfig } from "../../src/config/load.js";
 import { createLogger } from "../../src/cli/log.js";
 import type { ItemStatus } from "../../src/core/model.js";
@@ -70,25 +71,25 @@ export interface RunOptions {
 }
 
 /** `collect --period P --format json` in this process. */
-export function runCollect(options: RunOptions): Promise<PackageResult> {
+export function runCollect(options: RunOptions): Promise<CollectedPackage> {
   const now = options.now ?? (() => new Date());
   const start = now();
   const today = start.toISOString().slice(0, 10);
   const config = parseConfig("controls.yaml", options.config ?? SMALL_ESTATE_CONFIG, start).config;
   const events = options.events ?? [];
   const log = createLogger({ json: true, quiet: false, write: (line) => events.push(JSON.parse(line)) });
-  return collectJob(
+  return readBack(options.store, collectJob(
     { config, store: options.store, log, now, ...(options.signal ? { signal: options.signal } : {}), ...(options.deadline !== undefined ? { deadline: options.deadline } : {}) },
     parsePeriod(options.period ?? `${today}..${today}`, start),
     options.formats ?? ["json"],
-  );
+  ));
 }
 
 export const resourceKey = (item: Pick<PackageItem, "collector" | "region" | "resource">) =>
   `${item.collector} ${item.region} ${item.resource.arn}`;
 
 /** resource -> status, the fault-free verdicts a faulted run is compared with. */
-export const verdicts = (result: PackageResult) =>
+export const verdicts = (result: CollectedPackage) =>
   new Map<string, ItemStatus>(result.pkg.items.map((item) => [resourceKey(item), item.status]));
 
 /**
@@ -98,7 +99,7 @@ export const verdicts = (result: PackageResult) =>
  */
 export function onlyFaultedItemsChanged(
   baseline: Map<string, ItemStatus>,
-  faulted: PackageResult,
+  faulted: CollectedPackage,
   codes: readonly string[],
 ) {
   const items = new Map(faulted.pkg.items.map((item) => [resourceKey(item), item]));

@@ -1,0 +1,88 @@
+import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { renderToMemory } from "./support/render-target.js";
+import { jsonRenderer } from "../reports/json.js";
+import { selectItems } from "../src/core/package-items.js";
+import type { PackageItem } from "../src/core/package-model.js";
+import { ItemSpool } from "../src/package/item-spool.js";
+import { syntheticPackage } from "./fixtures/package.js";
+
+const spools: ItemSpool[] = [];
+afterEach(() => {
+  for (const spool of spools.splice(0)) spool.dispose();
+});
+
+function spoolOf(items: readonly PackageItem[]): ItemSpool {
+  const spool = new ItemSpool();
+  spools.push(spool);
+  for (const item of items) spool.push(item);
+  return spool;
+}
+
+const items = syntheticPackage({ items: 400 }).items;
+
+describe("ItemSpool", () => {
+  it("gives back every item in the order pushed, as often as it is walked", () => {
+    const spool = spoolOf(items);
+    expect(spool.length).toBe(items.length);
+    expect([...spool]).toEqual(items);
+    expect([...spool]).toEqual(items);
+  });
+
+  it.each([
+    { filter: { controlId: "CC6.1" } },
+    { filter: { collector: items[0]?.collector as string } },
+    { filter: { statuses: ["fail", "error"] as const } },
+    { filter: { controlId: "CC7.2", statuses: ["pass"] as const } },
+    { filter: { controlId: "no-such-control" } },
+  ])("selects the same items as filtering the array would: $filter", ({ filter }) => {
+    const spool = spoolOf(items);
+    const expected = selectItems(items, filter);
+    const selected = spool.select(filter);
+    expect(selected.length).toBe(expected.length);
+    expect([...selected]).toEqual([...expected]);
+  });
+
+  it("writes evidence.json byte for byte as from the array, from its lines without parsing them", async () => {
+    const pkg = syntheticPackage({ items: 400 });
+    const fromArray = await renderToMemory(jsonRenderer, pkg);
+    const fromSpool = await renderToMemory(jsonRenderer, { ...pkg, items: spoolOf(pkg.items) });
+    expect(fromSpool.text("evidence.json")).toBe(fromArray.text("evidence.json"));
+    expect([...spoolOf(pkg.items).lines()]).toEqual(pkg.items.map((item) => JSON.stringify(item)));
+  });
+
+  it("keeps multi-byte text and items larger than its read chunk whole, and walks interleaved", () => {
+    const big = { ...(items[0] as PackageItem), reason: `kéy ✓ ${"x".repeat(3 << 20)}` };
+    const accented = { ...(items[1] as PackageItem), reason: "rotación überfällig 鍵" };
+    const spool = spoolOf([accented, big, ...items.slice(2, 50), accented]);
+    const one = spool[Symbol.iterator]();
+    const two = spool[Symbol.iterator]();
+    expect(one.next().value).toEqual(accented);
+    expect(two.next().value).toEqual(accented);
+    expect(one.next().value).toEqual(big);
+    expect([...spool].at(-1)).toEqual(accented);
+    expect(two.next().value).toEqual(big);
+  });
+
+  it("holds its file readable by the owner only, and deletes it on dispose; a walk after that throws", () => {
+    const spool = new ItemSpool();
+    spool.push(items[0] as PackageItem);
+    const file = (spool as unknown as { spool: { file: string } }).spool.file;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(dirname(file)).mode & 0o777).toBe(0o700);
+    spool.dispose();
+    expect(existsSync(dirname(file))).toBe(false);
+    expect(() => [...spool]).toThrow(/disposed/);
+  });
+});
+
+describe("rendering from a spool", () => {
+  it("lays out report.pdf exactly as from the array", async () => {
+    const pkg = syntheticPackage({ items: 300 });
+    const { pdfRenderer } = await import("../reports/pdf.js");
+    const fromArray = await renderToMemory(pdfRenderer, pkg);
+    const fromSpool = await renderToMemory(pdfRenderer, { ...pkg, items: spoolOf(pkg.items) });
+    expect(fromSpool.files.get("report.pdf")?.equals(fromArray.files.get("report.pdf") as Buffer)).toBe(true);
+  });
+});
