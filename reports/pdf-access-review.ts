@@ -50,46 +50,77 @@ const pairsOf = (item: EvidenceItem, rows: readonly ReviewRow[]): Pair[] => {
   return rows.map((row) => ({ row, secret, name: item.resource.name, exception }));
 };
 
-/** Pairs with the same action, granting statements and exception, largest first. */
+/** Adds a pair to the group of pairs with the same action, granting statements and exception. */
+function addToGroup(groups: Map<string, Group>, { row, secret, exception }: Pair): void {
+  const grantedBy = grants(row);
+  const key = JSON.stringify([row.action, grantedBy, exception]);
+  const group = groups.get(key) ?? { action: row.action, grantedBy, principals: new Set(), secrets: new Set(), pairs: 0, exception };
+  group.principals.add(row.principal);
+  group.secrets.add(secret);
+  group.pairs += 1;
+  groups.set(key, group);
+}
+
+/** The groups, largest first. */
+const largestFirst = (groups: Map<string, Group>): Group[] =>
+  [...groups.values()].sort((left, right) => right.pairs - left.pairs || left.grantedBy.localeCompare(right.grantedBy));
+
 function groupRows(pairs: readonly Pair[]): Group[] {
   const groups = new Map<string, Group>();
-  for (const { row, secret, exception } of pairs) {
-    const grantedBy = grants(row);
-    const key = JSON.stringify([row.action, grantedBy, exception]);
-    const group = groups.get(key) ?? { action: row.action, grantedBy, principals: new Set(), secrets: new Set(), pairs: 0, exception };
-    group.principals.add(row.principal);
-    group.secrets.add(secret);
-    group.pairs += 1;
-    groups.set(key, group);
+  for (const pair of pairs) addToGroup(groups, pair);
+  return largestFirst(groups);
+}
+
+/**
+ * The open actions of every review item, gathered as the items are read so none is kept: the first pairs (all of
+ * them when there are few), the unused grants as groups, the first reads to investigate, and the counts.
+ */
+function gatherOpenActions(items: Iterable<EvidenceItem>) {
+  const first: Pair[] = [];
+  const others: Pair[] = [];
+  const revokes = new Map<string, Group>();
+  const secrets = new Set<string>();
+  let total = 0;
+  let revokeCount = 0;
+  let otherCount = 0;
+  for (const item of items) {
+    for (const pair of pairsOf(item, reviewRowsOf(item).filter((row) => row.action))) {
+      total += 1;
+      secrets.add(pair.secret);
+      if (first.length <= ACTION_ROWS) first.push(pair);
+      if (unused(pair.row)) {
+        revokeCount += 1;
+        addToGroup(revokes, pair);
+      } else {
+        otherCount += 1;
+        if (others.length < GROUP_ROWS) others.push(pair);
+      }
+    }
   }
-  return [...groups.values()].sort((left, right) => right.pairs - left.pairs || left.grantedBy.localeCompare(right.grantedBy));
+  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount };
 }
 
 const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
 
 function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
-  const open: Pair[] = [];
-  for (const item of items) for (const pair of pairsOf(item, reviewRowsOf(item).filter((row) => row.action))) open.push(pair);
+  const { first, others, groups, secrets, total, revokeCount, otherCount } = gatherOpenActions(items);
   const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
-  if (open.length <= ACTION_ROWS) {
+  if (total <= ACTION_ROWS) {
     titledTable(
       writer,
       heading,
       columns(["Secret", 0.24], ["Principal", 0.3], ["Action", 0.3], ["Exception", 0.16]),
-      open.map((pair) => actionRow(pair)),
+      first.map((pair) => actionRow(pair)),
       { size: 7.5, caption: "Open actions" },
     );
     return;
   }
-  const revokes = open.filter(({ row }) => unused(row));
-  const others = open.filter(({ row }) => !unused(row));
-  const groups = groupRows(revokes);
   titledTable(
     writer,
     {
       ...heading,
       text: "Open actions: grants not used in the period",
-      note: `${count(open.length, "open action")} on ${count(new Set(open.map((pair) => pair.secret)).size, "secret")}. ${count(revokes.length, "pair")} can read and did not, grouped here by the statements that grant them: revoking or narrowing a statement settles its whole group. Each pair is a row of ${ACCESS_REVIEW_FILE}.${groups.length > GROUP_ROWS ? ` The ${GROUP_ROWS} largest of ${count(groups.length, "group")} are shown.` : ""}`,
+      note: `${count(total, "open action")} on ${count(secrets, "secret")}. ${count(revokeCount, "pair")} can read and did not, grouped here by the statements that grant them: revoking or narrowing a statement settles its whole group. Each pair is a row of ${ACCESS_REVIEW_FILE}.${groups.length > GROUP_ROWS ? ` The ${GROUP_ROWS} largest of ${count(groups.length, "group")} are shown.` : ""}`,
     },
     columns(["Granted by", 0.38], ["Principals", 0.1, "right"], ["Secrets", 0.1, "right"], ["Pairs", 0.1, "right"], ["Action", 0.18], ["Exception", 0.14]),
     groups.slice(0, GROUP_ROWS).map((group) => [group.grantedBy, String(group.principals.size), String(group.secrets.size), String(group.pairs), { text: "revoke", bold: true }, group.exception || "none"]),
@@ -100,12 +131,12 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
     {
       text: "Open actions: reads to investigate",
       level: 2,
-      note: others.length > GROUP_ROWS ? `The first ${GROUP_ROWS} of ${count(others.length, "pair")}; all are in ${ACCESS_REVIEW_FILE}.` : "",
+      note: otherCount > GROUP_ROWS ? `The first ${GROUP_ROWS} of ${count(otherCount, "pair")}; all are in ${ACCESS_REVIEW_FILE}.` : "",
       empty: "None: every read was granted, from an expected region and account.",
       emptyStyle: style("Helvetica", 9),
     },
     columns(["Secret", 0.24], ["Principal", 0.3], ["Action", 0.3], ["Exception", 0.16]),
-    others.slice(0, GROUP_ROWS).map((pair) => actionRow(pair)),
+    others.map((pair) => actionRow(pair)),
     { size: 7.5, caption: "Reads to investigate" },
   );
 }
