@@ -5,8 +5,8 @@ import { LineSpool } from "./line-spool.js";
 
 /**
  * Superseded bytes allowed, beyond `ratio` times the live ones plus `floorBytes`, before a compaction rewrites the live
- * lines: a quarter of daily snapshots of 42,000 items (70 MB each) then compacts every few days, and the file stays
- * under about five times the live lines.
+ * lines. Checked after each snapshot, so by this rule the file holds at most (1 + ratio) x the live lines plus
+ * `floorBytes` plus one snapshot's lines.
  */
 export interface GarbageLimit {
   ratio: number;
@@ -23,10 +23,14 @@ export interface SpooledLines {
 
 export class HistorySpool {
   private lines = new LineSpool();
-  /** Compactions so far. */
-  compactions = 0;
+  private compacted = 0;
 
   constructor(private readonly limit: GarbageLimit = GARBAGE_LIMIT) {}
+
+  /** Compactions so far. */
+  get compactions(): number {
+    return this.compacted;
+  }
 
   /** Bytes in the file, live and superseded. */
   get bytes(): number {
@@ -74,7 +78,7 @@ export class HistorySpool {
     }
     this.lines.dispose();
     this.lines = next;
-    this.compactions += 1;
+    this.compacted += 1;
   }
 
   dispose(): void {

@@ -26,11 +26,6 @@ export class LineSpool {
     this.fd = openSync(this.file, "w+", 0o600);
   }
 
-  /** Lines appended so far. */
-  get count(): number {
-    return this.offsets.length;
-  }
-
   /** Bytes appended so far. */
   get bytes(): number {
     return this.written + this.pendingBytes;

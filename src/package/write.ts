@@ -45,7 +45,8 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     },
     async writeStream(path, chunks) {
       await mkdir(dirname(join(staging, path)), { recursive: true });
-      // A 1 MB buffer: at the default 16 KB, a 74 MB access-review.csv waited for 4,500 drains, 1.3 s of idle.
+      // A 1 MB buffer: at the default 16 KB, a 74 MB access-review.csv waits for a drain every 16 KB; packaging the
+      // access review bench's store was idle 1.26 s with it and 0.57 s at 1 MB (CPU profiles).
       const stream = createWriteStream(join(staging, path), { highWaterMark: 1 << 20 });
       // Kept and rethrown: an unhandled stream error would crash the process with the wrong exit code.
       let failed: Error | undefined;

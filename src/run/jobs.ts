@@ -145,7 +145,7 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
   if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
   // Neither the history nor the package holds its items in memory: the history parks them in a spool file until the
   // build has judged them, and the package's items go to another, read back one at a time by each renderer (42,000
-  // items held 101 MB as the history's objects and 125 MB as the package's).
+  // items as objects: 101 MB of heap after the history, 148 MB after the build, against 27 MB at start).
   const spool = new ItemSpool();
   try {
     const pkg = await packageFromHistory(options, period, base, spool, { through, now, notes });

@@ -1,6 +1,8 @@
-// A collect run's package as the auditor reads it: the job's result with evidence.json read back from the store, so
-// tests look at the items that were written (the job itself spools them and keeps none).
+// A collect run's package as the auditor reads it: the job's result with evidence.json read back from the store
+// (checked against manifest.json by openPackageFolder), so tests look at the items that were written; the job itself
+// spools them and keeps none.
 import type { EvidenceDocument } from "../../src/core/package-model.js";
+import { openPackageFolder } from "../../src/publish/package-folder.js";
 import type { PackageResult } from "../../src/run/jobs.js";
 import type { Store } from "../../src/store/store.js";
 
@@ -8,6 +10,6 @@ export type CollectedPackage = Omit<PackageResult, "pkg"> & { pkg: EvidenceDocum
 
 export async function readBack(store: Store, result: PackageResult | Promise<PackageResult>): Promise<CollectedPackage> {
   const done = await result;
-  const { body } = await store.getFile(`${done.written.prefix}evidence.json`);
-  return { ...done, pkg: JSON.parse(body.toString("utf8")) as EvidenceDocument };
+  const folder = await openPackageFolder(store, done.written.prefix);
+  return { ...done, pkg: await folder.json<EvidenceDocument>("evidence.json") };
 }
