@@ -190,7 +190,7 @@ function controlsYaml(): string {
 }
 
 const cliArgs = (config: string, out: string) => [
-  process.execPath, "dist/src/cli.js", "collect", "--period", "current", "--config", config,
+  process.execPath, ...measure.toolNodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", config,
   "--accounts", ACCOUNT, "--regions", REGION, "--out", out, "--format", "json,pdf", "--json",
 ];
 
@@ -474,7 +474,7 @@ async function main(roles: number, secrets: number, keep: boolean) {
     const result: Result = {
       date: now.toISOString(),
       command: `npx tsx bench/access-review-run.ts --roles ${roles} --secrets ${secrets}`,
-      toolCommand: `soc2-evidence ${cliArgs("$TMP/controls.yaml", "$TMP/out").slice(2).join(" ")}`,
+      toolCommand: `soc2-evidence ${cliArgs("$TMP/controls.yaml", "$TMP/out").slice(2 + measure.toolNodeArgs.length).join(" ")}`,
       machine: { ...measure.machineInfo(), loadAtSeed },
       estate: { roles, secrets, keys: ESTATE_KEYS, documents: seeded.documents, attachments: seeded.attachments, resourcePolicies: seeded.resourcePolicies, readEvents: reads.events.length, grantedReads: reads.granted, ungrantedReads: reads.ungranted, iamPages: pages },
       seeding: seeded.timings,

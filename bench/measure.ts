@@ -170,6 +170,12 @@ export interface TimedCli {
 }
 
 /**
+ * Node flags for the tool's process from BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile its
+ * runs (Node refuses --cpu-prof in NODE_OPTIONS).
+ */
+export const toolNodeArgs: readonly string[] = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+
+/**
  * Runs the CLI once against the emulator under `/usr/bin/time -v`, sampling its memory, and reads what the proxy
  * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy.
  */

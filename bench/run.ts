@@ -31,10 +31,8 @@ const LARGE: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, se
 const BASELINE_CONCURRENCY = 16;
 const CONFIG = "controls.yaml";
 
-// BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the tool's runs (Node refuses --cpu-prof in NODE_OPTIONS).
-const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 const cliArgs = (out: string) => [
-  process.execPath, ...nodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
+  process.execPath, ...measure.toolNodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
   "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", "json,pdf", "--json",
 ];
 
@@ -193,7 +191,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     const result: BenchResult = {
       date: now.toISOString(),
       command: large ? "npm run bench -- --large" : "npm run bench",
-      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2 + nodeArgs.length).join(" ")}`,
+      toolCommand: `soc2-evidence ${cliArgs("$TMP").slice(2 + measure.toolNodeArgs.length).join(" ")}`,
       machine: { ...measure.machineInfo(), loadAtSeed },
       estate: spec,
       latency: LATENCY,

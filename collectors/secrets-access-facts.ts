@@ -2,17 +2,18 @@
 // secrets with their resource policies, and the policies of the keys that encrypt them. Reads only; the judging is in
 // the *.judge.ts modules.
 import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
-import { GetResourcePolicyCommand, paginateListSecrets } from "@aws-sdk/client-secrets-manager";
+import { GetResourcePolicyCommand, paginateListSecrets, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, type CallTrace } from "../src/core/trace.js";
 import type { CollectContext } from "../src/core/collector.js";
-import { mapConcurrent, runConcurrent } from "../src/core/concurrency.js";
+import { mapConcurrent } from "../src/core/concurrency.js";
+import { Replay } from "../src/core/replay.js";
 import { sharedRead } from "../src/core/shared-reads.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
 import { tagsOf } from "./iam-authorization-details.js";
 
 export { authorizationDetails, sharedAuthorizationDetails, type AuthorizationDetails, type IamPrincipal } from "./iam-authorization-details.js";
 
-/** The calls of authorizationDetails, secretsWithPolicies and keysInUse, plus DescribeOrganization (both collectors
+/** The calls of authorizationDetails and readSecretsFeed, plus DescribeOrganization (both collectors
  * read the organization): every collector built on these facts declares them. */
 export const ACCESS_FACTS_PERMISSIONS = [
   "iam:GetAccountAuthorizationDetails",
@@ -23,9 +24,11 @@ export const ACCESS_FACTS_PERMISSIONS = [
   "organizations:DescribeOrganization",
 ] as const;
 
-/** GetResourcePolicy shares 50 RPS with Put/Delete/ValidateResourcePolicy (src/aws/quotas.ts): stay well under. */
+/**
+ * GetResourcePolicy calls in flight per region, each with the key read it may wait on: 8 at 25 ms latency cover 320/s,
+ * over its 50/s quota (shared with Put/Delete/ValidateResourcePolicy, src/aws/quotas.ts), which the pacing holds.
+ */
 const RESOURCE_POLICY_CONCURRENCY = 8;
-const KEY_CONCURRENCY = 8;
 
 export interface SecretAccessEntry {
   arn: string;
@@ -54,60 +57,98 @@ export interface KeyEntry {
 export type ResourceCalls = Map<string, CallTrace>;
 
 /**
- * Every secret in the regions, with its resource policy: ListSecrets does not say whether one exists, so one call each.
- * Regions are read at once: each has its own GetResourcePolicy quota (50/s), so one region after another would take
- * the sum of their times where the slowest alone is needed. The result keeps the order of ctx.regions.
+ * The account's secrets, each with its resource policy and its key, as they are read. ListSecrets does not say whether
+ * a secret has a resource policy, so each needs a GetResourcePolicy: 1,000 secrets take 20 s at its 50/s quota.
+ * Readers need not wait for the last one: the access review evaluates each secret as it arrives, on CPU that is idle
+ * while the quota paces the calls (it spent 3 s evaluating 1,000 secrets after the last call, CPU profile of
+ * `npm run bench:access-review`).
  */
-export async function secretsWithPolicies(ctx: CollectContext, trace: CallTrace, calls: ResourceCalls = new Map()): Promise<SecretAccessEntry[]> {
-  const byRegion = await Promise.all(ctx.regions.map(async (region) => {
-    const found: SecretAccessEntry[] = [];
+export interface SecretsFeed {
+  /** Each secret once its resource policy and its key are read, `keyArn` the key's ARN; every walk sees all. */
+  secrets: Replay<SecretAccessEntry>;
+  /** Each key in use by ARN, set before the first secret it encrypts is pushed. */
+  keys: ReadonlyMap<string, KeyEntry>;
+  /** The calls behind each secret and key, set before the secret is pushed. */
+  calls: ResourceCalls;
+  /** The whole read, once every secret and key is in (rejects as the read failed). */
+  done: Promise<SecretsAndKeys>;
+}
+
+/**
+ * Starts reading every secret in the regions. Regions are read at once: each has its own GetResourcePolicy quota
+ * (50/s), so one region after another would take the sum of their times where the slowest alone is needed. A key is
+ * read (one DescribeKey and one GetKeyPolicy, PolicyName "default" being the only name) when a secret first names it,
+ * beside that secret's GetResourcePolicy, so no key waits for the last secret to be listed.
+ */
+export function readSecretsFeed(ctx: CollectContext, trace: CallTrace): SecretsFeed {
+  const secrets = new Replay<SecretAccessEntry>();
+  const keys = new Map<string, KeyEntry>();
+  const calls: ResourceCalls = new Map();
+  // By region and the id a secret names (alias, key id or ARN), in the order secrets first name them.
+  const keyReads = new Map<string, Promise<KeyEntry>>();
+  const keyOf = (region: string, keyId: string) => {
+    const id = `${region}|${keyId}`;
+    let read = keyReads.get(id);
+    if (!read) {
+      const own = trace.blank();
+      read = readKey(ctx, region, keyId, own).then((key) => {
+        calls.set(key.arn, own);
+        keys.set(key.arn, key);
+        return key;
+      });
+      keyReads.set(id, read);
+    }
+    return read;
+  };
+  let failed = false;
+  const readRegion = async (region: string) => {
     const client = ctx.clients.secretsManager(ctx.account, region);
     const listed = async function* () {
       for await (const page of paginateListSecrets({ client, pageSize: 100 }, {})) {
         for (const secret of page.SecretList ?? []) yield { secret, own: trace.blank().record("ListSecrets", page) };
       }
     };
-    for await (const entry of mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async ({ secret, own }): Promise<SecretAccessEntry> => {
+    const read = mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async ({ secret, own }): Promise<SecretAccessEntry> => {
       const base = { arn: String(secret.ARN), name: String(secret.Name), region, keyArn: secret.KmsKeyId ?? "alias/aws/secretsmanager", tags: tagsOf(secret.Tags) };
       calls.set(base.arn, own);
-      try {
-        const policy = await client.send(new GetResourcePolicyCommand({ SecretId: base.arn }));
-        own.record("GetResourcePolicy", policy);
-        return policy.ResourcePolicy ? { ...base, resourcePolicy: parsePolicyDocument(policy.ResourcePolicy) } : base;
-      } catch (error) {
-        own.record("GetResourcePolicy", error);
-        return { ...base, resourcePolicyError: awsErrorCode(error) };
-      }
-    })) {
-      found.push(entry);
+      const [entry, key] = await Promise.all([withResourcePolicy(client, base, own), keyOf(region, base.keyArn)]);
+      return { ...entry, keyArn: key.arn };
+    });
+    for await (const entry of read) {
+      if (failed) return;
+      secrets.push(entry);
     }
-    return found;
-  }));
-  return byRegion.flat();
+  };
+  const done = Promise.all(ctx.regions.map(readRegion)).then(
+    async () => {
+      secrets.end();
+      const ordered = new Map<string, KeyEntry>();
+      for (const read of keyReads.values()) {
+        const key = await read;
+        ordered.set(key.arn, key);
+      }
+      return { secrets: await secrets.all(), keys: ordered, calls };
+    },
+    (error: unknown) => {
+      failed = true;
+      secrets.fail(error);
+      throw error;
+    },
+  );
+  // A reader that only walks `secrets` hears the failure there; `done` must not also crash the process unheard.
+  done.catch(() => undefined);
+  return { secrets, keys, calls, done };
 }
 
-/**
- * One DescribeKey and one GetKeyPolicy per distinct key in use (PolicyName "default" is the only name), several keys
- * at once: one after another, 20 keys cost 40 round trips after the last secret was listed.
- */
-export async function keysInUse(ctx: CollectContext, secrets: SecretAccessEntry[], trace: CallTrace, calls: ResourceCalls = new Map()): Promise<Map<string, KeyEntry>> {
-  const ids = new Map<string, { region: string; keyArn: string }>();
-  for (const secret of secrets) ids.set(`${secret.region}|${secret.keyArn}`, { region: secret.region, keyArn: secret.keyArn });
-  const byId = new Map<string, KeyEntry>();
-  await runConcurrent([...ids], KEY_CONCURRENCY, async ([id, { region, keyArn }]) => {
-    const own = trace.blank();
-    const key = await readKey(ctx, region, keyArn, own);
-    calls.set(key.arn, own);
-    byId.set(id, key);
-  });
-  // In the order the secrets first name them, as when they were read one by one.
-  const keys = new Map<string, KeyEntry>();
-  for (const id of ids.keys()) {
-    const key = byId.get(id) as KeyEntry;
-    keys.set(key.arn, key);
+async function withResourcePolicy(client: SecretsManagerClient, base: SecretAccessEntry, own: CallTrace): Promise<SecretAccessEntry> {
+  try {
+    const policy = await client.send(new GetResourcePolicyCommand({ SecretId: base.arn }));
+    own.record("GetResourcePolicy", policy);
+    return policy.ResourcePolicy ? { ...base, resourcePolicy: parsePolicyDocument(policy.ResourcePolicy) } : base;
+  } catch (error) {
+    own.record("GetResourcePolicy", error);
+    return { ...base, resourcePolicyError: awsErrorCode(error) };
   }
-  for (const secret of secrets) secret.keyArn = (byId.get(`${secret.region}|${secret.keyArn}`) as KeyEntry).arn;
-  return keys;
 }
 
 async function readKey(ctx: CollectContext, region: string, keyId: string, trace: CallTrace): Promise<KeyEntry> {
@@ -133,6 +174,7 @@ async function readKey(ctx: CollectContext, region: string, keyId: string, trace
 
 export interface SecretsAndKeys {
   secrets: SecretAccessEntry[];
+  /** In the order the secrets first name them. */
   keys: Map<string, KeyEntry>;
   /** The calls behind each secret and key; an item's source adds them to the account-wide calls (sourceWith). */
   calls: ResourceCalls;
@@ -141,14 +183,10 @@ export interface SecretsAndKeys {
 /**
  * What both secrets-access collectors read after the IAM details (iam-authorization-details.ts), made once per run: the
  * account's secrets with their resource policies and keys (GetResourcePolicy, one call per secret, is the run's slowest
- * bucket). Each caller's trace gets the calls behind the answer.
+ * bucket), as a feed every caller walks. An item names its own calls (calls by ARN), not the feed's.
  */
-export const sharedSecretsAndKeys = (ctx: CollectContext, trace: CallTrace): Promise<SecretsAndKeys> =>
-  sharedRead(ctx, "secretsmanager:secrets-with-policies", trace, async (listing) => {
-    const calls: ResourceCalls = new Map();
-    const secrets = await secretsWithPolicies(ctx, listing, calls);
-    return { secrets, keys: await keysInUse(ctx, secrets, listing, calls), calls };
-  });
+export const sharedSecretsFeed = (ctx: CollectContext, trace: CallTrace): Promise<SecretsFeed> =>
+  sharedRead(ctx, "secretsmanager:secrets-with-policies", trace, async (listing) => readSecretsFeed(ctx, listing));
 
 /** An item's source: the account-wide calls of `trace` and the calls behind each named resource. */
 export function sourceWith(trace: CallTrace, calls: ResourceCalls, ...arns: string[]) {

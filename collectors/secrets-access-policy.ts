@@ -9,7 +9,7 @@ import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/clie
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft, SourceRecord } from "../src/core/model.js";
-import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsAndKeys, sourceWith } from "./secrets-access-facts.js";
+import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsFeed, sourceWith } from "./secrets-access-facts.js";
 import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
 
 const params = {
@@ -46,7 +46,7 @@ export default defineCollector({
       const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
       yield item({ arn: policyId, type: "AWS::IAM::Policy", name: policyId.split(/[/#]/).at(-1) ?? policyId }, judged, { policyId }, trace.source());
     }
-    const { secrets, keys, calls } = await sharedSecretsAndKeys(ctx, trace);
+    const { secrets, keys, calls } = await (await sharedSecretsFeed(ctx, trace)).done;
     for (const key of keys.values()) {
       const judged = judgeKey({ ...key, account: ctx.account, identityDocuments: details.documents });
       yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, sourceWith(trace, calls, key.arn), key.region);

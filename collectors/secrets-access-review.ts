@@ -22,7 +22,7 @@ import { compilePolicy, type CompiledStatement } from "./iam-evaluation.js";
 import {
   ACCESS_FACTS_PERMISSIONS,
   sharedAuthorizationDetails,
-  sharedSecretsAndKeys,
+  sharedSecretsFeed,
   sourceWith,
 } from "./secrets-access-facts.js";
 import {
@@ -73,10 +73,11 @@ export default defineCollector({
   params,
   async *collect(ctx, { expectedRegions, productionEnvironment, nonProductionAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
-    // Independent reads at once: CloudTrail's 2/s LookupEvents pages need not wait for a GetResourcePolicy per secret.
+    // Independent reads at once: CloudTrail's 2/s LookupEvents pages need not wait for a GetResourcePolicy per secret,
+    // and each secret is reviewed as its policy and key arrive, while the quota paces the calls for the rest.
     const [details, { secrets, keys, calls }, organization, ecsUse, { reads, byDay, window, unavailable }] = await Promise.all([
       sharedAuthorizationDetails(ctx, trace),
-      sharedSecretsAndKeys(ctx, trace),
+      sharedSecretsFeed(ctx, trace),
       serviceControlPolicies(ctx, trace),
       ecsRoles(ctx, trace),
       secretReads(ctx, trace),
@@ -105,7 +106,7 @@ export default defineCollector({
       productionEnvironment,
       nonProductionAccounts,
     };
-    for (const secret of secrets) {
+    for await (const secret of secrets) {
       const review = reviewSecret(secret, index, inputs, reviewParams);
       const key = keys.get(secret.keyArn);
       const unreadable = [

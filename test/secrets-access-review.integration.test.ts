@@ -2,11 +2,12 @@
 // implemented by moto 5.2.1 (HTTP 500), so the GetSecretValue events are seeded into the proxy's LookupEvents
 // service, as the other CloudTrail tests do (test/support/served-lookup-events.ts).
 import { AddUserToGroupCommand, AttachRolePolicyCommand, CreateGroupCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutGroupPolicyCommand } from "@aws-sdk/client-iam";
-import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { CreateSecretCommand, GetResourcePolicyCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import secretsAccessPolicy from "../collectors/secrets-access-policy.js";
 import secretsAccessReview from "../collectors/secrets-access-review.js";
 import { SharedReads } from "../src/core/shared-reads.js";
+import type { ItemDraft } from "../src/core/model.js";
 import type { ReviewRow } from "../src/core/access-review.js";
 import { clientConfig, DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 import { collectAll, testContext } from "./support/context.js";
@@ -96,4 +97,57 @@ describe("each secret's evidence names the calls behind it", () => {
       expect(policy).toEqual(review);
     }
   });
+});
+
+describe("the review does not wait for the last resource policy", () => {
+  it("yields a secret's review while another secret's GetResourcePolicy is still unanswered", async () => {
+    await seedEstate();
+    const sm = new SecretsManagerClient(clientConfig(emulator(), REGION));
+    const heldArn = String((await sm.send(new CreateSecretCommand({ Name: "prod/cache", SecretString: "seed-not-a-real-value" }))).ARN);
+    // prod/cache's GetResourcePolicy is answered only once the review has yielded an item, or after 20 s: a review
+    // that waited for every policy would get its first item only after the timer opened the hold.
+    let releasedBy: string | undefined;
+    let open = () => undefined as void;
+    const held = new Promise<void>((resolve) => (open = resolve));
+    const release = (by: string) => {
+      releasedBy ??= by;
+      open();
+    };
+    const timer = setTimeout(() => release("timer"), 20_000);
+    const base = testContext(emulator(), { region: REGION });
+    const patched = new WeakSet<object>();
+    const clients = new Proxy(base.clients, {
+      get(target, property, receiver) {
+        if (property !== "secretsManager") return Reflect.get(target, property, receiver);
+        return (account: string, region: string) => {
+          const client = target.secretsManager(account, region);
+          if (!patched.has(client)) {
+            patched.add(client);
+            const send = client.send.bind(client) as (command: unknown) => Promise<unknown>;
+            Object.assign(client, {
+              send: async (command: unknown) => {
+                if (command instanceof GetResourcePolicyCommand && command.input.SecretId === heldArn) await held;
+                return send(command);
+              },
+            });
+          }
+          return client;
+        };
+      },
+    });
+    const walk = secretsAccessReview.bind({}).collect({ ...base, clients })[Symbol.asyncIterator]();
+    const items: ItemDraft[] = [];
+    try {
+      const first = await walk.next();
+      const heldWhenFirst = releasedBy;
+      release("first item");
+      if (!first.done) items.push(first.value);
+      for (let step = await walk.next(); !step.done; step = await walk.next()) items.push(step.value);
+      expect(heldWhenFirst).toBeUndefined();
+    } finally {
+      clearTimeout(timer);
+    }
+    expect(items.map((item) => item.resource.name)).toEqual(["prod/db", "prod/cache"]);
+    expect(emulator().proxy.count("GetResourcePolicy")).toBe(2);
+  }, 60_000);
 });
