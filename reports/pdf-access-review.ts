@@ -60,15 +60,31 @@ const pairsOf = (item: EvidenceItem, rows: readonly ReviewRow[]): Pair[] => {
   return rows.map((row) => ({ row, secret, name: item.resource.name, exception }));
 };
 
-/** Adds a pair to the group of pairs with the same action, granting statements and exception. */
+/** The granting statements as a group shows them, by the statements' ARNs joined: a few hundred lists across 187,000 pairs. */
+const grantTexts = new Map<string, string>();
+
+/**
+ * Adds a pair to the group of pairs with the same action, granting statements (as shown) and exception. The key joins
+ * them with a character no action, statement name or label holds; building it as JSON, with the statements' short
+ * names made for each pair, took 0.46 s of the access review bench's packaging (CPU profile).
+ */
 function addToGroup(groups: Map<string, Group>, { row, secret, exception }: Pair): void {
-  const grantedBy = grants(row);
-  const key = JSON.stringify([row.action, grantedBy, exception]);
-  const group = groups.get(key) ?? { action: row.action, grantedBy, principals: new Set(), secrets: new Set(), pairs: 0, exception };
+  const statements = row.grantedBy.join("\u0000");
+  let grantedBy = grantTexts.get(statements);
+  if (grantedBy === undefined) {
+    if (grantTexts.size > 100_000) grantTexts.clear();
+    grantedBy = grants(row);
+    grantTexts.set(statements, grantedBy);
+  }
+  const key = `${row.action}\u0000${grantedBy}\u0000${exception}`;
+  let group = groups.get(key);
+  if (!group) {
+    group = { action: row.action, grantedBy, principals: new Set(), secrets: new Set(), pairs: 0, exception };
+    groups.set(key, group);
+  }
   group.principals.add(row.principal);
   group.secrets.add(secret);
   group.pairs += 1;
-  groups.set(key, group);
 }
 
 /** The groups, largest first. */

@@ -1,7 +1,7 @@
 // One control in a PDF: the criterion, what was checked and how, the counts, every failing, error and excepted
 // resource with its reason, then the passing and not-applicable population in compact tables.
-import { mapItems, selectItems } from "../src/core/package-items.js";
-import type { ControlResult, EvidencePackage, ExceptionUse, PackageItem } from "../src/core/package-model.js";
+import { mapItems, selectHeads } from "../src/core/package-items.js";
+import type { ControlResult, EvidencePackage, ExceptionUse, ItemHead } from "../src/core/package-model.js";
 import { dayRanges } from "./pdf-calendar.js";
 import { criterionText } from "./pdf-criteria.js";
 import { MUTED, STATUS_COLORS, STATUS_LABELS, style, type PdfWriter } from "./pdf-layout.js";
@@ -32,7 +32,7 @@ const paramsText = (params: Record<string, unknown>) =>
 
 const instant = (iso: string) => iso.replace("T", " ").replace(/:\d\d(\.\d+)?Z$/, "Z");
 
-function exceptionText(item: PackageItem): string {
+function exceptionText(item: ItemHead): string {
   const exception = item.exception;
   if (!exception) return "";
   const ticket = exception.ticket ? `, ticket ${exception.ticket}` : "";
@@ -99,8 +99,9 @@ export function controlSection(
     );
   }
 
-  // Read item by item as the table is laid out: a control's 15,000 rows are never all in memory.
-  const exceptional = selectItems(pkg.items, { controlId: control.id, statuses: ["fail", "error", "excepted"] });
+  // Read item by item as the table is laid out: a control's 15,000 rows are never all in memory. Only the heads: an
+  // access review item is 97 KB of review rows the table does not show.
+  const exceptional = selectHeads(pkg.items, { controlId: control.id, statuses: ["fail", "error", "excepted"] });
   titledTable(
     writer,
     {
@@ -127,7 +128,7 @@ export function controlSection(
     { size: 7, caption: `${control.id} failing, error and excepted resources` },
   );
 
-  const routine = selectItems(pkg.items, { controlId: control.id, statuses: ["pass", "not_applicable"] });
+  const routine = selectHeads(pkg.items, { controlId: control.id, statuses: ["pass", "not_applicable"] });
   titledTable(
     writer,
     { text: `Passing and not applicable resources (${routine.length})`, level: 3, empty: "None." },

@@ -3,7 +3,7 @@ import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { renderToMemory } from "./support/render-target.js";
 import { jsonRenderer } from "../reports/json.js";
-import { selectItems } from "../src/core/package-items.js";
+import { headOf, selectItems } from "../src/core/package-items.js";
 import type { PackageItem } from "../src/core/package-model.js";
 import { ItemSpool } from "../src/package/item-spool.js";
 import { syntheticPackage } from "./fixtures/package.js";
@@ -44,6 +44,33 @@ describe("ItemSpool", () => {
     expect(selected.length).toBe(wanted.length);
     expect([...selected]).toEqual(wanted);
     expect([...selectItems(items, filter)]).toEqual(wanted);
+    // Heads: the same items, each with only what a control's table shows.
+    const heads = spool.heads(filter);
+    expect(heads.length).toBe(wanted.length);
+    expect([...heads]).toEqual(wanted.map(headOf));
+  });
+
+  it("keeps in an item's head exactly the fields a control's table shows, and none of what was observed", () => {
+    const excepted = items.find((item) => item.exception);
+    const judged = items.find((item) => item.period);
+    const plain = items.find((item) => !item.exception && !item.period);
+    expect(excepted && judged && plain).toBeTruthy();
+    for (const item of [excepted, judged, plain] as PackageItem[]) {
+      const head = [...spoolOf([item]).heads({})][0];
+      expect(head).toEqual({
+        collector: item.collector,
+        controlIds: item.controlIds,
+        account: item.account,
+        region: item.region,
+        resource: item.resource,
+        status: item.status,
+        reason: item.reason,
+        ...(item.exception ? { exception: item.exception } : {}),
+        ...(item.period ? { period: item.period } : {}),
+        source: { collectedAt: item.source.collectedAt },
+      });
+      expect(head).not.toHaveProperty("observed");
+    }
   });
 
   it("writes evidence.json byte for byte as from the array, from its lines without parsing them", async () => {

@@ -1,5 +1,5 @@
 // Walking a package's items the same way whether they are an array or a spool file (PackageItems).
-import type { ItemFilter, ItemSequence, PackageItem, PackageItems } from "./package-model.js";
+import type { HeadSequence, ItemFilter, ItemHead, ItemSequence, PackageItem, PackageItems } from "./package-model.js";
 
 /** Whether an item, or the fields of it a spool's index keeps, matches the filter. */
 export function matchesFilter(item: { collector: string; controlIds: readonly string[]; status: PackageItem["status"] }, filter: ItemFilter): boolean {
@@ -25,8 +25,29 @@ export function* itemLines(items: PackageItems): Generator<string> {
   for (const item of items) yield JSON.stringify(item);
 }
 
+/** The heads of the items that match, in package order: a spool reads only them, an array's items are their own. */
+export function selectHeads(items: PackageItems, filter: ItemFilter): HeadSequence {
+  return items.heads ? items.heads(filter) : selectItems(items, filter);
+}
+
+/** An item's head: the fields ItemHead names, optional ones only when the item has them. */
+export function headOf(item: PackageItem): ItemHead {
+  return {
+    collector: item.collector,
+    controlIds: item.controlIds,
+    account: item.account,
+    region: item.region,
+    resource: item.resource,
+    status: item.status,
+    reason: item.reason,
+    ...(item.exception ? { exception: item.exception } : {}),
+    ...(item.period ? { period: item.period } : {}),
+    source: { collectedAt: item.source.collectedAt },
+  };
+}
+
 /** A sequence of `map` applied to each item as it is walked: nothing is held but the one being mapped. */
-export function mapItems<T>(items: ItemSequence, map: (item: PackageItem) => T): Iterable<T> & { readonly length: number } {
+export function mapItems<I, T>(items: Iterable<I> & { readonly length: number }, map: (item: I) => T): Iterable<T> & { readonly length: number } {
   return {
     length: items.length,
     *[Symbol.iterator]() {

@@ -28,8 +28,23 @@ export interface ItemFilter {
  * spools them to a file and reads them back one at a time (src/package/item-spool.ts), which also answers `select`
  * from an index without parsing the items it skips, and `lines` without parsing at all.
  */
+/**
+ * What a control's tables in report.pdf show of an item (reports/pdf-control-section.ts): not what was observed or
+ * expected, nor the request ids, which make up most of an item (an access review item is about 97 KB, its head 0.5 KB).
+ */
+export type ItemHead = Pick<PackageItem, "collector" | "controlIds" | "account" | "region" | "resource" | "status" | "reason" | "exception" | "period"> & {
+  source: Pick<PackageItem["source"], "collectedAt">;
+};
+
+/** Heads of the items a filter chose, in package order; walkable more than once. */
+export interface HeadSequence extends Iterable<ItemHead> {
+  readonly length: number;
+}
+
 export interface PackageItems extends ItemSequence {
   select?(filter: ItemFilter): ItemSequence;
+  /** The heads of the items `select` would give, read without parsing the rest of each item. */
+  heads?(filter: ItemFilter): HeadSequence;
   /** Each item as JSON.stringify writes it, one per entry. */
   lines?(): Iterable<string>;
 }

@@ -1,8 +1,8 @@
 // A package's items on disk while it is rendered, with an index of the fields renderers select by: held as objects,
 // 42,000 items kept the heap at 125 MB halfway through the PDF; spooled, it was 31 MB as rendering began. Each walk
 // parses one item at a time.
-import { matchesFilter } from "../core/package-items.js";
-import type { ItemFilter, ItemSequence, PackageItem, PackageItems } from "../core/package-model.js";
+import { headOf, matchesFilter } from "../core/package-items.js";
+import type { HeadSequence, ItemFilter, ItemHead, ItemSequence, PackageItem, PackageItems } from "../core/package-model.js";
 import { LineSpool } from "./line-spool.js";
 
 /** What the index keeps of each item (its line id is its position), to answer `select` without reading the file. */
@@ -14,6 +14,8 @@ interface Entry {
 
 export class ItemSpool implements PackageItems {
   private readonly spool = new LineSpool();
+  /** Each item's head (ItemHead), line for line: the PDF's control tables read these instead of whole items. */
+  private readonly headSpool = new LineSpool();
   private readonly entries: Entry[] = [];
   /** One copy of each controlIds list and collector id: the index would otherwise hold one per item. */
   private readonly controlLists = new Map<string, readonly string[]>();
@@ -31,6 +33,7 @@ export class ItemSpool implements PackageItems {
     const collector = this.collectors.get(item.collector) ?? item.collector;
     this.collectors.set(collector, collector);
     this.spool.append(JSON.stringify(item));
+    this.headSpool.append(JSON.stringify(headOf(item)));
     this.entries.push({ collector, controlIds, status: item.status });
   }
 
@@ -39,9 +42,13 @@ export class ItemSpool implements PackageItems {
   }
 
   select(filter: ItemFilter): ItemSequence {
-    const chosen: number[] = [];
-    for (const [id, entry] of this.entries.entries()) if (matchesFilter(entry, filter)) chosen.push(id);
+    const chosen = this.chosen(filter);
     return { length: chosen.length, [Symbol.iterator]: () => this.parsed(chosen.values()) };
+  }
+
+  heads(filter: ItemFilter): HeadSequence {
+    const chosen = this.chosen(filter);
+    return { length: chosen.length, [Symbol.iterator]: () => this.parsedHeads(chosen.values()) };
   }
 
   lines(): Iterable<string> {
@@ -51,9 +58,20 @@ export class ItemSpool implements PackageItems {
   /** Closes and deletes the file; walking it afterwards throws. */
   dispose(): void {
     this.spool.dispose();
+    this.headSpool.dispose();
+  }
+
+  private chosen(filter: ItemFilter): number[] {
+    const chosen: number[] = [];
+    for (const [id, entry] of this.entries.entries()) if (matchesFilter(entry, filter)) chosen.push(id);
+    return chosen;
   }
 
   private *parsed(ids: Iterable<number>): Generator<PackageItem> {
     for (const line of this.spool.lines(ids)) yield JSON.parse(line) as PackageItem;
+  }
+
+  private *parsedHeads(ids: Iterable<number>): Generator<ItemHead> {
+    for (const line of this.headSpool.lines(ids)) yield JSON.parse(line) as ItemHead;
   }
 }
