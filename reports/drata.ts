@@ -3,7 +3,7 @@
 // leave open is listed under unconfirmedFields.
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { collectedAt, controlFiles, cut, evidenceKey, nextPeriod, resourceFacts, type RenewalSchedule, type ResourceFacts, type UnconfirmedField } from "./platform.js";
-import type { Renderer } from "./renderer.js";
+import type { Renderer, RenderTarget } from "./renderer.js";
 
 /** drata-evidence-api-openapi.yml, EvidenceCreateRequestPublicV2Dto: name and artifactName maxLength 191. */
 export const DRATA_NAME_MAX = 191;
@@ -196,10 +196,9 @@ export function recordSchema(): Record<string, unknown> {
   };
 }
 
-export async function drataManifest(
-  pkg: EvidencePackage,
-): Promise<{ manifest: DrataManifest; files: { path: string; body: Buffer }[] }> {
-  const files = await controlFiles(pkg);
+/** The drata.json manifest; the control PDFs it names are written to `target` under drata/ first. */
+export async function drataManifest(pkg: EvidencePackage, target: RenderTarget): Promise<DrataManifest> {
+  const files = await controlFiles(pkg, target, "drata");
   const next = nextPeriod(pkg.period);
   const filedAt = collectedAt(pkg).slice(0, 10);
   const fullText = `full text in ${evidenceKey(pkg)} (scope, collectors and their permissions)`;
@@ -223,12 +222,12 @@ export async function drataManifest(
         "https://help.drata.com/en/articles/11117161-custom-connections-and-tests",
       ],
     },
-    evidence: files.map(({ control, file, uploadName, body, sha256 }) => ({
+    evidence: files.map(({ control, file, uploadName, size, sha256 }) => ({
       controlId: control.id,
       status: control.status,
       file,
       sha256,
-      size: body.length,
+      size,
       controlCodes: control.platforms?.drata ?? [],
       upload: {
         method: "POST",
@@ -282,14 +281,13 @@ export async function drataManifest(
     },
     unconfirmedFields: UNCONFIRMED,
   };
-  return { manifest, files: files.map(({ file, body }) => ({ path: file, body })) };
+  return manifest;
 }
 
 export const drataRenderer: Renderer = {
   format: "drata",
   async render(pkg, target) {
-    const { manifest, files } = await drataManifest(pkg);
-    for (const file of files) await target.write(`drata/${file.path}`, file.body);
+    const manifest = await drataManifest(pkg, target);
     await target.write("drata/drata.json", JSON.stringify(manifest, null, 2) + "\n");
   },
 };

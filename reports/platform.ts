@@ -3,8 +3,10 @@
 import { packagePrefix } from "../src/core/store-layout.js";
 import { resourceIdentity } from "../src/core/resource-key.js";
 import { createHash } from "node:crypto";
-import type { ControlResult, EvidencePackage, PackageItem } from "../src/core/package-model.js";
-import { controlFileName, renderControlPdf } from "./platform-pdf.js";
+import { headOf } from "../src/core/package-items.js";
+import type { ControlResult, EvidencePackage, ItemHead, PackageItem } from "../src/core/package-model.js";
+import { controlFileName, writeControlPdf } from "./platform-pdf.js";
+import type { RenderTarget } from "./renderer.js";
 
 /** A field the vendor's published documentation does not settle, with what was sent and why. */
 export interface UnconfirmedField {
@@ -18,31 +20,46 @@ export interface ControlFile {
   file: string;
   /** The name the file is uploaded under: unique per control, period and run, so a re-upload can be recognised. */
   uploadName: string;
-  body: Buffer;
+  size: number;
   sha256: string;
 }
 
-const rendered = new WeakMap<EvidencePackage, Promise<ControlFile[]>>();
+/** Per package, where its control PDFs were first written and to which target: a second platform copies them. */
+const written = new WeakMap<EvidencePackage, { target: RenderTarget; folder: string; files: Promise<ControlFile[]> }>();
 
-/** Each control's PDF, rendered once per package however many platform renderers ask. */
-export function controlFiles(pkg: EvidencePackage): Promise<ControlFile[]> {
-  let files = rendered.get(pkg);
-  if (!files) {
-    files = Promise.all(
-      pkg.controls.map(async (control) => {
-        const body = await renderControlPdf(pkg, control);
-        const file = controlFileName(control);
-        return {
-          control,
-          file,
-          uploadName: uploadName(pkg, file),
-          body,
-          sha256: createHash("sha256").update(body).digest("hex"),
-        };
-      }),
-    );
-    rendered.set(pkg, files);
+/**
+ * Each control's PDF in `folder` (vanta or drata), hashed as it is written. Laid out once per package and target: the
+ * other platform's renderer copies the files. One control after another, each straight into its file: laid out at
+ * once into Buffers, the large estate's control PDFs all waited in memory together until both platforms had run.
+ */
+export async function controlFiles(pkg: EvidencePackage, target: RenderTarget, folder: string): Promise<ControlFile[]> {
+  const first = written.get(pkg);
+  if (first && first.target === target) {
+    const files = await first.files;
+    for (const { file } of files) await target.copy(`${first.folder}/${file}`, `${folder}/${file}`);
+    return files;
   }
+  const files = (async () => {
+    const done: ControlFile[] = [];
+    for (const control of pkg.controls) {
+      const file = controlFileName(control);
+      const hash = createHash("sha256");
+      let size = 0;
+      const out = target.openSync(`${folder}/${file}`);
+      await writeControlPdf(pkg, control, {
+        write(chunk) {
+          hash.update(chunk);
+          size += chunk.length;
+          out.write(chunk);
+        },
+        close: () => out.close(),
+        discard: () => out.discard(),
+      });
+      done.push({ control, file, uploadName: uploadName(pkg, file), size, sha256: hash.digest("hex") });
+    }
+    return done;
+  })();
+  written.set(pkg, { target, folder, files });
   return files;
 }
 
@@ -110,19 +127,25 @@ export function cut(text: string, max: number, tail: string): string {
   return points.slice(0, Math.max(0, max - Array.from(end).length)).join("") + end;
 }
 
-export interface ResourceFacts {
+export interface ResourceFacts<Extra = undefined> {
   /** collector|account|region|arn: one resource as one collector sees it. */
   key: string;
-  item: PackageItem;
+  /** Only the head: 42,000 whole items held for the Drata records took the large estate's packaging to 650 MB. */
+  item: ItemHead;
   controlIds: string[];
   withinPolicy: boolean;
   rotationEnabled?: boolean;
   daysSinceRotation?: number;
+  /** What the platform's renderer took from the whole item (`also`), when it took anything. */
+  extra?: Extra;
 }
 
-/** One entry per collector x account x region x resource, the control ids of every control it serves merged. */
-export function resourceFacts(pkg: EvidencePackage): ResourceFacts[] {
-  const byKey = new Map<string, ResourceFacts>();
+/**
+ * One entry per collector x account x region x resource, the control ids of every control it serves merged. Each
+ * item is read once and dropped: `also` takes from it what else the platform needs (Vanta's secrets their tags).
+ */
+export function resourceFacts<Extra = undefined>(pkg: EvidencePackage, also?: (item: PackageItem) => Extra | undefined): ResourceFacts<Extra>[] {
+  const byKey = new Map<string, ResourceFacts<Extra>>();
   const now = Date.parse(pkg.generatedAt);
   for (const item of pkg.items) {
     const key = resourceIdentity(item);
@@ -138,15 +161,17 @@ export function resourceFacts(pkg: EvidencePackage): ResourceFacts[] {
     const lastRotated =
       typeof observed.lastRotatedDate === "string" ? observed.lastRotatedDate : rotations.at(-1);
     const rotatedAt = lastRotated ? Date.parse(lastRotated) : Number.NaN;
+    const extra = also?.(item);
     byKey.set(key, {
       key,
-      item,
+      item: headOf(item),
       controlIds: [...item.controlIds],
       withinPolicy: item.status === "pass" || item.status === "excepted" || item.status === "not_applicable",
       ...(typeof observed.rotationEnabled === "boolean" ? { rotationEnabled: observed.rotationEnabled } : {}),
       ...(Number.isNaN(rotatedAt)
         ? {}
         : { daysSinceRotation: Math.max(0, Math.floor((now - rotatedAt) / 86_400_000)) }),
+      ...(extra === undefined ? {} : { extra }),
     });
   }
   return [...byKey.values()];

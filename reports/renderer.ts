@@ -16,6 +16,8 @@ export interface RenderTarget {
    * synchronous pass: through writeStream its whole output would queue in memory first). The file counts once closed.
    */
   openSync(path: string): SyncFile;
+  /** Writes a file of the package as a copy of one this target already wrote (the same bytes, without reading them). */
+  copy(from: string, to: string): Promise<void>;
 }
 
 export interface SyncFile {

@@ -3,9 +3,9 @@
 // openapi/manage-v1.json: CreateDocumentInput, RecurrenceDuration, ReminderWindow, AddControlDocumentMappingInput,
 // UploadFileForDocument; openapi/connectors-v1.json: put-CustomResource, put-Secret); docs/PLATFORM-FIELDS.md lists
 // them. What the definitions leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
-import type { EvidencePackage } from "../src/core/package-model.js";
+import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
 import { collectedAt, controlFiles, evidenceKey, nextPeriod, packageUrl, resourceFacts, type ResourceFacts, type UnconfirmedField } from "./platform.js";
-import type { Renderer } from "./renderer.js";
+import type { Renderer, RenderTarget } from "./renderer.js";
 
 export const VANTA_API = "https://api.vanta.com";
 export const VANTA_DOCUMENT_SCOPES = "vanta-api.all:read vanta-api.all:write vanta-api.documents:upload";
@@ -181,7 +181,7 @@ const UNCONFIRMED: UnconfirmedField[] = [
   },
 ];
 
-function customResource(fact: ResourceFacts, url: string | null): VantaCustomResource {
+function customResource(fact: ResourceFacts<SecretFacts>, url: string | null): VantaCustomResource {
   const { item } = fact;
   return {
     displayName: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
@@ -196,30 +196,49 @@ export const DEFAULT_OWNER_TAG = "owner";
 export const tagValue = (tags: Record<string, string>, key: string) =>
   Object.entries(tags).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1] ?? "";
 
+/** What a Vanta secret resource takes from a secrets-rotation item's observed facts (ListSecrets' fields). */
+interface SecretFacts {
+  name?: string;
+  tags: Record<string, string>;
+  createdDate?: string;
+  owningService?: string;
+  nextRotationDate?: string;
+}
+
+/** A secrets-rotation item's facts for its Vanta secret resource; nothing from any other item. */
+function secretFacts(item: PackageItem): SecretFacts | undefined {
+  if (item.collector !== "secrets-rotation") return undefined;
+  const observed = item.observed;
+  const text = (key: string) => (typeof observed[key] === "string" ? (observed[key] as string) : undefined);
+  const tags =
+    observed.tags && typeof observed.tags === "object"
+      ? Object.fromEntries(Object.entries(observed.tags as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+      : {};
+  const facts: SecretFacts = { tags };
+  for (const key of ["name", "createdDate", "owningService", "nextRotationDate"] as const) {
+    const value = text(key);
+    if (value !== undefined) facts[key] = value;
+  }
+  return facts;
+}
+
 /** Secrets Manager secrets as Vanta `secret` resources: one per secret ARN, whichever controls it serves. */
-function secrets(facts: ResourceFacts[], url: string | null): VantaManifest["secrets"] {
+function secrets(facts: ResourceFacts<SecretFacts>[], url: string | null): VantaManifest["secrets"] {
   const resources: VantaSecret[] = [];
   const tags: Record<string, Record<string, string>> = {};
-  for (const { item } of facts) {
-    if (item.collector !== "secrets-rotation" || tags[item.resource.arn]) continue;
-    const observed = item.observed;
-    const text = (key: string) => (typeof observed[key] === "string" ? (observed[key] as string) : undefined);
-    const secretTags =
-      observed.tags && typeof observed.tags === "object"
-        ? Object.fromEntries(Object.entries(observed.tags as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
-        : {};
-    tags[item.resource.arn] = secretTags;
-    const next = text("nextRotationDate");
+  for (const { item, extra: secret } of facts) {
+    if (!secret || tags[item.resource.arn]) continue;
+    tags[item.resource.arn] = secret.tags;
     resources.push({
-      displayName: `Secret ${text("name") ?? item.resource.name}`,
+      displayName: `Secret ${secret.name ?? item.resource.name}`,
       uniqueId: item.resource.arn,
       externalUrl: url,
-      name: text("name") ?? item.resource.name,
+      name: secret.name ?? item.resource.name,
       description: "",
-      createdTimestamp: text("createdDate") ?? item.source.collectedAt,
-      creator: text("owningService") ?? "not recorded",
-      owner: tagValue(secretTags, DEFAULT_OWNER_TAG),
-      ...(next ? { expiresTimestamp: next } : {}),
+      createdTimestamp: secret.createdDate ?? item.source.collectedAt,
+      creator: secret.owningService ?? "not recorded",
+      owner: tagValue(secret.tags, DEFAULT_OWNER_TAG),
+      ...(secret.nextRotationDate ? { expiresTimestamp: secret.nextRotationDate } : {}),
     });
   }
   return {
@@ -234,14 +253,13 @@ function secrets(facts: ResourceFacts[], url: string | null): VantaManifest["sec
 export const RESOURCE_SYNC_REFUSED =
   "Vanta resources need an HTTPS externalUrl and a local store has none: pass publish --evidence-base-url https://... (where the package folder is served) or publish from an S3 store.";
 
-export async function vantaManifest(
-  pkg: EvidencePackage,
-): Promise<{ manifest: VantaManifest; files: { path: string; body: Buffer }[] }> {
-  const files = await controlFiles(pkg);
+/** The vanta.json manifest; the control PDFs it names are written to `target` under vanta/ first. */
+export async function vantaManifest(pkg: EvidencePackage, target: RenderTarget): Promise<VantaManifest> {
+  const files = await controlFiles(pkg, target, "vanta");
   const effective = collectedAt(pkg);
   const renewal = vantaCadence(pkg.period);
   const url = packageUrl(pkg) ?? null;
-  const facts = resourceFacts(pkg);
+  const facts = resourceFacts(pkg, secretFacts);
   const manifest: VantaManifest = {
     schemaVersion: 1,
     platform: "vanta",
@@ -270,7 +288,7 @@ export async function vantaManifest(
       ],
     },
     renewal,
-    documents: files.map(({ control, file, uploadName, body, sha256 }) => {
+    documents: files.map(({ control, file, uploadName, size, sha256 }) => {
       const description = `SOC 2 evidence for ${control.id} ${control.title}, ${pkg.period.label} (${pkg.period.start} to ${pkg.period.end}, evidence through ${pkg.period.through}): ${control.status.toUpperCase()}, ${control.reason}. ${pkg.tool.name} ${pkg.tool.version}, run ${pkg.runId}, SHA-256 ${sha256}.`;
       const documentTitle = `SOC 2 ${control.id}: ${control.title}`;
       return {
@@ -279,7 +297,7 @@ export async function vantaManifest(
         status: control.status,
         file,
         sha256,
-        size: body.length,
+        size,
         documentTitle,
         createDocument: {
           title: documentTitle,
@@ -316,14 +334,13 @@ export async function vantaManifest(
     secrets: secrets(facts, url),
     unconfirmedFields: UNCONFIRMED,
   };
-  return { manifest, files: files.map(({ file, body }) => ({ path: file, body })) };
+  return manifest;
 }
 
 export const vantaRenderer: Renderer = {
   format: "vanta",
   async render(pkg, target) {
-    const { manifest, files } = await vantaManifest(pkg);
-    for (const file of files) await target.write(`vanta/${file.path}`, file.body);
+    const manifest = await vantaManifest(pkg, target);
     await target.write("vanta/vanta.json", JSON.stringify(manifest, null, 2) + "\n");
   },
 };

@@ -42,6 +42,9 @@ describe("access-review.csv", () => {
       openSync: () => {
         throw new Error("the CSV is streamed");
       },
+      copy: async () => {
+        throw new Error("the CSV is streamed");
+      },
       writeStream: async (path, chunks) => {
         written[path] = "";
         for await (const chunk of chunks) written[path] += String(chunk);

@@ -6,7 +6,7 @@ import { DRATA_NAME_MAX, DRATA_TEXT_MAX, drataManifest, drataRenderer, recordSch
 import { nextPeriod } from "../reports/platform.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
-import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
+import { memoryTarget, renderToMemory, type MemoryTarget } from "./support/render-target.js";
 
 /**
  * drata-evidence-api-openapi.yml (api-evangelist/drata @ 11870355): EvidenceCreateRequestPublicV2Dto requires name
@@ -183,7 +183,7 @@ describe("drata/", () => {
       ...pkg,
       controls: pkg.controls.map((control) => (control.id === "CC6.1" ? { ...control, platforms: { drata: ["DCF-37"] } } : control)),
     };
-    const { manifest: linked } = await drataManifest(mapped);
+    const linked = await drataManifest(mapped, memoryTarget());
     expect(linked.evidence.map((evidence) => [evidence.controlId, evidence.controlCodes])).toEqual(
       CONTROL_IDS.map((id) => [id, id === "CC6.1" ? ["DCF-37"] : []]),
     );
@@ -201,7 +201,7 @@ describe("drata/ for an Organization-sized scope", () => {
     const base = syntheticPackage({ items: 80 });
     const accounts = Array.from({ length: 3000 }, (_, index) => String(100000000000 + index));
     const big = { ...base, scope: { ...base.scope, accounts } };
-    const { manifest: large } = await drataManifest(big);
+    const large = await drataManifest(big, memoryTarget());
     for (const evidence of large.evidence) {
       expect(Array.from(evidence.record.stepsToReproduce).length).toBeLessThanOrEqual(DRATA_TEXT_MAX);
       expect(evidence.record.stepsToReproduce).toMatch(/full text in packages\/2026-Q3\/.+\/evidence\.json/);

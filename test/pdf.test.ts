@@ -45,6 +45,7 @@ describe("report.pdf", () => {
     const target = {
       write: async () => undefined,
       writeStream: async () => undefined,
+      copy: async () => undefined,
       openSync: (path: string) => ({
         write: () => void (events.at(-1) === `write ${path}` || events.push(`write ${path}`)),
         close: async () => void events.push("close"),

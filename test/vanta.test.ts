@@ -4,7 +4,8 @@ import type { EvidenceDocument } from "../src/core/package-model.js";
 import { VANTA_CADENCES, VANTA_REMINDER_WINDOWS, vantaCadence, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
-import { renderToMemory, type MemoryTarget } from "./support/render-target.js";
+import { memoryTarget, renderToMemory, type MemoryTarget } from "./support/render-target.js";
+import { drataRenderer, type DrataManifest } from "../reports/drata.js";
 
 let pkg: EvidenceDocument;
 let target: MemoryTarget;
@@ -28,6 +29,7 @@ describe("vanta/", () => {
     for (const document of manifest.documents) {
       const body = target.files.get(`vanta/${document.file}`) as Buffer;
       expect(document.sha256).toBe(createHash("sha256").update(body).digest("hex"));
+      expect(document.size).toBe(body.length);
       expect(document.upload).toMatchObject({
         method: "POST",
         path: "/v1/documents/{documentId}/uploads",
@@ -119,5 +121,30 @@ describe("vanta/", () => {
       ]),
     );
     for (const entry of manifest.unconfirmedFields) expect(entry.note.length).toBeGreaterThan(20);
+  });
+});
+
+describe("vanta/ and drata/ in one package", () => {
+  it("lays each control PDF out once: drata/ gets a copy of vanta/'s bytes, and both manifests hash and size them", async () => {
+    const both = syntheticPackage({ items: 80 });
+    const shared = memoryTarget();
+    const copies: string[] = [];
+    const copy = shared.copy.bind(shared);
+    shared.copy = async (from, to) => {
+      copies.push(`${from} -> ${to}`);
+      await copy(from, to);
+    };
+    await vantaRenderer.render(both, shared);
+    await drataRenderer.render(both, shared);
+    expect(copies).toEqual(CONTROL_IDS.map((id) => `vanta/${id}.pdf -> drata/${id}.pdf`));
+    const vanta = shared.json<VantaManifest>("vanta/vanta.json");
+    const drata = shared.json<DrataManifest>("drata/drata.json");
+    for (const id of CONTROL_IDS) {
+      const body = shared.files.get(`drata/${id}.pdf`) as Buffer;
+      expect(body.equals(shared.files.get(`vanta/${id}.pdf`) as Buffer)).toBe(true);
+      const sha256 = createHash("sha256").update(body).digest("hex");
+      expect(vanta.documents.find((document) => document.controlId === id)).toMatchObject({ sha256, size: body.length });
+      expect(drata.evidence.find((evidence) => evidence.controlId === id)).toMatchObject({ sha256, size: body.length });
+    }
   });
 });

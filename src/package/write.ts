@@ -1,7 +1,7 @@
 // Writes a package: renderers into a staging folder, each file to the store, then manifest.json, then latest.json.
 import { latestPointerKey, MANIFEST_FILE, packagePrefix } from "../core/store-layout.js";
 import { closeSync, createWriteStream, mkdirSync, openSync, writeSync } from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { once } from "node:events";
@@ -64,6 +64,12 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       }
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
       paths.push(path);
+    },
+    async copy(from, to) {
+      if (!paths.includes(from)) throw new Error(`cannot copy ${from}: the package has no such file yet`);
+      await mkdir(dirname(join(staging, to)), { recursive: true });
+      await copyFile(join(staging, from), join(staging, to));
+      paths.push(to);
     },
     openSync(path) {
       mkdirSync(dirname(join(staging, path)), { recursive: true });

@@ -25,6 +25,9 @@ export function memoryTarget(): MemoryTarget {
       for await (const chunk of chunks) parts.push(Buffer.from(chunk));
       files.set(path, Buffer.concat(parts));
     },
+    async copy(from, to) {
+      files.set(to, file(from));
+    },
     openSync(path) {
       const parts: Buffer[] = [];
       return {
