@@ -3,6 +3,8 @@
 // leave open is listed under unconfirmedFields.
 import type { EvidencePackage } from "../src/core/package-model.js";
 import { collectedAt, controlFiles, cut, evidenceKey, nextPeriod, resourceFacts, type RenewalSchedule, type ResourceFacts, type UnconfirmedField } from "./platform.js";
+import { selectHeads } from "../src/core/package-items.js";
+import { prettyJsonStreaming } from "./json-stream.js";
 import type { Renderer, RenderTarget } from "./renderer.js";
 
 /** drata-evidence-api-openapi.yml, EvidenceCreateRequestPublicV2Dto: name and artifactName maxLength 191. */
@@ -112,39 +114,39 @@ const UNCONFIRMED: UnconfirmedField[] = [
 ];
 
 /** Records keyed by resource ARN; an ARN several collectors report gets "#<collector>" so each id stays unique. */
-function records(pkg: EvidencePackage, facts: ResourceFacts[]): DrataRecord[] {
+function* records(pkg: EvidencePackage, facts: Iterable<ResourceFacts>): Generator<DrataRecord> {
   const collectorsOf = new Map<string, Set<string>>();
-  for (const { item } of facts)
-    collectorsOf.set(
-      item.resource.arn,
-      (collectorsOf.get(item.resource.arn) ?? new Set()).add(item.collector),
-    );
-  return facts.map(({ item, controlIds, withinPolicy, rotationEnabled, daysSinceRotation }) => ({
-    id:
-      (collectorsOf.get(item.resource.arn)?.size ?? 1) > 1
-        ? `${item.resource.arn}#${item.collector}`
-        : item.resource.arn,
-    name: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
-    arn: item.resource.arn,
-    resourceType: item.resource.type,
-    collector: item.collector,
-    controlIds,
-    account: item.account,
-    region: item.region,
-    status: item.status,
-    withinPolicy,
-    reason: item.reason,
-    ...(item.period ? { periodStatus: item.period.status, periodReason: item.period.reason } : {}),
-    ...(rotationEnabled === undefined ? {} : { rotationEnabled }),
-    ...(daysSinceRotation === undefined ? {} : { daysSinceRotation }),
-    ...(item.exception?.ticket ? { exceptionTicket: item.exception.ticket } : {}),
-    ...(item.exception
-      ? { exceptionApprovedBy: item.exception.approvedBy, exceptionExpires: item.exception.expires }
-      : {}),
-    collectedAt: item.source.collectedAt,
-    period: pkg.period.label,
-    runId: pkg.runId,
-  }));
+  for (const item of selectHeads(pkg.items, {})) {
+    collectorsOf.set(item.resource.arn, (collectorsOf.get(item.resource.arn) ?? new Set()).add(item.collector));
+  }
+  for (const { item, controlIds, withinPolicy, rotationEnabled, daysSinceRotation } of facts) {
+    yield {
+      id:
+        (collectorsOf.get(item.resource.arn)?.size ?? 1) > 1
+          ? `${item.resource.arn}#${item.collector}`
+          : item.resource.arn,
+      name: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
+      arn: item.resource.arn,
+      resourceType: item.resource.type,
+      collector: item.collector,
+      controlIds,
+      account: item.account,
+      region: item.region,
+      status: item.status,
+      withinPolicy,
+      reason: item.reason,
+      ...(item.period ? { periodStatus: item.period.status, periodReason: item.period.reason } : {}),
+      ...(rotationEnabled === undefined ? {} : { rotationEnabled }),
+      ...(daysSinceRotation === undefined ? {} : { daysSinceRotation }),
+      ...(item.exception?.ticket ? { exceptionTicket: item.exception.ticket } : {}),
+      ...(item.exception
+        ? { exceptionApprovedBy: item.exception.approvedBy, exceptionExpires: item.exception.expires }
+        : {}),
+      collectedAt: item.source.collectedAt,
+      period: pkg.period.label,
+      runId: pkg.runId,
+    };
+  }
 }
 
 /** The JSON Schema the custom connection validates records against (also used by the tests on every record). */
@@ -198,6 +200,12 @@ export function recordSchema(): Record<string, unknown> {
 
 /** The drata.json manifest; the control PDFs it names are written to `target` under drata/ first. */
 export async function drataManifest(pkg: EvidencePackage, target: RenderTarget): Promise<DrataManifest> {
+  const { manifest, records } = await drataParts(pkg, target);
+  return { ...manifest, customConnection: { ...manifest.customConnection, records: [...records] } };
+}
+
+/** The manifest with no records, and its records as they are made: the renderer writes them one at a time. */
+async function drataParts(pkg: EvidencePackage, target: RenderTarget): Promise<{ manifest: DrataManifest; records: Iterable<DrataRecord> }> {
   const files = await controlFiles(pkg, target, "drata");
   const next = nextPeriod(pkg.period);
   const filedAt = collectedAt(pkg).slice(0, 10);
@@ -277,17 +285,18 @@ export async function drataManifest(pkg: EvidencePackage, target: RenderTarget):
       },
       sessionId: `soc2-${pkg.runId}`.slice(0, 64),
       batchSize: RECORD_BATCH,
-      records: records(pkg, resourceFacts(pkg)),
+      records: [],
     },
     unconfirmedFields: UNCONFIRMED,
   };
-  return manifest;
+  const facts = resourceFacts(pkg);
+  return { manifest, records: { [Symbol.iterator]: () => records(pkg, facts) } };
 }
 
 export const drataRenderer: Renderer = {
   format: "drata",
   async render(pkg, target) {
-    const manifest = await drataManifest(pkg, target);
-    await target.write("drata/drata.json", JSON.stringify(manifest, null, 2) + "\n");
+    const { manifest, records } = await drataParts(pkg, target);
+    await target.writeStream("drata/drata.json", prettyJsonStreaming(manifest, [{ path: ["customConnection", "records"], items: records }]));
   },
 };

@@ -7,17 +7,18 @@ import { ACCESS_REVIEW_COLLECTOR } from "../src/core/access-review.js";
 import { ACCESS_REVIEW_FILE, reviewRowsOf } from "./access-review-csv.js";
 import { fromPackageToRoot } from "../src/core/store-layout.js";
 import { resourceKey } from "../src/core/resource-key.js";
+import { mapItems, selectHeads } from "../src/core/package-items.js";
 import type { ControlResult, EvidencePackage, PackageItem, PackageItems } from "../src/core/package-model.js";
 import { CATALOG_FILE, catalogDocument } from "./oscal-catalog.js";
 import { json, line, nameUuid, nonEmpty, oscalControlId, packageMetadata, prop } from "./oscal-datatypes.js";
 import { PLAN_FILE, packageResource, planDocument, reviewedControls } from "./oscal-plan.js";
+import { prettyJsonStreaming } from "./json-stream.js";
 import type { Renderer } from "./renderer.js";
 
 export { nameUuid, oscalControlId, PROP_NS } from "./oscal-datatypes.js";
 export { OSCAL_VERSION } from "./oscal-datatypes.js";
 
 export const RESULTS_FILE = "oscal/assessment-results.json";
-const MARK = "__SOC2_EVIDENCE_OBSERVATIONS__";
 
 type Json = Record<string, unknown>;
 
@@ -136,6 +137,7 @@ function observationFor(
 
 function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }): {
   root: Json;
+  inventory: Iterable<Json>;
   items: PackageItems;
   uuid: (name: string) => string;
   tool: string;
@@ -168,23 +170,31 @@ function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }
     }),
   );
   const snapshotFile = (item: PackageItem) => files.get(`${item.snapshot.runId}|${item.collector}.jsonl`);
+  // The findings, before the observations in the text, name them: their uuids are gathered from the items' heads.
   const byControl = new Map<string, string[]>(pkg.controls.map((control) => [control.id, []]));
-  const inventory = new Map<string, Json>();
-  for (const item of pkg.items) {
+  for (const item of selectHeads(pkg.items, {})) {
     for (const id of item.controlIds) byControl.get(id)?.push(uuid(`observation|${itemKey(item)}`));
-    if (!inventory.has(item.resource.arn)) {
-      inventory.set(item.resource.arn, {
-        uuid: uuid(`inventory|${item.resource.arn}`),
-        description: line(`${item.resource.type} ${item.resource.arn}`),
-        props: [
-          ...prop("asset-id", item.resource.arn, undefined),
-          ...prop("account", item.account),
-          ...prop("region", item.region),
-          ...prop("resource-type", item.resource.type),
-        ],
-      });
-    }
   }
+  // One inventory item per resource ARN, made as the text is written.
+  const inventory = {
+    *[Symbol.iterator]() {
+      const seen = new Set<string>();
+      for (const item of selectHeads(pkg.items, {})) {
+        if (seen.has(item.resource.arn)) continue;
+        seen.add(item.resource.arn);
+        yield {
+          uuid: uuid(`inventory|${item.resource.arn}`),
+          description: line(`${item.resource.type} ${item.resource.arn}`),
+          props: [
+            ...prop("asset-id", item.resource.arn, undefined),
+            ...prop("account", item.account),
+            ...prop("region", item.region),
+            ...prop("resource-type", item.resource.type),
+          ],
+        };
+      }
+    },
+  };
   const { period } = pkg;
   const periodEnd = `${period.end}T23:59:59Z`;
   const packageFile = (name: string, title: string, description: string, mediaType: string) =>
@@ -216,10 +226,10 @@ function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }
           status: { state: "operational" },
         },
       ],
-      ...nonEmpty("inventory-items", [...inventory.values()]),
+      ...(pkg.items.length > 0 ? { "inventory-items": [] } : {}),
     },
     "reviewed-controls": reviewedControls(pkg, catalog.uuid as string),
-    ...(pkg.items.length > 0 ? { observations: [MARK] } : {}),
+    ...(pkg.items.length > 0 ? { observations: [] } : {}),
     ...nonEmpty(
       "findings",
       pkg.controls.map((control) => findingFor(control, byControl.get(control.id) ?? [], uuid)),
@@ -263,7 +273,7 @@ function document(pkg: EvidencePackage, texts: { catalog: string; plan: string }
       },
     },
   };
-  return { root, items: pkg.items, uuid, tool, snapshotFile };
+  return { root, inventory, items: pkg.items, uuid, tool, snapshotFile };
 }
 
 /** The catalog and evidence.json resources, the same in the plan's back-matter and the results'. */
@@ -287,22 +297,22 @@ function oscalResources(pkg: EvidencePackage, uuid: (name: string) => string, ca
   };
 }
 
+/** The results, their inventory and observations (one per item, compact, one a line) written as they are made. */
 function* assessmentResults(pkg: EvidencePackage, files: { catalog: string; plan: string }): Generator<string> {
-  const { root, items, uuid, tool, snapshotFile } = document(pkg, files);
-  const text = JSON.stringify(root, null, 2) + "\n";
-  const at = text.indexOf(`"${MARK}"`);
-  if (at < 0) {
-    yield text;
+  const { root, inventory, items, uuid, tool, snapshotFile } = document(pkg, files);
+  if (items.length === 0) {
+    yield JSON.stringify(root, null, 2) + "\n";
     return;
   }
-  const indent = text.slice(text.lastIndexOf("\n", at) + 1, at);
-  yield text.slice(0, at);
-  let first = true;
-  for (const item of items) {
-    yield `${first ? "" : `,\n${indent}`}${JSON.stringify(observationFor(item, uuid, tool, snapshotFile))}`;
-    first = false;
-  }
-  yield text.slice(at + MARK.length + 2);
+  const result = ["assessment-results", "results", 0];
+  yield* prettyJsonStreaming(root, [
+    { path: [...result, "local-definitions", "inventory-items"], items: inventory },
+    {
+      path: [...result, "observations"],
+      items: mapItems(items, (item) => observationFor(item, uuid, tool, snapshotFile)),
+      compact: true,
+    },
+  ]);
 }
 
 export const oscalRenderer: Renderer = {

@@ -4,7 +4,10 @@
 // UploadFileForDocument; openapi/connectors-v1.json: put-CustomResource, put-Secret); docs/PLATFORM-FIELDS.md lists
 // them. What the definitions leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
 import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
-import { collectedAt, controlFiles, evidenceKey, nextPeriod, packageUrl, resourceFacts, type ResourceFacts, type UnconfirmedField } from "./platform.js";
+import { resourceIdentity } from "../src/core/resource-key.js";
+import { selectHeads, selectItems } from "../src/core/package-items.js";
+import { collectedAt, controlFiles, evidenceKey, nextPeriod, packageUrl, type UnconfirmedField } from "./platform.js";
+import { prettyJsonStreaming } from "./json-stream.js";
 import type { Renderer, RenderTarget } from "./renderer.js";
 
 export const VANTA_API = "https://api.vanta.com";
@@ -181,12 +184,18 @@ const UNCONFIRMED: UnconfirmedField[] = [
   },
 ];
 
-function customResource(fact: ResourceFacts<SecretFacts>, url: string | null): VantaCustomResource {
-  const { item } = fact;
+/** One custom resource per collector x account x region x resource, in package order, made as vanta.json is written. */
+function customResources(pkg: EvidencePackage, url: string | null): Iterable<VantaCustomResource> {
   return {
-    displayName: `${item.resource.type} ${item.resource.name || item.resource.arn}`,
-    uniqueId: fact.key,
-    externalUrl: url,
+    *[Symbol.iterator]() {
+      const seen = new Set<string>();
+      for (const item of selectHeads(pkg.items, {})) {
+        const uniqueId = resourceIdentity(item);
+        if (seen.has(uniqueId)) continue;
+        seen.add(uniqueId);
+        yield { displayName: `${item.resource.type} ${item.resource.name || item.resource.arn}`, uniqueId, externalUrl: url };
+      }
+    },
   };
 }
 
@@ -223,10 +232,11 @@ function secretFacts(item: PackageItem): SecretFacts | undefined {
 }
 
 /** Secrets Manager secrets as Vanta `secret` resources: one per secret ARN, whichever controls it serves. */
-function secrets(facts: ResourceFacts<SecretFacts>[], url: string | null): VantaManifest["secrets"] {
+function secrets(pkg: EvidencePackage, url: string | null): VantaManifest["secrets"] {
   const resources: VantaSecret[] = [];
   const tags: Record<string, Record<string, string>> = {};
-  for (const { item, extra: secret } of facts) {
+  for (const item of selectItems(pkg.items, { collector: "secrets-rotation" })) {
+    const secret = secretFacts(item);
     if (!secret || tags[item.resource.arn]) continue;
     tags[item.resource.arn] = secret.tags;
     resources.push({
@@ -255,11 +265,16 @@ export const RESOURCE_SYNC_REFUSED =
 
 /** The vanta.json manifest; the control PDFs it names are written to `target` under vanta/ first. */
 export async function vantaManifest(pkg: EvidencePackage, target: RenderTarget): Promise<VantaManifest> {
+  const { manifest, resources } = await vantaParts(pkg, target);
+  return { ...manifest, customResources: { ...manifest.customResources, resources: [...resources] } };
+}
+
+/** The manifest with no custom resources, and those as they are made: the renderer writes them one at a time. */
+async function vantaParts(pkg: EvidencePackage, target: RenderTarget): Promise<{ manifest: VantaManifest; resources: Iterable<VantaCustomResource> }> {
   const files = await controlFiles(pkg, target, "vanta");
   const effective = collectedAt(pkg);
   const renewal = vantaCadence(pkg.period);
   const url = packageUrl(pkg) ?? null;
-  const facts = resourceFacts(pkg, secretFacts);
   const manifest: VantaManifest = {
     schemaVersion: 1,
     platform: "vanta",
@@ -329,18 +344,18 @@ export async function vantaManifest(pkg: EvidencePackage, target: RenderTarget):
     customResources: {
       request: { method: "PUT", path: "/v1/resources/custom_resource" },
       resourceId: null,
-      resources: facts.map((fact) => customResource(fact, url)),
+      resources: [],
     },
-    secrets: secrets(facts, url),
+    secrets: secrets(pkg, url),
     unconfirmedFields: UNCONFIRMED,
   };
-  return manifest;
+  return { manifest, resources: customResources(pkg, url) };
 }
 
 export const vantaRenderer: Renderer = {
   format: "vanta",
   async render(pkg, target) {
-    const manifest = await vantaManifest(pkg, target);
-    await target.write("vanta/vanta.json", JSON.stringify(manifest, null, 2) + "\n");
+    const { manifest, resources } = await vantaParts(pkg, target);
+    await target.writeStream("vanta/vanta.json", prettyJsonStreaming(manifest, [{ path: ["customResources", "resources"], items: resources }]));
   },
 };

@@ -141,6 +141,16 @@ describe("drata/", () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it("gives a resource one collector reports for two controls one record, with both controls, where it first appears", async () => {
+    const twice = syntheticPackage({ items: 20 });
+    const first = twice.items[0] as PackageItem;
+    twice.items.push({ ...first, controlIds: ["CC9.9"] });
+    const merged = (await renderToMemory(drataRenderer, twice)).json<DrataManifest>("drata/drata.json");
+    const records = merged.customConnection.records;
+    expect(records).toHaveLength(20);
+    expect(records[0]).toMatchObject({ id: first.resource.arn, controlIds: [...first.controlIds, "CC9.9"] });
+  });
+
   it("rejects a malformed record with the schema it publishes, so the record check can fail", () => {
     const validate = new Ajv({ allErrors: true }).compile(recordSchema());
     const record = { ...manifest.customConnection.records[0], status: "passed" };
@@ -208,5 +218,15 @@ describe("drata/ for an Organization-sized scope", () => {
       expect(Array.from(evidence.record.name).length).toBeLessThanOrEqual(DRATA_NAME_MAX);
     }
     expect(manifest.evidence[0]?.record.stepsToReproduce).not.toContain("full text in");
+  });
+});
+
+describe("drata.json is written record by record", () => {
+  it("is byte for byte JSON.stringify of the whole manifest, records included", async () => {
+    const written = syntheticPackage({ items: 80 });
+    const target = await renderToMemory(drataRenderer, written);
+    const whole = await drataManifest(written, memoryTarget());
+    expect(whole.customConnection.records.length).toBeGreaterThan(10);
+    expect(target.text("drata/drata.json")).toBe(JSON.stringify(whole, null, 2) + "\n");
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { EvidenceDocument } from "../src/core/package-model.js";
-import { VANTA_CADENCES, VANTA_REMINDER_WINDOWS, vantaCadence, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
+import { VANTA_CADENCES, VANTA_REMINDER_WINDOWS, vantaCadence, vantaManifest, vantaRenderer, type VantaManifest } from "../reports/vanta.js";
 import { CONTROL_IDS, syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
 import { memoryTarget, renderToMemory, type MemoryTarget } from "./support/render-target.js";
@@ -146,5 +146,15 @@ describe("vanta/ and drata/ in one package", () => {
       expect(vanta.documents.find((document) => document.controlId === id)).toMatchObject({ sha256, size: body.length });
       expect(drata.evidence.find((evidence) => evidence.controlId === id)).toMatchObject({ sha256, size: body.length });
     }
+  });
+});
+
+describe("vanta.json is written resource by resource", () => {
+  it("is byte for byte JSON.stringify of the whole manifest, custom resources included", async () => {
+    const written = syntheticPackage({ items: 80 });
+    const rendered = await renderToMemory(vantaRenderer, written);
+    const whole = await vantaManifest(written, memoryTarget());
+    expect(whole.customResources.resources.length).toBeGreaterThan(10);
+    expect(rendered.text("vanta/vanta.json")).toBe(JSON.stringify(whole, null, 2) + "\n");
   });
 });
