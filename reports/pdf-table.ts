@@ -2,6 +2,7 @@
 // on the next page line by line, and every cell wraps inside its own width. Tagged as Table > TR > TH (column scope)
 // and TD; a row split over two pages keeps its cells, each with one marked-content sequence per page; the repeated
 // header, the "(continued)" caption, fills and rules are artifacts.
+import type { Sequence } from "../src/core/package-model.js";
 import { INK, MUTED, RULE, style, type PdfWriter } from "./pdf-layout.js";
 import type { Node } from "./pdf-tags.js";
 import type { FontName, Rgb, TextStyle } from "./pdf-text.js";
@@ -34,7 +35,7 @@ export function titledTable(
   writer: PdfWriter,
   heading: { text: string; level: 1 | 2 | 3; note?: string; empty: string; emptyStyle?: TextStyle },
   tableColumns: readonly Column[],
-  rows: Iterable<readonly (string | Cell)[]> & { readonly length: number },
+  rows: Sequence<readonly (string | Cell)[]>,
   options: TableOptions = {},
 ): void {
   writer.heading(heading.text, heading.level);

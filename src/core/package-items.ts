@@ -1,5 +1,5 @@
 // Walking a package's items the same way whether they are an array or a spool file (PackageItems).
-import type { HeadSequence, ItemFilter, ItemHead, ItemSequence, PackageItem, PackageItems } from "./package-model.js";
+import type { HeadSequence, ItemFilter, ItemHead, ItemSequence, PackageItem, PackageItems, Sequence } from "./package-model.js";
 
 /** Whether an item, or the fields of it a spool's index keeps, matches the filter. */
 export function matchesFilter(item: { collector: string; controlIds: readonly string[]; status: PackageItem["status"] }, filter: ItemFilter): boolean {
@@ -47,7 +47,7 @@ export function headOf(item: PackageItem): ItemHead {
 }
 
 /** A sequence of `map` applied to each item as it is walked: nothing is held but the one being mapped. */
-export function mapItems<I, T>(items: Iterable<I> & { readonly length: number }, map: (item: I) => T): Iterable<T> & { readonly length: number } {
+export function mapItems<I, T>(items: Sequence<I>, map: (item: I) => T): Sequence<T> {
   return {
     length: items.length,
     *[Symbol.iterator]() {

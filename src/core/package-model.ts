@@ -11,10 +11,12 @@ export interface PackageItem extends EvidenceItem {
   seen: { first: string; last: string; days: number };
 }
 
-/** A sequence of items that can be walked more than once and knows its length without being walked. */
-export interface ItemSequence extends Iterable<PackageItem> {
+/** Values that can be walked more than once, with their number known without walking them. */
+export interface Sequence<T> extends Iterable<T> {
   readonly length: number;
 }
+
+export type ItemSequence = Sequence<PackageItem>;
 
 /** Which items a renderer wants: every field given must match (src/core/package-items.ts). */
 export interface ItemFilter {
@@ -24,11 +26,6 @@ export interface ItemFilter {
 }
 
 /**
- * The package's items in package order (collector, account, region, ARN). An array satisfies it; at scale packaging
- * spools them to a file and reads them back one at a time (src/package/item-spool.ts), which also answers `select`
- * from an index without parsing the items it skips, and `lines` without parsing at all.
- */
-/**
  * What a control's tables in report.pdf show of an item (reports/pdf-control-section.ts): not what was observed or
  * expected, nor the request ids, which make up most of an item (an access review item of the bench is 100 KB on
  * average, its head 0.9 KB).
@@ -37,11 +34,14 @@ export type ItemHead = Pick<PackageItem, "collector" | "controlIds" | "account" 
   source: Pick<PackageItem["source"], "collectedAt">;
 };
 
-/** Heads of the items a filter chose, in package order; walkable more than once. */
-export interface HeadSequence extends Iterable<ItemHead> {
-  readonly length: number;
-}
+/** Heads of the items a filter chose, in package order. */
+export type HeadSequence = Sequence<ItemHead>;
 
+/**
+ * The package's items in package order (collector, account, region, ARN). An array satisfies it; at scale packaging
+ * spools them to a file and reads them back one at a time (src/package/item-spool.ts), which also answers `select`
+ * from an index without parsing the items it skips, and `lines` without parsing at all.
+ */
 export interface PackageItems extends ItemSequence {
   select?(filter: ItemFilter): ItemSequence;
   /** The heads of the items `select` would give, read without parsing the rest of each item. */

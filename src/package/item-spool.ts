@@ -38,17 +38,17 @@ export class ItemSpool implements PackageItems {
   }
 
   [Symbol.iterator](): Iterator<PackageItem> {
-    return this.parsed(this.entries.keys());
+    return parsed<PackageItem>(this.spool, this.entries.keys());
   }
 
   select(filter: ItemFilter): ItemSequence {
     const chosen = this.chosen(filter);
-    return { length: chosen.length, [Symbol.iterator]: () => this.parsed(chosen.values()) };
+    return { length: chosen.length, [Symbol.iterator]: () => parsed<PackageItem>(this.spool, chosen.values()) };
   }
 
   heads(filter: ItemFilter): HeadSequence {
     const chosen = this.chosen(filter);
-    return { length: chosen.length, [Symbol.iterator]: () => this.parsedHeads(chosen.values()) };
+    return { length: chosen.length, [Symbol.iterator]: () => parsed<ItemHead>(this.headSpool, chosen.values()) };
   }
 
   lines(): Iterable<string> {
@@ -66,12 +66,9 @@ export class ItemSpool implements PackageItems {
     for (const [id, entry] of this.entries.entries()) if (matchesFilter(entry, filter)) chosen.push(id);
     return chosen;
   }
+}
 
-  private *parsed(ids: Iterable<number>): Generator<PackageItem> {
-    for (const line of this.spool.lines(ids)) yield JSON.parse(line) as PackageItem;
-  }
-
-  private *parsedHeads(ids: Iterable<number>): Generator<ItemHead> {
-    for (const line of this.headSpool.lines(ids)) yield JSON.parse(line) as ItemHead;
-  }
+/** Each line of `ids`, parsed one at a time. */
+function* parsed<T>(spool: LineSpool, ids: Iterable<number>): Generator<T> {
+  for (const line of spool.lines(ids)) yield JSON.parse(line) as T;
 }
