@@ -24,6 +24,8 @@ export function* prettyJsonStreaming(value: unknown, arrays: readonly StreamedAr
   const found = markers
     .map((marker, index) => ({ index, at: text.indexOf(marker), length: marker.length }))
     .sort((left, right) => left.at - right.at);
+  const lost = found.find(({ at }) => at < 0);
+  if (lost) throw new Error(`no array at ${JSON.stringify(arrays[lost.index]?.path)} to stream into`);
   let from = 0;
   for (const { index, at, length } of found) {
     const { items, compact } = arrays[index] as StreamedArray;

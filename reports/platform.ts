@@ -1,10 +1,8 @@
-// What the Vanta and Drata outputs share: per-control PDFs rendered once, upload file names, the renewal of the next
-// period, a link back to the package, and the flat facts of each resource that a platform test can evaluate.
+// What the Vanta and Drata outputs share: per-control PDFs laid out once, upload file names, the renewal of the next
+// period, and a link back to the package.
 import { packagePrefix } from "../src/core/store-layout.js";
-import { resourceIdentity } from "../src/core/resource-key.js";
 import { createHash } from "node:crypto";
-import { headOf, selectHeads } from "../src/core/package-items.js";
-import type { ControlResult, EvidencePackage, ItemHead } from "../src/core/package-model.js";
+import type { ControlResult, EvidencePackage } from "../src/core/package-model.js";
 import { controlFileName, writeControlPdf } from "./platform-pdf.js";
 import type { RenderTarget } from "./renderer.js";
 
@@ -36,7 +34,7 @@ export async function controlFiles(pkg: EvidencePackage, target: RenderTarget, f
   const first = written.get(pkg);
   if (first && first.target === target) {
     const files = await first.files;
-    for (const { file } of files) await target.copy(`${first.folder}/${file}`, `${folder}/${file}`);
+    if (first.folder !== folder) for (const { file } of files) await target.copy(`${first.folder}/${file}`, `${folder}/${file}`);
     return files;
   }
   const files = (async () => {
@@ -125,57 +123,4 @@ export function cut(text: string, max: number, tail: string): string {
   if (points.length <= max) return text;
   const end = ` … ${tail}`;
   return points.slice(0, Math.max(0, max - Array.from(end).length)).join("") + end;
-}
-
-export interface ResourceFacts {
-  /** collector|account|region|arn: one resource as one collector sees it. */
-  key: string;
-  /** Only the head: 42,000 whole items held for the Drata records took Drata's rendering of the large estate's store to 657 MB (peak RSS, a packaging-only probe). */
-  item: ItemHead;
-  controlIds: string[];
-  withinPolicy: boolean;
-  rotationEnabled?: boolean;
-  daysSinceRotation?: number;
-}
-
-/**
- * One entry per collector x account x region x resource, the control ids of every control it serves merged, made as
- * it is walked: the items' heads are read first for the merged control ids, then each item once for its facts. Walked
- * instead of listed, Drata's rendering of the large estate's store went from 357 to 334 MB peak RSS.
- */
-export function resourceFacts(pkg: EvidencePackage): Iterable<ResourceFacts> {
-  return {
-    *[Symbol.iterator]() {
-      const controlIds = new Map<string, string[]>();
-      for (const head of selectHeads(pkg.items, {})) {
-        const key = resourceIdentity(head);
-        const known = controlIds.get(key);
-        controlIds.set(key, known ? [...new Set([...known, ...head.controlIds])] : [...head.controlIds]);
-      }
-      const now = Date.parse(pkg.generatedAt);
-      for (const item of pkg.items) {
-        const key = resourceIdentity(item);
-        const merged = controlIds.get(key);
-        if (!merged) continue; // its resource's entry was made from an earlier item
-        controlIds.delete(key);
-        const observed = item.observed;
-        const rotations = Array.isArray(observed.rotations)
-          ? observed.rotations.filter((date): date is string => typeof date === "string").sort()
-          : [];
-        const lastRotated =
-          typeof observed.lastRotatedDate === "string" ? observed.lastRotatedDate : rotations.at(-1);
-        const rotatedAt = lastRotated ? Date.parse(lastRotated) : Number.NaN;
-        yield {
-          key,
-          item: headOf(item),
-          controlIds: merged,
-          withinPolicy: item.status === "pass" || item.status === "excepted" || item.status === "not_applicable",
-          ...(typeof observed.rotationEnabled === "boolean" ? { rotationEnabled: observed.rotationEnabled } : {}),
-          ...(Number.isNaN(rotatedAt)
-            ? {}
-            : { daysSinceRotation: Math.max(0, Math.floor((now - rotatedAt) / 86_400_000)) }),
-        };
-      }
-    },
-  };
 }

@@ -3,7 +3,7 @@
 // openapi/manage-v1.json: CreateDocumentInput, RecurrenceDuration, ReminderWindow, AddControlDocumentMappingInput,
 // UploadFileForDocument; openapi/connectors-v1.json: put-CustomResource, put-Secret); docs/PLATFORM-FIELDS.md lists
 // them. What the definitions leave open is listed in vanta.json under unconfirmedFields rather than guessed silently.
-import type { EvidencePackage, PackageItem } from "../src/core/package-model.js";
+import type { EvidencePackage } from "../src/core/package-model.js";
 import { resourceIdentity } from "../src/core/resource-key.js";
 import { selectHeads, selectItems } from "../src/core/package-items.js";
 import { collectedAt, controlFiles, evidenceKey, nextPeriod, packageUrl, type UnconfirmedField } from "./platform.js";
@@ -205,50 +205,30 @@ export const DEFAULT_OWNER_TAG = "owner";
 export const tagValue = (tags: Record<string, string>, key: string) =>
   Object.entries(tags).find(([name]) => name.toLowerCase() === key.toLowerCase())?.[1] ?? "";
 
-/** What a Vanta secret resource takes from a secrets-rotation item's observed facts (ListSecrets' fields). */
-interface SecretFacts {
-  name?: string;
-  tags: Record<string, string>;
-  createdDate?: string;
-  owningService?: string;
-  nextRotationDate?: string;
-}
-
-/** A secrets-rotation item's facts for its Vanta secret resource; nothing from any other item. */
-function secretFacts(item: PackageItem): SecretFacts | undefined {
-  if (item.collector !== "secrets-rotation") return undefined;
-  const observed = item.observed;
-  const text = (key: string) => (typeof observed[key] === "string" ? (observed[key] as string) : undefined);
-  const tags =
-    observed.tags && typeof observed.tags === "object"
-      ? Object.fromEntries(Object.entries(observed.tags as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
-      : {};
-  const facts: SecretFacts = { tags };
-  for (const key of ["name", "createdDate", "owningService", "nextRotationDate"] as const) {
-    const value = text(key);
-    if (value !== undefined) facts[key] = value;
-  }
-  return facts;
-}
-
 /** Secrets Manager secrets as Vanta `secret` resources: one per secret ARN, whichever controls it serves. */
 function secrets(pkg: EvidencePackage, url: string | null): VantaManifest["secrets"] {
   const resources: VantaSecret[] = [];
   const tags: Record<string, Record<string, string>> = {};
   for (const item of selectItems(pkg.items, { collector: "secrets-rotation" })) {
-    const secret = secretFacts(item);
-    if (!secret || tags[item.resource.arn]) continue;
-    tags[item.resource.arn] = secret.tags;
+    if (tags[item.resource.arn]) continue;
+    const observed = item.observed;
+    const text = (key: string) => (typeof observed[key] === "string" ? (observed[key] as string) : undefined);
+    const secretTags =
+      observed.tags && typeof observed.tags === "object"
+        ? Object.fromEntries(Object.entries(observed.tags as Record<string, unknown>).map(([k, v]) => [k, String(v)]))
+        : {};
+    tags[item.resource.arn] = secretTags;
+    const next = text("nextRotationDate");
     resources.push({
-      displayName: `Secret ${secret.name ?? item.resource.name}`,
+      displayName: `Secret ${text("name") ?? item.resource.name}`,
       uniqueId: item.resource.arn,
       externalUrl: url,
-      name: secret.name ?? item.resource.name,
+      name: text("name") ?? item.resource.name,
       description: "",
-      createdTimestamp: secret.createdDate ?? item.source.collectedAt,
-      creator: secret.owningService ?? "not recorded",
-      owner: tagValue(secret.tags, DEFAULT_OWNER_TAG),
-      ...(secret.nextRotationDate ? { expiresTimestamp: secret.nextRotationDate } : {}),
+      createdTimestamp: text("createdDate") ?? item.source.collectedAt,
+      creator: text("owningService") ?? "not recorded",
+      owner: tagValue(secretTags, DEFAULT_OWNER_TAG),
+      ...(next ? { expiresTimestamp: next } : {}),
     });
   }
   return {

@@ -41,4 +41,9 @@ describe("prettyJsonStreaming", () => {
     expect([...chunks].join("")).toBe('{\n  "list": [\n    1\n  ]\n}\n');
     expect(walked).toBe(1);
   });
+
+  it("refuses a path whose array the text would not hold, rather than write the text without it", () => {
+    // A Date is written as its toJSON string: a property set on it never reaches the text.
+    expect(() => text({ when: new Date(0) }, [{ path: ["when", "list"], items: [1] }])).toThrow(/no array at \["when","list"\]/);
+  });
 });
