@@ -203,6 +203,21 @@ describe("a period package", () => {
   });
 });
 
+describe("a snapshot", () => {
+  it("stores every item of a collector whole, one JSON line each, across many batched writes", async () => {
+    // 3,000 items of about 400 bytes: some 18 writes of the snapshot's 64 KiB batches, the last one partial.
+    const names = Array.from({ length: 3000 }, (_, index) => `key-${String(index).padStart(4, "0")}`);
+    const record = await snapshotOn("2026-07-01", scripted(Object.fromEntries(names.map((name) => [name, () => "pass" as const]))));
+    const file = record.collectors.find((one) => one.id === "scripted-check")?.file as string;
+    const text = (await store.get(file)).toString("utf8");
+    expect(text.endsWith("\n")).toBe(true);
+    const lines = text.slice(0, -1).split("\n");
+    expect(lines).toHaveLength(names.length);
+    expect(lines.map((line) => (JSON.parse(line) as { resource: { name: string } }).resource.name).sort()).toEqual(names);
+    expect(record.counts.pass).toBe(names.length);
+  });
+});
+
 describe("the history's spool of items", () => {
   /** A collector whose period judge records, for every day, which earlier day's item it was handed as `previous`. */
   const chained = (): Collector<ParamSchema> => ({

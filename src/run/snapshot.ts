@@ -43,6 +43,7 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
   const prefix = input.shard ? partPrefix(day, runId, input.shard) : snapshotPrefix(day, runId);
   const workdir = await mkdtemp(join(tmpdir(), "soc2-evidence-"));
   const streams = new Map<string, WriteStream>();
+  const batches = new Map<string, LineBatch>();
   // A stream error (a full disk, a stream destroyed by a stop) is kept and rethrown, never left unhandled.
   let streamError: Error | undefined;
   const counts: Record<ItemStatus, number> = { pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 };
@@ -54,16 +55,17 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
         streamError ??= error;
       });
       streams.set(collector.id, stream);
+      batches.set(collector.id, new LineBatch(stream));
     }
     const sink = async (item: EvidenceItem) => {
       if (streamError) throw streamError;
       counts[item.status] += 1;
-      const stream = streams.get(item.collector) as WriteStream;
-      if (!stream.write(JSON.stringify(item) + "\n")) await once(stream, "drain");
+      await (batches.get(item.collector) as LineBatch).push(JSON.stringify(item));
     };
     const populations = await runTasks(input.tasks, input.run, sink);
     stopIfAborted(input.run.signal);
     input.run.exceptions.assertShares();
+    for (const batch of batches.values()) await batch.flush();
     await Promise.all([...streams.values()].map((stream) => new Promise<void>((resolve, reject) => {
       stream.once("error", reject);
       stream.end(() => resolve());
@@ -108,3 +110,30 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     await rm(workdir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Lines gathered into writes of about 64 KiB: one write per item cost a file-system request each (0.35 s of the main
+ * thread for the medium estate's 8,500 items, `npm run bench` under --cpu-prof), where the lines are small.
+ */
+class LineBatch {
+  private lines: string[] = [];
+  private size = 0;
+
+  constructor(private readonly stream: WriteStream) {}
+
+  async push(line: string): Promise<void> {
+    this.lines.push(line);
+    this.size += line.length + 1;
+    if (this.size >= BATCH_CHARS) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    if (this.lines.length === 0) return;
+    const text = this.lines.join("\n") + "\n";
+    this.lines = [];
+    this.size = 0;
+    if (!this.stream.write(text)) await once(this.stream, "drain");
+  }
+}
+
+const BATCH_CHARS = 64 * 1024;
