@@ -5,7 +5,6 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { once } from "node:events";
-import { renderersFor } from "../../reports/index.js";
 import type { Format, RenderTarget } from "../../reports/renderer.js";
 import type { Manifest, ManifestFile } from "../integrity/manifest.js";
 import { SIGNATURE_FILE, signerOf } from "../integrity/sign.js";
@@ -13,6 +12,17 @@ import type { Store } from "../store/store.js";
 import type { EvidencePackage } from "../core/package-model.js";
 import type { Logger } from "../core/log.js";
 import { stopIfAborted, type PhaseHook } from "../core/stop.js";
+
+let renderers: Promise<typeof import("../../reports/index.js")> | undefined;
+
+/**
+ * The renderers' modules (pdfkit and its fonts among them, about 0.1 s to load) are loaded when first asked for, not
+ * when the CLI starts: `collect` asks at the start of its snapshot, so they load while the first calls are in flight.
+ */
+export function loadRenderers(): Promise<typeof import("../../reports/index.js")> {
+  renderers ??= import("../../reports/index.js");
+  return renderers;
+}
 
 export interface WriteOptions {
   /** A stop before the manifest is written abandons the package (no manifest); once it is being written, it finishes. */
@@ -87,7 +97,7 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     },
   };
   try {
-    const renderers = renderersFor(formats);
+    const renderers = (await loadRenderers()).renderersFor(formats);
     for (const [done, renderer] of renderers.entries()) {
       stopIfAborted(options.signal);
       options.progress?.(renderer.format, done, renderers.length);

@@ -12,7 +12,7 @@ import type { ControlStatus, ItemStatus, Period } from "../core/model.js";
 import { buildPackage } from "../package/build.js";
 import { readHistory } from "../package/history.js";
 import type { EvidencePackage } from "../core/package-model.js";
-import { writePackage, type WrittenPackage } from "../package/write.js";
+import { loadRenderers, writePackage, type WrittenPackage } from "../package/write.js";
 import { ItemSpool } from "../package/item-spool.js";
 import { isoDay } from "../core/period.js";
 import { planCollectors, planTasks } from "./runner.js";
@@ -123,6 +123,8 @@ export interface PackageResult extends SnapshotResult {
 }
 
 export async function collectJob(options: JobOptions, period: Period, formats: readonly Format[]): Promise<PackageResult> {
+  // Loaded beside the snapshot's first calls; a failure to load is met again, and reported, when the package is written.
+  loadRenderers().catch(() => undefined);
   const result = await snapshotJob(options, period);
   return { ...result, ...(await packageJob(options, period, formats, result)) };
 }
