@@ -164,6 +164,10 @@ export class AwsClients implements Clients {
       credentials: this.credentialsFor(account),
       retryStrategy: new PacedRetry(this.options.maxAttempts ?? 6),
       requestHandler: this.requestHandler,
+      // Not `cacheMiddleware: true`, though it saves about 0.08 ms of CPU per call: a cached handler keeps one
+      // context object for every call of a command class, and the endpoint middleware writes each call's endpoint
+      // into it (context.endpointV2) before an await. Concurrent calls for two buckets would then rely on the SDK
+      // reading it back before any other call's write: evidence about the wrong resource is not worth 0.08 ms.
       ...s3Extras,
     });
     this.instrument(client, service, account, region);
