@@ -177,7 +177,8 @@ export const toolNodeArgs: readonly string[] = (process.env.BENCH_NODE_ARGS ?? "
 
 /**
  * Runs the CLI once against the emulator under `/usr/bin/time -v`, sampling its memory, and reads what the proxy
- * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy.
+ * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy,
+ * and the tool's log beside it (`.log.jsonl` for `.jsonl`), to see when each phase began.
  */
 export async function timedCli(emulator: Emulator, argv: readonly string[], callsFile?: string): Promise<TimedCli> {
   emulator.proxy.clearCalls();
@@ -186,6 +187,7 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   const withTime = existsSync(TIME);
   const motoBefore = cpuSecondsOf(emulator.moto.pid);
   const started = performance.now();
+  const spawnedAt = new Date().toISOString();
   const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
   const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
   const rss = sampleRss(child.pid);
@@ -197,7 +199,10 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   const wallS = (performance.now() - started) / 1000;
   const motoCpuS = cpuSecondsOf(emulator.moto.pid) - motoBefore;
   const calls = [...emulator.proxy.calls];
-  if (callsFile) await writeFile(callsFile, calls.map((call) => JSON.stringify(call)).join("\n"));
+  if (callsFile) {
+    await writeFile(callsFile, calls.map((call) => JSON.stringify(call)).join("\n"));
+    await writeFile(callsFile.replace(/\.jsonl$/, ".log.jsonl"), `${JSON.stringify({ event: "bench.spawned", time: spawnedAt })}\n${stderr}`);
+  }
   const time = withTime ? parseTimeV(await readFile(timeFile, "utf8").catch(() => "")) : {};
   await rm(dir, { recursive: true, force: true });
   const events = logEvents(stderr);
