@@ -5,7 +5,6 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import type { EvidenceItem, ItemStatus, StoredFile } from "../core/model.js";
 import { runTasks, type PlannedCollector, type PlannedTask, type RunContext } from "./runner.js";
 import type { Store } from "../store/store.js";
@@ -14,6 +13,7 @@ import { checkRunId } from "./shard.js";
 import type { CallerIdentity } from "../core/model.js";
 import type { Shard, SnapshotRecord } from "../core/package-model.js";
 import { stopIfAborted, type PhaseHook } from "../core/stop.js";
+import { LineBatch } from "./line-batch.js";
 
 
 export function newRunId(now: Date): string {
@@ -110,30 +110,3 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     await rm(workdir, { recursive: true, force: true });
   }
 }
-
-/**
- * Lines gathered into writes of about 64 KiB: one write per item cost a file-system request each (0.35 s of the main
- * thread for the medium estate's 8,500 items, `npm run bench` under --cpu-prof), where the lines are small.
- */
-class LineBatch {
-  private lines: string[] = [];
-  private size = 0;
-
-  constructor(private readonly stream: WriteStream) {}
-
-  async push(line: string): Promise<void> {
-    this.lines.push(line);
-    this.size += line.length + 1;
-    if (this.size >= BATCH_CHARS) await this.flush();
-  }
-
-  async flush(): Promise<void> {
-    if (this.lines.length === 0) return;
-    const text = this.lines.join("\n") + "\n";
-    this.lines = [];
-    this.size = 0;
-    if (!this.stream.write(text)) await once(this.stream, "drain");
-  }
-}
-
-const BATCH_CHARS = 64 * 1024;
