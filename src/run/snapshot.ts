@@ -42,31 +42,31 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
   const day = started.toISOString().slice(0, 10);
   const prefix = input.shard ? partPrefix(day, runId, input.shard) : snapshotPrefix(day, runId);
   const workdir = await mkdtemp(join(tmpdir(), "soc2-evidence-"));
-  const streams = new Map<string, WriteStream>();
-  const batches = new Map<string, LineBatch>();
+  // Each collector's item file: its stream, and the batch that gathers its lines.
+  const outputs = new Map<string, { stream: WriteStream; batch: LineBatch }>();
   // A stream error (a full disk, a stream destroyed by a stop) is kept and rethrown, never left unhandled.
   let streamError: Error | undefined;
   const counts: Record<ItemStatus, number> = { pass: 0, fail: 0, excepted: 0, not_applicable: 0, error: 0 };
   try {
     for (const { collector } of input.planned) {
-      if (streams.has(collector.id)) continue;
+      if (outputs.has(collector.id)) continue;
       const stream = createWriteStream(join(workdir, `${collector.id}.jsonl`));
       stream.on("error", (error) => {
         streamError ??= error;
       });
-      streams.set(collector.id, stream);
-      batches.set(collector.id, new LineBatch(stream));
+      outputs.set(collector.id, { stream, batch: new LineBatch(stream) });
     }
     const sink = async (item: EvidenceItem) => {
       if (streamError) throw streamError;
       counts[item.status] += 1;
-      await (batches.get(item.collector) as LineBatch).push(JSON.stringify(item));
+      const { batch } = outputs.get(item.collector) as { batch: LineBatch };
+      await batch.push(JSON.stringify(item));
     };
     const populations = await runTasks(input.tasks, input.run, sink);
     stopIfAborted(input.run.signal);
     input.run.exceptions.assertShares();
-    for (const batch of batches.values()) await batch.flush();
-    await Promise.all([...streams.values()].map((stream) => new Promise<void>((resolve, reject) => {
+    for (const { batch } of outputs.values()) await batch.flush();
+    await Promise.all([...outputs.values()].map(({ stream }) => new Promise<void>((resolve, reject) => {
       stream.once("error", reject);
       stream.end(() => resolve());
     })));
@@ -74,7 +74,7 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
     await input.hooks?.("snapshot.writing");
     stopIfAborted(input.run.signal);
     const files: StoredFile[] = [];
-    for (const id of streams.keys()) {
+    for (const id of outputs.keys()) {
       files.push(await input.store.putFile(`${prefix}${id}.jsonl`, join(workdir, `${id}.jsonl`), "application/x-ndjson"));
     }
     const record: SnapshotRecord = {
@@ -106,7 +106,7 @@ export async function takeSnapshot(input: SnapshotInput): Promise<SnapshotRecord
   } finally {
     // An abandoned run (SIGTERM, a failed store) leaves writes pending: destroying the stream fails them with
     // ERR_STREAM_DESTROYED, heard by each stream's error listener above (unheard it would crash instead of exit 3).
-    for (const stream of streams.values()) stream.destroy();
+    for (const { stream } of outputs.values()) stream.destroy();
     await rm(workdir, { recursive: true, force: true });
   }
 }
