@@ -31,14 +31,31 @@ function serverQuota(clock: FakeClock, perSecond: number, burst: number) {
 }
 
 describe("an adaptive quota bucket", () => {
-  it("reaches the published rate when nothing throttles it", async () => {
+  it("reaches the published rate when nothing throttles it, after a first second's burst", async () => {
     const clock = new FakeClock();
     const bucket = new AdaptiveBucket(100, clock);
+    for (let i = 0; i < 100; i += 1) await bucket.take();
+    expect(clock.now(), "a full bucket holds one second of the rate").toBe(0);
     for (let i = 0; i < 2_000; i += 1) await bucket.take();
     const rate = 2_000 / (clock.now() / 1000);
     expect(rate).toBeGreaterThan(99);
     expect(rate).toBeLessThan(101);
     expect(bucket.rate()).toBe(100);
+  });
+
+  it("makes up a stall on our side from what the bucket holds, never more than one second of the rate", async () => {
+    const clock = new FakeClock();
+    const bucket = new AdaptiveBucket(50, clock);
+    for (let i = 0; i < 100; i += 1) await bucket.take();
+    const before = clock.now();
+    // The caller could not ask for 1.3 s (a slow answer elsewhere held it); the server's bucket refilled meanwhile.
+    clock.t += 1_300;
+    const resumed = clock.now();
+    for (let i = 0; i < 50; i += 1) await bucket.take();
+    expect(clock.now(), "one second's 50 calls go at once").toBe(resumed);
+    await bucket.take();
+    expect(clock.now(), "the 51st waits for the next token").toBeGreaterThan(resumed);
+    expect(before).toBeCloseTo(1_000, 0);
   });
 
   it("slows down on a throttling answer and recovers to the published rate", () => {
