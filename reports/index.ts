@@ -7,13 +7,18 @@ import { pdfRenderer } from "./pdf.js";
 import { ALWAYS_WRITTEN, type Format, type Renderer } from "./renderer.js";
 import { vantaRenderer } from "./vanta.js";
 
+/**
+ * In the order they render. Each file goes to the store while the next renders (src/package/write.ts), and only the
+ * last one's upload has nothing to overlap: so report.pdf, the longest to render and small beside evidence.json and
+ * access-review.csv, comes last.
+ */
 export const RENDERERS: readonly Renderer[] = [
   jsonRenderer,
-  pdfRenderer,
+  accessReviewCsvRenderer,
   oscalRenderer,
   vantaRenderer,
   drataRenderer,
-  accessReviewCsvRenderer,
+  pdfRenderer,
 ];
 
 export function renderersFor(formats: readonly Format[]): Renderer[] {

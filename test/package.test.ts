@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -7,7 +7,7 @@ import { defineCollector, type Collector, type ParamSchema } from "../src/core/c
 import type { ControlsConfig } from "../src/config/types.js";
 import { ExceptionBook } from "../src/config/exceptions.js";
 import { silentLogger } from "../src/cli/log.js";
-import type { ItemDraft, ItemStatus } from "../src/core/model.js";
+import type { ItemDraft, ItemStatus, StoredFile } from "../src/core/model.js";
 import { buildPackage } from "../src/package/build.js";
 import { readHistory } from "../src/package/history.js";
 import { HistorySpool } from "../src/package/history-spool.js";
@@ -178,6 +178,40 @@ describe("a period package", () => {
     const evidence = JSON.parse(await readFile(join(folder, written.prefix, "evidence.json"), "utf8"));
     expect(evidence.items).toHaveLength(1);
     expect(evidence.controls[0].status).toBe("effective");
+  });
+
+  it("stores each file while the next format renders, and lists them in path order", async () => {
+    const events: string[] = [];
+    const watching = new (class extends LocalStore {
+      override async putFile(key: string, file: string, contentType: string): Promise<StoredFile> {
+        events.push(`store ${key.split("/").at(-1)}`);
+        return super.putFile(key, file, contentType);
+      }
+    })(folder);
+    const written = await writePackage(syntheticPackage({ items: 50 }), watching, ["json", "pdf"], {
+      progress: (format) => events.push(`render ${format}`),
+    });
+    // Stored one after another in the order rendered, report.pdf last, while the formats after each still render.
+    expect(events.filter((event) => event.startsWith("store"))).toEqual(["store evidence.json", "store access-review.csv", "store report.pdf"]);
+    expect(events.indexOf("store evidence.json")).toBeLessThan(events.indexOf("render pdf"));
+    expect(written.manifest.files.map((one) => one.path)).toEqual(["access-review.csv", "evidence.json", "report.pdf"]);
+  });
+
+  it("stops rendering once a file could not be stored, and writes no manifest", async () => {
+    const rendered: string[] = [];
+    const full = new (class extends LocalStore {
+      override async putFile(key: string, file: string, contentType: string): Promise<StoredFile> {
+        if (key.endsWith("evidence.json")) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+        return super.putFile(key, file, contentType);
+      }
+    })(folder);
+    await expect(
+      writePackage(syntheticPackage({ items: 50 }), full, ["json", "oscal", "pdf"], { progress: (format) => rendered.push(format) }),
+    ).rejects.toMatchObject({ code: "ENOSPC" });
+    expect(rendered, "the PDF, last, is not started once evidence.json failed").not.toContain("pdf");
+    const left = await readdir(folder, { recursive: true });
+    expect(left.filter((name) => String(name).endsWith("manifest.json"))).toEqual([]);
+    expect(left.filter((name) => String(name).endsWith("latest.json"))).toEqual([]);
   });
 
   it("refuses to overwrite evidence already written", async () => {

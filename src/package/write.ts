@@ -46,12 +46,12 @@ const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf(
 export async function writePackage(pkg: EvidencePackage, store: Store, formats: readonly Format[], options: WriteOptions = {}): Promise<WrittenPackage> {
   const prefix = packagePrefix(pkg.period.label, pkg.runId);
   const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
-  const paths: string[] = [];
+  const uploads = new Uploads(store, prefix, staging, options);
   const target: RenderTarget = {
     async write(path, body) {
       await mkdir(dirname(join(staging, path)), { recursive: true });
       await writeFile(join(staging, path), body);
-      paths.push(path);
+      uploads.add(path);
     },
     async writeStream(path, chunks) {
       await mkdir(dirname(join(staging, path)), { recursive: true });
@@ -73,13 +73,13 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
         throw failed;
       }
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      paths.push(path);
+      uploads.add(path);
     },
     async copy(from, to) {
-      if (!paths.includes(from)) throw new Error(`cannot copy ${from}: the package has no such file yet`);
+      if (!uploads.has(from)) throw new Error(`cannot copy ${from}: the package has no such file yet`);
       await mkdir(dirname(join(staging, to)), { recursive: true });
       await copyFile(join(staging, from), join(staging, to));
-      paths.push(to);
+      uploads.add(to);
     },
     openSync(path) {
       mkdirSync(dirname(join(staging, path)), { recursive: true });
@@ -90,7 +90,7 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
         },
         close: async () => {
           closeSync(fd);
-          paths.push(path);
+          uploads.add(path);
         },
         discard: () => closeSync(fd),
       };
@@ -100,15 +100,11 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     const renderers = (await loadRenderers()).renderersFor(formats);
     for (const [done, renderer] of renderers.entries()) {
       stopIfAborted(options.signal);
+      uploads.check();
       options.progress?.(renderer.format, done, renderers.length);
       await renderer.render(pkg, target);
     }
-    await options.hooks?.("package.writing");
-    const files: ManifestFile[] = [];
-    for (const path of paths.sort()) {
-      stopIfAborted(options.signal);
-      files.push({ path, ...(await store.putFile(`${prefix}${path}`, join(staging, path), contentType(path))) });
-    }
+    const files = await uploads.all();
     const manifest: Manifest = {
       schemaVersion: 1,
       tool: pkg.tool,
@@ -141,7 +137,67 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     options.signal?.removeEventListener("abort", finishing);
     return { prefix, manifestKey, manifest };
   } finally {
+    // An upload may still be reading its staged file: the staging folder goes once none is.
+    await uploads.settled();
     await rm(staging, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Each rendered file goes to the store as soon as it is complete, one at a time, while the next format renders: a
+ * store's copy and hash (or an S3 upload) is mostly waiting, which rendering can fill. Packaging the access review
+ * bench's store spent 0.9 s after the last render storing 180 MB, the main thread 80% idle (CPU profile). One at a
+ * time keeps memory where it was: an S3 upload holds its part buffers, and two would hold both.
+ */
+class Uploads {
+  private readonly stored = new Map<string, Promise<ManifestFile>>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private started: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    private readonly store: Store,
+    private readonly prefix: string,
+    private readonly staging: string,
+    private readonly options: WriteOptions,
+  ) {}
+
+  has(path: string): boolean {
+    return this.stored.has(path);
+  }
+
+  /** Queues a complete staged file for the store; the first waits for the package.writing phase. */
+  add(path: string): void {
+    if (this.stored.has(path)) throw new Error(`the package already has ${path}`);
+    this.started ??= Promise.resolve(this.options.hooks?.("package.writing"));
+    const started = this.started;
+    const upload = this.queue.then(async () => {
+      await started;
+      this.check();
+      stopIfAborted(this.options.signal);
+      const file = await this.store.putFile(`${this.prefix}${path}`, join(this.staging, path), contentType(path));
+      return { path, ...file };
+    });
+    // Heard here at once, so a failure while the next format renders is never unhandled; rethrown by check and all.
+    upload.catch((error: unknown) => (this.failure ??= error));
+    this.stored.set(path, upload);
+    this.queue = upload.catch(() => undefined);
+  }
+
+  /** Throws what an upload already met, so rendering stops at the next format rather than at the end. */
+  check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Every file as stored, by path. */
+  async all(): Promise<ManifestFile[]> {
+    const files: ManifestFile[] = [];
+    for (const path of [...this.stored.keys()].sort()) files.push(await (this.stored.get(path) as Promise<ManifestFile>));
+    return files;
+  }
+
+  async settled(): Promise<void> {
+    await Promise.allSettled(this.stored.values());
   }
 }
 

@@ -14,7 +14,8 @@ import type { StoreFacts } from "../core/package-model.js";
 export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash("sha256");
   let size = 0;
-  for await (const chunk of createReadStream(file)) {
+  // 1 MB reads: at the default 64 KB, hashing a 97 MB evidence.json is some 1,500 reads, each a trip through the event loop.
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
     hash.update(chunk as Buffer);
     size += (chunk as Buffer).length;
   }
