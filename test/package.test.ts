@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -212,6 +213,15 @@ describe("a period package", () => {
     const left = await readdir(folder, { recursive: true });
     expect(left.filter((name) => String(name).endsWith("manifest.json"))).toEqual([]);
     expect(left.filter((name) => String(name).endsWith("latest.json"))).toEqual([]);
+  });
+
+  it("records the SHA-256 and size of a stored file read in many pieces, and of an empty one", async () => {
+    // 2.5 MB: two whole 1 MB reads and a partial one, each into the same buffer.
+    const body = Buffer.from(Array.from({ length: 2_621_441 }, (_, index) => (index * 7919) % 251));
+    const stored = await store.put("snapshots/big.bin", body, "application/octet-stream");
+    expect(stored).toEqual({ key: "snapshots/big.bin", sha256: createHash("sha256").update(body).digest("hex"), size: body.length });
+    const empty = await store.put("snapshots/empty.bin", "", "application/octet-stream");
+    expect(empty).toMatchObject({ sha256: createHash("sha256").digest("hex"), size: 0 });
   });
 
   it("refuses to overwrite evidence already written", async () => {
