@@ -215,6 +215,31 @@ describe("a period package", () => {
     expect(left.filter((name) => String(name).endsWith("latest.json"))).toEqual([]);
   });
 
+  it("starts no queued upload once a format fails to render, and writes no manifest", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const stored: string[] = [];
+    const slow = new (class extends LocalStore {
+      override async putFile(key: string, file: string, contentType: string): Promise<StoredFile> {
+        // evidence.json is still being stored when the PDF fails; access-review.csv waits behind it.
+        if (key.endsWith("evidence.json")) await held;
+        stored.push(key.split("/").at(-1) as string);
+        return super.putFile(key, file, contentType);
+      }
+    })(folder);
+    const pkg = syntheticPackage({ items: 20 });
+    const broken = Object.assign([...pkg.items], {
+      heads(): never {
+        setTimeout(release, 20);
+        throw new Error("the PDF renderer failed");
+      },
+    });
+    await expect(writePackage({ ...pkg, items: broken }, slow, ["json", "pdf"])).rejects.toThrow("the PDF renderer failed");
+    expect(stored).toEqual(["evidence.json"]);
+    const left = await readdir(folder, { recursive: true });
+    expect(left.filter((name) => String(name).endsWith("manifest.json") || String(name).endsWith("latest.json"))).toEqual([]);
+  });
+
   it("records the SHA-256 and size of a stored file read in many pieces, and of an empty one", async () => {
     // 2.5 MB: two whole 1 MB reads and a partial one, each into the same buffer.
     const body = Buffer.from(Array.from({ length: 2_621_441 }, (_, index) => (index * 7919) % 251));

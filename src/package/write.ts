@@ -137,8 +137,8 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     options.signal?.removeEventListener("abort", finishing);
     return { prefix, manifestKey, manifest };
   } finally {
-    // An upload may still be reading its staged file: the staging folder goes once none is.
-    await uploads.settled();
+    // An upload may still be reading its staged file: the staging folder goes once none is, and none queued starts.
+    await uploads.abandon();
     await rm(staging, { recursive: true, force: true });
   }
 }
@@ -154,6 +154,7 @@ class Uploads {
   private queue: Promise<unknown> = Promise.resolve();
   private started: Promise<void> | undefined;
   private failure: unknown;
+  private abandoned = false;
 
   constructor(
     private readonly store: Store,
@@ -173,6 +174,7 @@ class Uploads {
     const started = this.started;
     const upload = this.queue.then(async () => {
       await started;
+      if (this.abandoned) throw new Error(`${path} was not stored: the package was abandoned`);
       this.check();
       stopIfAborted(this.options.signal);
       const file = await this.store.putFile(`${this.prefix}${path}`, join(this.staging, path), contentType(path));
@@ -196,7 +198,9 @@ class Uploads {
     return files;
   }
 
-  async settled(): Promise<void> {
+  /** Lets the upload under way finish and starts none of those queued; stored files are not taken back. */
+  async abandon(): Promise<void> {
+    this.abandoned = true;
     await Promise.allSettled(this.stored.values());
   }
 }
