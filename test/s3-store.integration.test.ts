@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../src/core/errors.js";
 import { createS3Client, S3Store, type S3StoreOptions } from "../src/store/s3.js";
 import { openS3Store } from "../src/store/open.js";
+import { uploadInParts } from "../src/store/s3-multipart.js";
 import { allowReadTo, policyOf } from "./fixtures/buckets.js";
 import { createEvidenceBucket, fixtureS3, versionsIn, type BucketSetup } from "./fixtures/evidence-bucket.js";
 import { useEmulatorEnv } from "./support/context.js";
@@ -286,6 +287,21 @@ describe("S3 store writes", () => {
     expect((await versionsIn(fixtureS3(emulator()), BUCKET, "soc2/packages/Q3/run/report.pdf")).length).toBe(
       1,
     );
+  });
+
+  it("aborts a multipart upload when the file is shorter than it was, rather than send a part's stale tail", async () => {
+    await bucket();
+    const file = join(folder, "shrunk.json");
+    const bytes = randomBytes(7 * 1024 * 1024);
+    await writeFile(file, bytes);
+    const create = { Bucket: BUCKET, Key: "soc2/packages/Q3/run/shrunk.json" };
+    // The size the upload began with is 100 bytes more than the file now holds: the second part comes up short.
+    await expect(uploadInParts(createS3Client("us-east-1"), create, file, bytes.length + 100, 5 * 1024 * 1024)).rejects.toThrow(
+      `ended at ${bytes.length} bytes, not the ${bytes.length + 100}`,
+    );
+    expect(emulator().proxy.count("UploadPart")).toBe(1);
+    expect(emulator().proxy.count("AbortMultipartUpload")).toBe(1);
+    expect(await versionsIn(fixtureS3(emulator()), BUCKET, create.Key)).toEqual([]);
   });
 
   it("lists keys under a prefix across pages, relative to the store prefix", async () => {

@@ -31,9 +31,17 @@ export async function uploadInParts(
     const whole = createHash("sha256");
     const parts: CompletedPart[] = [];
     const digests: Buffer[] = [];
+    // One buffer for every part, each sent and answered before the next is read into it: packaging uploads a file
+    // while the next format renders, and a new 16 MB buffer per part would lie beside that renderer's heap as garbage.
+    const buffer = Buffer.allocUnsafe(Math.min(partSize, size));
     for (let offset = 0, number = 1; offset < size; offset += partSize, number += 1) {
-      const chunk = Buffer.alloc(Math.min(partSize, size - offset));
-      await handle.read(chunk, 0, chunk.length, offset);
+      const chunk = buffer.subarray(0, Math.min(partSize, size - offset));
+      for (let filled = 0; filled < chunk.length; ) {
+        const { bytesRead } = await handle.read(chunk, filled, chunk.length - filled, offset + filled);
+        // A file that shrank under us must not be uploaded with the previous part's bytes in its tail.
+        if (bytesRead === 0) throw new Error(`${file} ended at ${offset + filled} bytes, not the ${size} it had when the upload began`);
+        filled += bytesRead;
+      }
       whole.update(chunk);
       const digest = sha256(chunk);
       digests.push(digest);
