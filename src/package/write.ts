@@ -146,7 +146,7 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
 /**
  * Each rendered file goes to the store as soon as it is complete, one at a time, while the next format renders: a
  * store's copy and hash (or an S3 upload) is mostly waiting, which rendering can fill. Packaging the access review
- * bench's store spent 0.9 s after the last render storing 180 MB, the main thread 80% idle (CPU profile). One at a
+ * bench's store spent 0.9 s after the last render storing 180 MB, the main thread about 75% idle (CPU profile). One at a
  * time keeps memory where it was: an S3 upload holds its part buffers, and two would hold both.
  */
 class Uploads {
