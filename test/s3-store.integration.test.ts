@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { StoreError } from "../src/core/errors.js";
 import { createS3Client, S3Store, type S3StoreOptions } from "../src/store/s3.js";
 import { openS3Store } from "../src/store/open.js";
-import { uploadInParts } from "../src/store/s3-multipart.js";
+import { partSizeFor, uploadInParts } from "../src/store/s3-multipart.js";
 import { allowReadTo, policyOf } from "./fixtures/buckets.js";
 import { createEvidenceBucket, fixtureS3, versionsIn, type BucketSetup } from "./fixtures/evidence-bucket.js";
 import { useEmulatorEnv } from "./support/context.js";
@@ -287,6 +287,15 @@ describe("S3 store writes", () => {
     expect((await versionsIn(fixtureS3(emulator()), BUCKET, "soc2/packages/Q3/run/report.pdf")).length).toBe(
       1,
     );
+  });
+
+  it("keeps a file's parts within S3's 10,000 by making them larger, never smaller than asked", () => {
+    const MiB = 1024 * 1024;
+    expect(partSizeFor(97 * MiB, 8 * MiB)).toBe(8 * MiB);
+    expect(partSizeFor(10_000 * 8 * MiB, 8 * MiB)).toBe(8 * MiB);
+    const huge = 10_000 * 8 * MiB + 1;
+    expect(partSizeFor(huge, 8 * MiB)).toBeGreaterThan(8 * MiB);
+    expect(Math.ceil(huge / partSizeFor(huge, 8 * MiB))).toBeLessThanOrEqual(10_000);
   });
 
   it("aborts a multipart upload when the file is shorter than it was, rather than send a part's stale tail", async () => {

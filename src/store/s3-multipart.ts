@@ -13,6 +13,12 @@ export interface PartsUploaded {
 
 const sha256 = (body: Buffer) => createHash("sha256").update(body).digest();
 
+/** S3 takes at most 10,000 parts of 5 MiB to 5 GiB (AmazonS3/latest/userguide/qfacts.html). */
+const MAX_PARTS = 10_000;
+
+/** The part size for a file: the preferred one, unless its parts would then number more than S3 takes. */
+export const partSizeFor = (size: number, preferred: number): number => Math.max(preferred, Math.ceil(size / MAX_PARTS));
+
 /** Uploads `file` in parts of `partSize`; on any failure the upload is aborted so no parts linger. */
 export async function uploadInParts(
   client: S3Client,

@@ -12,7 +12,7 @@ import { callFailureHint } from "../core/trace.js";
 import type { StoredFile } from "../core/model.js";
 import type { ManifestSigner } from "../integrity/sign.js";
 import { inspectBucket, type BucketInspection } from "./preflight.js";
-import { uploadInParts, type PartsUploaded } from "./s3-multipart.js";
+import { partSizeFor, uploadInParts, type PartsUploaded } from "./s3-multipart.js";
 import type { Store } from "./store.js";
 import type { StoreFacts } from "../core/package-model.js";
 
@@ -27,9 +27,9 @@ export interface S3StoreOptions {
   region: string;
   /** Object Lock retention for every object written, in days from the write. */
   retainDays?: number;
-  /** Files larger than this go up as multipart uploads (default 16 MiB). */
+  /** Files larger than this go up as multipart uploads (default 8 MiB). */
   multipartThreshold?: number;
-  /** Part size of a multipart upload (default 16 MiB; S3's minimum is 5 MiB). */
+  /** Part size of a multipart upload (default 8 MiB; S3's minimum is 5 MiB, and a file's parts at most 10,000). */
   partSize?: number;
   /** Keys per ListObjectsV2 page (default and S3's maximum 1000). */
   listPageSize?: number;
@@ -83,8 +83,11 @@ export class S3Store implements Store {
     this.bucket = options.bucket;
     this.prefix = options.prefix;
     this.location = `s3://${options.bucket}/${options.prefix}`;
-    this.threshold = options.multipartThreshold ?? 16 * MiB;
-    this.partSize = Math.max(options.partSize ?? 16 * MiB, 5 * MiB);
+    // 8 MiB, the AWS CLI's defaults for both (awscli/customizations/s3/transferconfig.py DEFAULTS). A package's files
+    // are uploaded while the next format renders (src/package/write.ts), and what an upload holds in memory, a whole
+    // file below the threshold or one part above it, lies beside that renderer's heap.
+    this.threshold = options.multipartThreshold ?? 8 * MiB;
+    this.partSize = Math.max(options.partSize ?? 8 * MiB, 5 * MiB);
     this.now = options.now ?? (() => new Date());
     this.signer = options.signer;
   }
@@ -258,7 +261,7 @@ export class S3Store implements Store {
         { ...create, ...(await this.lockHeaders()) },
         file,
         size,
-        this.partSize,
+        partSizeFor(size, this.partSize),
       );
     } catch (error) {
       throw this.failure("write", key, error);
