@@ -52,11 +52,12 @@ const DECREASE_WINDOW_MS = 200;
 /**
  * The bucket holds one second of its rate. Where AWS publishes a bucket's size it holds at least that much: EC2's
  * DescribeHosts 100 tokens refilled at 20/s (ec2/latest/devguide/ec2-api-throttling.html), ECS task definition reads
- * 50 at 20/s, Organizations ListAccounts 12 at 8/s (src/aws/quotas.ts). A server bucket that held less would throttle
- * the first second's burst, and the decrease below handles that like any other throttling. A smaller bucket here
- * wasted the time our side stalled: moto answering one 5,000-role GetAccountAuthorizationDetails held every
- * GetResourcePolicy for 1.3 s, and a bucket of 0.05 s could not make any of it up afterwards (call log of
- * `npm run bench:access-review -- --keep`), though the server's bucket had refilled meanwhile.
+ * 50 at 20/s and Organizations ListAccounts 12 at 8/s (the ECS and Organizations pages src/aws/quotas.ts cites). A
+ * server bucket that held less would throttle the first second's burst, and the decrease below handles that like any
+ * other throttling. A smaller bucket here wasted the time our side stalled: moto answering one 5,000-role
+ * GetAccountAuthorizationDetails held every GetResourcePolicy for 1.3 s, and a bucket of 0.05 s could not make any of
+ * it up afterwards (call log of `npm run bench:access-review -- --keep`), though the server's bucket had refilled
+ * meanwhile.
  */
 const BURST_SECONDS = 1;
 /** Never below this share of the published rate. */
