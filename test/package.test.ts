@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { buildPackage } from "../src/package/build.js";
 import { readHistory } from "../src/package/history.js";
 import { HistorySpool } from "../src/package/history-spool.js";
 import { writePackage } from "../src/package/write.js";
+import { fileDigest } from "../src/core/file-digest.js";
 import { daysOf } from "../src/core/period.js";
 import { planTasks } from "../src/run/runner.js";
 import { takeSnapshot } from "../src/run/snapshot.js";
@@ -213,6 +214,15 @@ describe("a period package", () => {
     const left = await readdir(folder, { recursive: true });
     expect(left.filter((name) => String(name).endsWith("manifest.json"))).toEqual([]);
     expect(left.filter((name) => String(name).endsWith("latest.json"))).toEqual([]);
+  });
+
+  it("hashes no more of a file than the limit verify sets, across the reads' boundary", async () => {
+    const body = Buffer.from(Array.from({ length: 2_621_441 }, (_, index) => (index * 7919) % 251));
+    const file = join(folder, "grown.bin");
+    await writeFile(file, body);
+    const within = (1 << 20) + 5;
+    expect(await fileDigest(file, within)).toEqual({ sha256: createHash("sha256").update(body.subarray(0, within)).digest("hex"), size: within });
+    expect(await fileDigest(file, body.length + 1)).toEqual({ sha256: createHash("sha256").update(body).digest("hex"), size: body.length });
   });
 
   it("starts no queued upload once a format fails to render, and writes no manifest", async () => {

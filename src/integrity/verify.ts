@@ -1,10 +1,9 @@
 // verify: a package is intact when every file the manifest lists hashes the same, still exists as the listed version, and the signature holds.
 import { packagePrefix, unsafeKeyReason } from "../core/store-layout.js";
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, resolve, sep } from "node:path";
 import { mapConcurrent } from "../core/concurrency.js";
+import { fileDigest } from "../core/file-digest.js";
 import type { Manifest } from "./manifest.js";
 import type { StoredFile } from "../core/model.js";
 import { checkSignature, checkWithKms, type KmsCheck, type ManifestSignature, SIGNATURE_FILE } from "./sign.js";
@@ -298,7 +297,7 @@ export class LocalPackageSource implements PackageSource {
     if ("problem" in found) return [{ file: entry.name, ...found.problem }];
     // Bounded work: a file of another size is altered without reading it; one of the listed size is read to that size.
     if (found.size !== entry.file.size) return compareDigest(entry, { sha256: "(not read: the size differs)", size: found.size });
-    return compareDigest(entry, await hashBounded(found.path, entry.file.size));
+    return compareDigest(entry, await fileDigest(found.path, entry.file.size + 1));
   }
 
   async readListed(entry: Entry): Promise<Buffer> {
@@ -354,17 +353,6 @@ async function regularFileInside(
     }
   }
   return { problem: { kind: "missing", detail: `no file at ${path}` } };
-}
-
-/** SHA-256 of at most `size` + 1 bytes: a file that grows while it is read is caught without reading it all. */
-async function hashBounded(path: string, size: number): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  let read = 0;
-  for await (const chunk of createReadStream(path, { start: 0, end: size })) {
-    hash.update(chunk as Buffer);
-    read += (chunk as Buffer).length;
-  }
-  return { sha256: hash.digest("hex"), size: read };
 }
 
 function missing(error: NodeJS.ErrnoException): undefined {

@@ -5,31 +5,12 @@ import { copyFile, link, lstat, mkdir, open, readdir, readFile, rename, stat, un
 import { dirname, join, relative, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { StoreError, UsageError } from "../core/errors.js";
+import { fileDigest } from "../core/file-digest.js";
 import { unsafeKeyReason } from "../core/store-layout.js";
 import type { StoredFile } from "../core/model.js";
 import type { ManifestSigner } from "../integrity/sign.js";
 import type { Store } from "./store.js";
 import type { StoreFacts } from "../core/package-model.js";
-
-export async function sha256File(file: string): Promise<{ sha256: string; size: number }> {
-  const hash = createHash("sha256");
-  const handle = await open(file, "r");
-  try {
-    // One 1 MB buffer, read into again and again: a read stream allocates a buffer per chunk, and hashing a package's
-    // 180 MB while the next format renders left that much garbage beside the renderer's heap.
-    const buffer = Buffer.allocUnsafe(1 << 20);
-    let size = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, size);
-      if (bytesRead === 0) break;
-      hash.update(buffer.subarray(0, bytesRead));
-      size += bytesRead;
-    }
-    return { sha256: hash.digest("hex"), size };
-  } finally {
-    await handle.close();
-  }
-}
 
 export class LocalStore implements Store {
   readonly kind = "local";
@@ -100,7 +81,7 @@ export class LocalStore implements Store {
       const staging = `${target}.partial-${randomBytes(4).toString("hex")}`;
       await writeFile(staging, body);
       await rename(staging, target);
-      return { key, ...(await sha256File(target)) };
+      return { key, ...(await fileDigest(target)) };
     } finally {
       await held.close();
       await unlink(lock).catch(() => undefined);
@@ -187,7 +168,7 @@ export class LocalStore implements Store {
     } finally {
       await unlink(staging).catch(() => undefined);
     }
-    return { key, ...(await sha256File(this.path(key))) };
+    return { key, ...(await fileDigest(this.path(key))) };
   }
 }
 
