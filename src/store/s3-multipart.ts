@@ -11,7 +11,8 @@ export interface PartsUploaded {
   checksum: string;
 }
 
-const sha256 = (body: Buffer) => createHash("sha256").update(body).digest();
+/** A body's SHA-256, raw: S3 takes it base64 (ChecksumSHA256), the manifest hex. */
+export const sha256 = (body: Buffer) => createHash("sha256").update(body).digest();
 
 /** S3 takes at most 10,000 parts of 5 MiB to 5 GiB (AmazonS3/latest/userguide/qfacts.html). */
 const MAX_PARTS = 10_000;

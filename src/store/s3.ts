@@ -1,7 +1,6 @@
 // The S3 store: a versioned (ideally Object-Locked) bucket; every object written once, with a SHA-256 checksum S3 checks.
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2, type ObjectLockRetentionMode, type PutObjectOutput } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -12,7 +11,7 @@ import { callFailureHint } from "../core/trace.js";
 import type { StoredFile } from "../core/model.js";
 import type { ManifestSigner } from "../integrity/sign.js";
 import { inspectBucket, type BucketInspection } from "./preflight.js";
-import { partSizeFor, uploadInParts, type PartsUploaded } from "./s3-multipart.js";
+import { partSizeFor, sha256, uploadInParts, type PartsUploaded } from "./s3-multipart.js";
 import type { Store } from "./store.js";
 import type { StoreFacts } from "../core/package-model.js";
 
@@ -58,7 +57,6 @@ export function createS3Client(region: string): S3Client {
   });
 }
 
-const sha256 = (body: Buffer) => createHash("sha256").update(body).digest();
 const nameOf = (error: unknown) => (error as Error).name;
 const statusOf = (error: unknown) =>
   (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
