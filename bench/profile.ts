@@ -9,7 +9,14 @@ import type { TestProxy } from "../test/support/proxy.js";
 /** 25 +/- 10 ms a call: 15 ms plus 0-20 ms drawn per call. */
 export const LATENCY = { ms: 15, jitterMs: 20 };
 export const MEAN_LATENCY_S = (LATENCY.ms + LATENCY.jitterMs / 2) / 1000;
-/** The proxy's buckets hold one second of their rate (QuotaRule's default burst), as AWS's do after a quiet spell. */
+/**
+ * The proxy's buckets hold one second of their rate (QuotaRule's default burst), and the bound lets that second go at
+ * once. AWS publishes bucket sizes for only some APIs, and those hold 1.5 to 5 seconds of their refill rate: EC2
+ * DescribeHosts 100 at 20/s (ec2/latest/devguide/ec2-api-throttling.html), ECS task definition reads 50 at 20/s,
+ * Organizations ListAccounts 12 at 8/s. KMS and Secrets Manager publish rates only, so one second is the smallest
+ * size AWS's published buckets hold, not a measurement of theirs. The tool's own buckets (src/aws/rate-limiter.ts)
+ * hold a second for the same published reason, not because the proxy's do.
+ */
 export const BURST_SECONDS = 1;
 
 /** Latency on every call, and each quota bucket of src/aws/quotas.ts as a token bucket at `factor` x its rate. */
