@@ -25,10 +25,13 @@ export const ACCESS_FACTS_PERMISSIONS = [
 ] as const;
 
 /**
- * GetResourcePolicy calls in flight per region, each with the key read it may wait on: 8 at 25 ms latency cover 320/s,
- * over its 50/s quota (shared with Put/Delete/ValidateResourcePolicy, src/aws/quotas.ts), which the pacing holds.
+ * GetResourcePolicy calls in flight or waiting for their turn, per region: one second of its published 50/s (src/aws/quotas.ts), the second its bucket holds. The pacing, not this window, keeps
+ * the rate: at 25 ms latency about two are in flight. The window is for a stall: while the service (or another call
+ * ahead of these) answers nothing, calls still go out at the paced rate, so the server's bucket is spent as it refills
+ * instead of filling and overflowing. With 8, moto answering one 5,000-role GetAccountAuthorizationDetails for 1.3 s
+ * let 8 calls out in that time, and the run ended 1.3 s late (call log of `npm run bench:access-review -- --keep`).
  */
-const RESOURCE_POLICY_CONCURRENCY = 8;
+const RESOURCE_POLICY_CONCURRENCY = 50;
 
 export interface SecretAccessEntry {
   arn: string;
@@ -108,16 +111,23 @@ export function readSecretsFeed(ctx: CollectContext, trace: CallTrace): SecretsF
         for (const secret of page.SecretList ?? []) yield { secret, own: trace.blank().record("ListSecrets", page) };
       }
     };
-    const read = mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async ({ secret, own }): Promise<SecretAccessEntry> => {
+    // A slot of the window is held for the GetResourcePolicy alone: a secret whose key is still being read waits for
+    // it outside the window, so a slow KMS answer does not hold up Secrets Manager calls.
+    const read = mapConcurrent(listed(), RESOURCE_POLICY_CONCURRENCY, async ({ secret, own }) => {
       const base = { arn: String(secret.ARN), name: String(secret.Name), region, keyArn: secret.KmsKeyId ?? "alias/aws/secretsmanager", tags: tagsOf(secret.Tags) };
       calls.set(base.arn, own);
-      const [entry, key] = await Promise.all([withResourcePolicy(client, base, own), keyOf(region, base.keyArn)]);
-      return { ...entry, keyArn: key.arn };
+      const key = keyOf(region, base.keyArn);
+      return { entry: await withResourcePolicy(client, base, own), key };
     });
-    for await (const entry of read) {
+    let pushed = Promise.resolve();
+    for await (const { entry, key } of read) {
       if (failed) return;
-      secrets.push(entry);
+      pushed = pushed.then(async () => {
+        const { arn } = await key;
+        if (!failed) secrets.push({ ...entry, keyArn: arn });
+      });
     }
+    await pushed;
   };
   const done = Promise.all(ctx.regions.map(readRegion)).then(
     async () => {

@@ -41,6 +41,8 @@ export default defineCollector({
   params,
   async *collect(ctx, { trustedAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
+    // Read beside the secrets, not after the last of them: the organization's accounts do not depend on them.
+    const trusted = organizationTrust(ctx, trustedAccounts, trace);
     const details = await sharedAuthorizationDetails(ctx, trace);
     for (const policyId of details.customerPolicies) {
       const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
@@ -51,7 +53,7 @@ export default defineCollector({
       const judged = judgeKey({ ...key, account: ctx.account, identityDocuments: details.documents });
       yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, sourceWith(trace, calls, key.arn), key.region);
     }
-    const trust = await organizationTrust(ctx, trustedAccounts, trace);
+    const trust = await trusted;
     for (const secret of secrets) {
       const judged = judgeSecretPolicy(secret.arn, secret.resourcePolicy, secret.resourcePolicyError, trust);
       const observed = { hasResourcePolicy: secret.resourcePolicy !== undefined, trustSource: trust.organizationId ? "organizations" : "trustedAccounts", getResourcePolicyCalls: secrets.length };
