@@ -232,7 +232,8 @@ export function reviewSecret(secret: SecretAccessEntry, index: ReviewIndex, inpu
     const unsupported = [...new Set([...read.unsupported, ...(decrypt?.unsupported ?? [])])];
     const outcome: Outcome = {
       canRead,
-      grantedBy: canRead ? [...read.grants, ...(decrypt?.grants ?? [])].map(describeRef) : [],
+      // Each statement once: one that allows both actions (Action "*") grants the read and the decrypt.
+      grantedBy: canRead ? [...new Set([...read.grants, ...(decrypt?.grants ?? [])].map(describeRef))] : [],
       ...(unsupported.length ? { note: `conditions not evaluated (taken as met): ${unsupported.join(", ")}` } : {}),
     };
     if (memoise) memo.set(memoKey, outcome);

@@ -61,6 +61,15 @@ describe("reviewSecret", () => {
     expect(judgeReview(rows)).toEqual({ status: "fail", reason: `1 open action, one per review row: revoke: can read but did not in the period (1: arn:aws:iam::${A}:role/idle)` });
   });
 
+  it("names a statement that grants both the read and the decrypt once", () => {
+    const admin = "arn:aws:iam::111111111111:policy/admin";
+    const rows = review([], {
+      principals: [role("admin", [admin])],
+      documents: new Map([[admin, doc({ Sid: "All", Effect: "Allow", Action: "*", Resource: "*" })]]),
+    });
+    expect(rows.map((row) => row.grantedBy)).toEqual([[`${admin}#All`, `${KEY} key policy#1`]]);
+  });
+
   it("names at most three principals per action in the reason, however many rows the review has", () => {
     const idle = Array.from({ length: 200 }, (_, n) => ({ principal: `arn:aws:iam::${A}:role/r${n}`, action: "revoke: can read but did not in the period" }));
     const rows = [...idle, { principal: `arn:aws:iam::${A}:user/x`, action: "investigate: read without a grant the tool can see" }].map((row) => ({ ...row, secret: "s", principalType: "role" as const, canRead: true, didRead: false, reads: 0, grantedBy: [], sourceRegions: [], sourceIps: [] }));
