@@ -10,7 +10,7 @@ import type { EvidencePackage } from "../src/core/package-model.js";
 import type { ReviewRow } from "../src/core/access-review.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import { ACCESS_REVIEW_FILE, exceptionLabel, readSourcesText, reviewItems, reviewRowsOf } from "./access-review-csv.js";
-import { STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
+import { MUTED, STATUS_COLORS, style, type PdfWriter } from "./pdf-layout.js";
 import { columns, titledTable, type Cell } from "./pdf-table.js";
 
 /** Open actions listed one per row up to this many; beyond, grouped by action and granting statements. */
@@ -102,6 +102,7 @@ function groupRows(pairs: readonly Pair[]): Group[] {
  * them when there are few), the unused grants as groups, the first reads to investigate, and the counts.
  */
 function gatherOpenActions(items: Iterable<EvidenceItem>) {
+  const shared = new SharedNotes();
   const first: Pair[] = [];
   const others: Pair[] = [];
   const revokes = new Map<string, Group>();
@@ -110,6 +111,7 @@ function gatherOpenActions(items: Iterable<EvidenceItem>) {
   let revokeCount = 0;
   let otherCount = 0;
   for (const item of items) {
+    shared.add(item);
     for (const pair of pairsOf(item, reviewRowsOf(item).filter((row) => row.action))) {
       total += 1;
       secrets.add(pair.secret);
@@ -123,13 +125,45 @@ function gatherOpenActions(items: Iterable<EvidenceItem>) {
       }
     }
   }
-  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount };
+  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount, shared };
+}
+
+const notReadOf = (item: EvidenceItem): string[] => (Array.isArray(item.observed.notRead) ? (item.observed.notRead as string[]) : []);
+
+/**
+ * What every secret's matrix would say alike, said once above them: in one account each of 1,000 secrets repeated the
+ * same unreadable SCPs and CloudTrail window, three lines each (the access review bench's report.pdf).
+ */
+class SharedNotes {
+  private notRead: string[] | undefined;
+  private reads: string | undefined;
+
+  add(item: EvidenceItem): void {
+    const notRead = notReadOf(item);
+    this.notRead = this.notRead?.filter((note) => notRead.includes(note)) ?? notRead;
+    const reads = readSourcesText(item);
+    this.reads = this.reads === undefined || this.reads === reads ? reads : "";
+  }
+
+  /** The notes every secret has, as one paragraph. */
+  text(): string {
+    const notRead = this.notRead?.length ? `could not read ${this.notRead.join("; ")}.` : "";
+    return [notRead, this.reads ?? ""].filter(Boolean).join(" ");
+  }
+
+  /** The notes of one secret that not every secret has. */
+  own(item: EvidenceItem): string {
+    const notRead = notReadOf(item).filter((note) => !this.notRead?.includes(note));
+    const reads = readSourcesText(item);
+    return [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", reads === this.reads ? "" : reads].filter(Boolean).join(" ");
+  }
 }
 
 const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
 
-function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
-  const { first, others, groups, secrets, total, revokeCount, otherCount } = gatherOpenActions(items);
+/** The open actions; returns the notes every secret shares, gathered on the same walk. */
+function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): SharedNotes {
+  const { first, others, groups, secrets, total, revokeCount, otherCount, shared } = gatherOpenActions(items);
   const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
   if (total <= ACTION_ROWS) {
     titledTable(
@@ -139,7 +173,7 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
       first.map((pair) => actionRow(pair)),
       { size: 7.5, caption: "Open actions" },
     );
-    return;
+    return shared;
   }
   titledTable(
     writer,
@@ -165,21 +199,29 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): void {
     others.map((pair) => actionRow(pair)),
     { size: 7.5, caption: "Reads to investigate" },
   );
+  return shared;
 }
 
-const matrixRow = (row: ReviewRow): (string | Cell)[] => [
+/**
+ * A secret's grants as its matrix shows them: its own key's policy as "key policy", the key being named once above
+ * the matrix. The key's ARN on every row took each row to three lines.
+ */
+const inMatrix = (grants: string, keyArn: string | undefined): string =>
+  keyArn ? grants.replaceAll(`${short(keyArn)} key policy`, "key policy") : grants;
+
+const matrixRow = (row: ReviewRow, keyArn: string | undefined): (string | Cell)[] => [
   short(row.principal),
   row.taskFamilies?.length ? `${row.principalType} (${row.taskFamilies.join(", ")})` : row.principalType,
   yesNo(row.canRead, !row.canRead && row.didRead),
   yesNo(row.didRead, row.canRead && !row.didRead),
   String(row.reads),
   row.lastRead?.slice(0, 10) ?? "",
-  row.grantedBy.map((ref) => short(ref)).join("; "),
+  inMatrix(row.grantedBy.map((ref) => short(ref)).join("; "), keyArn),
 ];
 
 /** Every pair of a small secret; of a large one, each reader and each pair to investigate, then the unused grants grouped. */
-function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[]): { rows: (string | Cell)[][]; note: string } {
-  if (rows.length <= MATRIX_ROWS) return { rows: rows.map(matrixRow), note: "" };
+function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[], keyArn: string | undefined): { rows: (string | Cell)[][]; note: string } {
+  if (rows.length <= MATRIX_ROWS) return { rows: rows.map((row) => matrixRow(row, keyArn)), note: "" };
   const listed = rows.filter((row) => !unused(row));
   const shown = listed.slice(0, MATRIX_ROWS);
   const groups = groupRows(pairsOf(item, rows.filter(unused)));
@@ -190,11 +232,11 @@ function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[]): { rows: (st
     { text: "no", bold: true, color: STATUS_COLORS.fail },
     "0",
     "",
-    group.grantedBy,
+    inMatrix(group.grantedBy, keyArn),
   ]);
   const more = listed.length - shown.length;
-  const note = `${count(rows.length, "pair")}: each reader and each read to investigate${more > 0 ? ` (the first ${MATRIX_ROWS}; ${more} more)` : ""}, then those who can read and did not, grouped by granting statements. Every pair is in ${ACCESS_REVIEW_FILE}.`;
-  return { rows: [...shown.map(matrixRow), ...grouped], note };
+  const note = `${count(rows.length, "pair")}, grouped${more > 0 ? `; the first ${MATRIX_ROWS} readers and reads to investigate of ${listed.length}` : ""}.`;
+  return { rows: [...shown.map((row) => matrixRow(row, keyArn)), ...grouped], note };
 }
 
 export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): void {
@@ -206,21 +248,27 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
     "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events within its 90-day event history, and for earlier days of the period what earlier snapshots recorded). The reviewer marks keep or revoke in access-review.csv and signs it.",
     style("Helvetica", 9),
   );
-  openActions(writer, items);
+  const shared = openActions(writer, items);
   writer.heading("Matrix per secret", 2);
+  const common = shared.text();
+  writer.paragraph(
+    `${common ? `For every secret below: ${common} ` : ""}A secret with more than ${MATRIX_ROWS} pairs shows each reader and each read to investigate (up to ${MATRIX_ROWS}), then those who can read and did not, grouped by the statements that grant them. Every pair is in ${ACCESS_REVIEW_FILE}.`,
+    style("Helvetica-Oblique", 7.5, MUTED),
+  );
   for (const item of items) {
-    const matrix = matrixRows(item, reviewRowsOf(item));
-    const notRead = Array.isArray(item.observed.notRead) ? (item.observed.notRead as string[]) : [];
+    const keyArn = typeof item.observed.keyArn === "string" ? item.observed.keyArn : undefined;
+    const matrix = matrixRows(item, reviewRowsOf(item), keyArn);
     titledTable(
       writer,
       {
         text: `${item.resource.name} (${item.account}, ${item.region})`,
         level: 3,
-        note: [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", readSourcesText(item), matrix.note].filter(Boolean).join(" "),
+        note: [keyArn ? `Key ${short(keyArn)}.` : "", shared.own(item), matrix.note].filter(Boolean).join(" "),
         empty: "Nobody can read it and nobody did.",
         emptyStyle: style("Helvetica", 8.5),
       },
-      columns(["Principal", 0.3], ["Type", 0.13], ["Can", 0.06], ["Did", 0.06], ["Reads", 0.07, "right"], ["Last read", 0.12], ["Granted by", 0.26]),
+      // The statements are the widest cell: at 0.26 of the width each grouped row took four lines.
+      columns(["Principal", 0.2], ["Type", 0.14], ["Can", 0.05], ["Did", 0.05], ["Reads", 0.06, "right"], ["Last read", 0.09], ["Granted by", 0.41]),
       matrix.rows,
       { size: 7, caption: item.resource.name },
     );

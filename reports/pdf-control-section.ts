@@ -39,6 +39,17 @@ function exceptionText(item: ItemHead): string {
   return `\nException approved by ${exception.approvedBy}${ticket}, expires ${exception.expires}: ${exception.reason}`;
 }
 
+/**
+ * The period's verdict, without repeating the reason beside it: a resource seen by one snapshot, or judged by a rule
+ * that words the period as the day (the access review's open actions), has the same text twice, and an access review
+ * row took nine lines where five hold it.
+ */
+function periodVerdict(item: ItemHead): string {
+  if (!item.period) return "no period rule (daily verdicts)";
+  const label = STATUS_LABELS[item.period.status] ?? item.period.status;
+  return item.period.reason === item.reason ? `${label}: the same reason` : `${label}: ${item.period.reason}`;
+}
+
 export function controlSection(
   writer: PdfWriter,
   pkg: EvidencePackage,
@@ -121,9 +132,7 @@ export function controlSection(
       `${item.account}\n${item.region}`,
       statusCell(item.status),
       item.reason + exceptionText(item),
-      item.period
-        ? `${STATUS_LABELS[item.period.status] ?? item.period.status}: ${item.period.reason}`
-        : "no period rule (daily verdicts)",
+      periodVerdict(item),
     ]),
     { size: 7, caption: `${control.id} failing, error and excepted resources` },
   );

@@ -43,7 +43,34 @@ describe("report.pdf access review", () => {
     expect(section.slice(actions, matrix)).toMatch(/role\/idle[\s\S]*revoke: can read but did not in the period/);
     expect(section.slice(actions, matrix)).not.toMatch(/role\/api/);
     expect(section.slice(matrix)).toMatch(/role\/api[\s\S]*ecs-task-role \(api\)[\s\S]*role\/idle[\s\S]*user\/alice/);
-    expect(section.slice(matrix)).toContain("Could not read: service control policies");
+    expect(squash(section.slice(matrix))).toContain(squash("For every secret below: could not read service control policies"));
+  });
+
+  it("says once what every secret's matrix shares, and under a secret only what is its own", async () => {
+    const pkg = syntheticPackage({ items: 4 });
+    const base = pkg.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    const scp = "service control policies (AWSOrganizationsNotInUseException): not applied, so access may be over-reported";
+    const readSources = { cloudTrail: { from: "2026-07-05", to: "2026-08-15" }, snapshotDays: [] };
+    const key = `arn:aws:kms:us-east-1:${A}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    const grantedBy = [`arn:aws:iam::${A}:policy/read-prod#ReadProd`, `${key} key policy#Enable IAM User Permissions`];
+    const secret = (name: string, notRead: string[]) => {
+      const item = reviewItem(name, [row("role/idle", { action: "revoke: can read but did not in the period", grantedBy })]);
+      return { ...base, ...item, observed: { ...item.observed, notRead, keyArn: key }, period: { status: "fail" as const, reason: "1 open action", observed: { readSources } } };
+    };
+    pkg.items.push(secret("prod/db", [scp]), secret("prod/api", [scp, "resource policy (AccessDeniedException)"]), secret("prod/web", [scp]));
+    const section = squash((await pdfText(await renderPdf(pkg))).split("6 Access review of secrets").at(-1) ?? "");
+    const matrix = section.slice(section.indexOf("Matrixpersecret"));
+    expect(matrix).toContain(squash(`For every secret below: could not read ${scp}. Reads: CloudTrail event history 2026-07-05 to 2026-08-15; no earlier snapshot added reads.`));
+    expect(matrix.match(/AWSOrganizationsNotInUseException/g)).toHaveLength(1);
+    expect(matrix.match(/Reads:CloudTrail/g)).toHaveLength(1);
+    const api = matrix.slice(matrix.indexOf(squash("prod/api (")), matrix.indexOf(squash("prod/web (")));
+    expect(api).toContain(squash("Could not read: resource policy (AccessDeniedException)."));
+    expect(matrix.match(/resourcepolicy\(AccessDenied/g)).toHaveLength(1);
+    // The secret's key is named once above its matrix; the rows say "key policy".
+    expect(matrix.match(/Keykey\/1234abcd-12ab-34cd-56ef-1234567890ab\./g)).toHaveLength(3);
+    expect(matrix.match(/policy\/read-prod#ReadProd;keypolicy#EnableIAMUserPermissions/g)).toHaveLength(3);
+    expect(matrix.match(/1234abcd/g)).toHaveLength(3);
   });
 
   it("shows the period review: an earlier snapshot's read clears the action, and the note names each source's days", async () => {
@@ -83,7 +110,8 @@ describe("report.pdf access review", () => {
     expect(investigate).not.toContain("role/admin");
     // Each secret's matrix: 42 pairs, more than MATRIX_ROWS: the reader and the stranger, then one row per grant.
     const matrix = section.slice(section.indexOf(squash("Matrix per secret")));
-    expect(matrix).toContain(squash("42 pairs: each reader and each read to investigate, then those who can read and did not, grouped by granting statements. Every pair is in access-review.csv."));
+    expect(matrix).toContain(squash("A secret with more than 25 pairs shows each reader and each read to investigate (up to 25), then those who can read and did not, grouped by the statements that grant them. Every pair is in access-review.csv."));
+    expect(matrix.match(/42pairs,grouped\./g)).toHaveLength(3);
     expect(matrix).toMatch(new RegExp(`${squash("30 principals grouped yes no 0")}${squash("policy/admin#0")}`));
     expect(matrix).not.toContain("role/admin7");
     expect(matrix.match(/role\/reader/g)).toHaveLength(3);

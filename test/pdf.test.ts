@@ -112,6 +112,27 @@ describe("report.pdf", () => {
     }
   });
 
+  it("gives a resource's period verdict without repeating the reason beside it", async () => {
+    const small = syntheticPackage({ items: 4 });
+    const base = small.items.find((item) => item.status === "fail") ?? small.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    const failing = (name: string, reason: string, periodReason: string): PackageItem => ({
+      ...base,
+      status: "fail",
+      resource: { ...base.resource, arn: `${base.resource.arn}-${name}`, name },
+      reason,
+      period: { status: "fail", reason: periodReason, observed: {} },
+    });
+    small.items.push(
+      failing("same", "3 open actions, one per review row", "3 open actions, one per review row"),
+      failing("other", "rotation is off", "failed on 2 of 9 observed days, first 2026-07-03"),
+    );
+    const flat = squash(await pdfText(await renderPdf(small)));
+    expect(flat).toContain(squash("3 open actions, one per review row fail: the same reason"));
+    expect(flat).not.toContain(squash("fail: 3 open actions"));
+    expect(flat).toContain(squash("rotation is off fail: failed on 2 of 9 observed days, first 2026-07-03"));
+  });
+
   it("lists the passing and not applicable population too", () => {
     const flat = squash(text);
     for (const item of pkg.items.filter(
