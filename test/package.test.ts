@@ -182,6 +182,15 @@ describe("a period package", () => {
     expect(evidence.controls[0].status).toBe("effective");
   });
 
+  it("streams a file of several write batches whole and in order: evidence.json of 3,000 items, over 1 MB", async () => {
+    const pkg = syntheticPackage({ items: 3000 });
+    const written = await writePackage(pkg, store, ["json"]);
+    const body = await readFile(join(folder, written.prefix, "evidence.json"), "utf8");
+    expect(body.length).toBeGreaterThan(2 << 20);
+    const evidence = JSON.parse(body);
+    expect(evidence.items.map((item: { resource: { arn: string } }) => item.resource.arn)).toEqual(pkg.items.map((item) => item.resource.arn));
+  });
+
   it("stores each file while the next format renders, and lists them in path order", async () => {
     const events: string[] = [];
     const watching = new (class extends LocalStore {

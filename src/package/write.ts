@@ -40,6 +40,9 @@ export interface WrittenPackage {
 }
 
 
+/** Characters gathered before a stream write. */
+const WRITE_BATCH = 1 << 20;
+
 const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
@@ -63,11 +66,33 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       stream.on("error", (error) => {
         failed ??= error;
       });
-      for await (const chunk of chunks) {
-        if (failed) break;
+      // Chunks are gathered into writes of about 1 MB: a chunk per CSV row made 188,010 writes of the access review
+      // bench's access-review.csv, each its own string-to-bytes conversion and trip through the stream's state.
+      let pending: string[] = [];
+      let size = 0;
+      const put = async (chunk: string | Buffer) => {
         // once() rejects on 'error' and removes its listeners either way, so a long file adds none per drain.
         if (!stream.write(chunk)) await once(stream, "drain").catch((error: Error) => (failed ??= error));
+      };
+      const flush = async () => {
+        if (pending.length === 0) return;
+        const body = pending.join("");
+        pending = [];
+        size = 0;
+        await put(body);
+      };
+      for await (const chunk of chunks) {
+        if (failed) break;
+        if (typeof chunk !== "string") {
+          await flush();
+          await put(chunk);
+          continue;
+        }
+        pending.push(chunk);
+        size += chunk.length;
+        if (size >= WRITE_BATCH) await flush();
       }
+      if (!failed) await flush();
       if (failed) {
         stream.destroy();
         throw failed;
