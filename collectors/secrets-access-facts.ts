@@ -25,11 +25,13 @@ export const ACCESS_FACTS_PERMISSIONS = [
 ] as const;
 
 /**
- * GetResourcePolicy calls in flight or waiting for their turn, per region: one second of its published 50/s (src/aws/quotas.ts), the second its bucket holds. The pacing, not this window, keeps
- * the rate: at 25 ms latency about two are in flight. The window is for a stall: while the service (or another call
- * ahead of these) answers nothing, calls still go out at the paced rate, so the server's bucket is spent as it refills
- * instead of filling and overflowing. With 8, moto answering one 5,000-role GetAccountAuthorizationDetails for 1.3 s
- * let 8 calls out in that time, and the run ended 1.3 s late (call log of `npm run bench:access-review -- --keep`).
+ * GetResourcePolicy calls in flight or waiting for their turn, per region: one second of its published 50/s
+ * (src/aws/quotas.ts), the second its bucket holds. The pacing, not this window, keeps the rate: at 25 ms latency one
+ * or two are in flight. The window is for a stall: while the service (or a call ahead of these) answers nothing,
+ * calls still go out at the paced rate for up to a second, so the server's bucket is spent as it refills instead of
+ * overflowing. With 8 (each also waiting on its key), moto answering one 5,000-role GetAccountAuthorizationDetails
+ * for 1.3 s let no call out after the first 8, and the run ended 1.3 s late (call log of
+ * `npm run bench:access-review -- --keep`).
  */
 const RESOURCE_POLICY_CONCURRENCY = 50;
 

@@ -151,3 +151,31 @@ describe("the review does not wait for the last resource policy", () => {
     expect(emulator().proxy.count("GetResourcePolicy")).toBe(2);
   }, 60_000);
 });
+
+describe("a slow key read does not hold up the resource policy reads", () => {
+  it("goes on calling GetResourcePolicy for every secret while the key's GetKeyPolicy is unanswered", async () => {
+    await seedEstate();
+    const sm = new SecretsManagerClient(clientConfig(emulator(), REGION));
+    for (let index = 0; index < 19; index += 1) {
+      await sm.send(new CreateSecretCommand({ Name: `prod/app-${index}`, SecretString: "seed-not-a-real-value" }));
+    }
+    emulator().proxy.clearCalls();
+    // Every secret uses the default key: while its policy read waits at the proxy, a feed whose window slots waited on
+    // the key (8 of them) would stop at 8 GetResourcePolicy calls.
+    const hold = emulator().proxy.hold({ service: "kms", operation: "GetKeyPolicy" });
+    const collecting = collectAll(secretsAccessReview, testContext(emulator(), { region: REGION }));
+    try {
+      await hold.arrived();
+      for (let waited = 0; emulator().proxy.count("GetResourcePolicy") < 20 && waited < 30_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(emulator().proxy.count("GetResourcePolicy")).toBe(20);
+      expect(hold.waiting()).toBe(1);
+    } finally {
+      hold.release();
+    }
+    const items = await collecting;
+    expect(items).toHaveLength(20);
+    expect(items.every((item) => String(item.observed.keyArn).startsWith("arn:aws:kms:"))).toBe(true);
+  }, 60_000);
+});
