@@ -1,17 +1,16 @@
 // Writes a package: renderers into a staging folder, each file to the store, then manifest.json, then latest.json.
 import { latestPointerKey, MANIFEST_FILE, packagePrefix } from "../core/store-layout.js";
-import { closeSync, createWriteStream, mkdirSync, openSync, writeSync } from "node:fs";
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { once } from "node:events";
-import type { Format, RenderTarget } from "../../reports/renderer.js";
+import { join } from "node:path";
+import type { Format } from "../../reports/renderer.js";
 import type { Manifest, ManifestFile } from "../integrity/manifest.js";
 import { SIGNATURE_FILE, signerOf } from "../integrity/sign.js";
 import type { Store } from "../store/store.js";
 import type { EvidencePackage } from "../core/package-model.js";
 import type { Logger } from "../core/log.js";
 import { stopIfAborted, type PhaseHook } from "../core/stop.js";
+import { stagingTarget } from "./staging-target.js";
 
 let renderers: Promise<typeof import("../../reports/index.js")> | undefined;
 
@@ -40,9 +39,6 @@ export interface WrittenPackage {
 }
 
 
-/** Characters gathered before a stream write. */
-const WRITE_BATCH = 1 << 20;
-
 const CONTENT_TYPES: Record<string, string> = { ".json": "application/json", ".pdf": "application/pdf", ".csv": "text/csv; charset=utf-8" };
 const contentType = (path: string) => CONTENT_TYPES[path.slice(path.lastIndexOf("."))] ?? "application/octet-stream";
 
@@ -50,77 +46,7 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
   const prefix = packagePrefix(pkg.period.label, pkg.runId);
   const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
   const uploads = new Uploads(store, prefix, staging, options);
-  const target: RenderTarget = {
-    async write(path, body) {
-      await mkdir(dirname(join(staging, path)), { recursive: true });
-      await writeFile(join(staging, path), body);
-      uploads.add(path);
-    },
-    async writeStream(path, chunks) {
-      await mkdir(dirname(join(staging, path)), { recursive: true });
-      // A 1 MB buffer: at the default 16 KB, a 74 MB access-review.csv waits for a drain every 16 KB; packaging the
-      // access review bench's store was idle 1.26 s with it and 0.57 s at 1 MB (CPU profiles).
-      const stream = createWriteStream(join(staging, path), { highWaterMark: 1 << 20 });
-      // Kept and rethrown: an unhandled stream error would crash the process with the wrong exit code.
-      let failed: Error | undefined;
-      stream.on("error", (error) => {
-        failed ??= error;
-      });
-      // Chunks are gathered into writes of about 1 MB: a chunk per CSV row made 188,010 writes of the access review
-      // bench's access-review.csv, each its own string-to-bytes conversion and trip through the stream's state.
-      let pending: string[] = [];
-      let size = 0;
-      const put = async (chunk: string | Buffer) => {
-        // once() rejects on 'error' and removes its listeners either way, so a long file adds none per drain.
-        if (!stream.write(chunk)) await once(stream, "drain").catch((error: Error) => (failed ??= error));
-      };
-      const flush = async () => {
-        if (pending.length === 0) return;
-        const body = pending.join("");
-        pending = [];
-        size = 0;
-        await put(body);
-      };
-      for await (const chunk of chunks) {
-        if (failed) break;
-        if (typeof chunk !== "string") {
-          await flush();
-          await put(chunk);
-          continue;
-        }
-        pending.push(chunk);
-        size += chunk.length;
-        if (size >= WRITE_BATCH) await flush();
-      }
-      if (!failed) await flush();
-      if (failed) {
-        stream.destroy();
-        throw failed;
-      }
-      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      uploads.add(path);
-    },
-    async copy(from, to) {
-      if (!uploads.has(from)) throw new Error(`cannot copy ${from}: the package has no such file yet`);
-      await mkdir(dirname(join(staging, to)), { recursive: true });
-      await copyFile(join(staging, from), join(staging, to));
-      uploads.add(to);
-    },
-    openSync(path) {
-      mkdirSync(dirname(join(staging, path)), { recursive: true });
-      const fd = openSync(join(staging, path), "w");
-      return {
-        write(chunk) {
-          for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
-        },
-        close: async () => {
-          closeSync(fd);
-          uploads.add(path);
-        },
-        discard: () => closeSync(fd),
-      };
-    },
-  };
+  const target = stagingTarget(staging, (path) => uploads.add(path), (path) => uploads.has(path));
   try {
     const renderers = (await loadRenderers()).renderersFor(formats);
     for (const [done, renderer] of renderers.entries()) {
