@@ -41,8 +41,10 @@ export default defineCollector({
   params,
   async *collect(ctx, { trustedAccounts }) {
     const trace = new CallTrace("iam", ctx.now);
-    // Read beside the secrets, not after the last of them: the organization's accounts do not depend on them.
-    const trusted = organizationTrust(ctx, trustedAccounts, trace);
+    // Read beside the secrets, not after the last of them: the organization's accounts do not depend on them. Its calls
+    // join the trace once the secrets are judged with it, so the policy and key items before do not name them.
+    const organizationCalls = trace.blank();
+    const trusted = organizationTrust(ctx, trustedAccounts, organizationCalls);
     const details = await sharedAuthorizationDetails(ctx, trace);
     for (const policyId of details.customerPolicies) {
       const judged = judgeIdentityPolicy(policyId, details.documents.get(policyId), ctx.account, ctx.regions);
@@ -54,6 +56,7 @@ export default defineCollector({
       yield item({ arn: key.arn, type: "AWS::KMS::Key", name: key.arn.split("/").at(-1) ?? key.arn }, judged, { keyManager: key.manager, policyError: key.policyError }, sourceWith(trace, calls, key.arn), key.region);
     }
     const trust = await trusted;
+    trace.absorb(organizationCalls);
     for (const secret of secrets) {
       const judged = judgeSecretPolicy(secret.arn, secret.resourcePolicy, secret.resourcePolicyError, trust);
       const observed = { hasResourcePolicy: secret.resourcePolicy !== undefined, trustSource: trust.organizationId ? "organizations" : "trustedAccounts", getResourcePolicyCalls: secrets.length };

@@ -2,6 +2,7 @@
 // implemented by moto 5.2.1 (HTTP 500), so the GetSecretValue events are seeded into the proxy's LookupEvents
 // service, as the other CloudTrail tests do (test/support/served-lookup-events.ts).
 import { AddUserToGroupCommand, AttachRolePolicyCommand, CreateGroupCommand, CreatePolicyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutGroupPolicyCommand } from "@aws-sdk/client-iam";
+import { CreateOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { CreateSecretCommand, GetResourcePolicyCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { describe, expect, it } from "vitest";
 import secretsAccessPolicy from "../collectors/secrets-access-policy.js";
@@ -177,5 +178,18 @@ describe("a slow key read does not hold up the resource policy reads", () => {
     const items = await collecting;
     expect(items).toHaveLength(20);
     expect(items.every((item) => String(item.observed.keyArn).startsWith("arn:aws:kms:"))).toBe(true);
+  }, 60_000);
+});
+
+describe("the organization read beside the secrets", () => {
+  it("is named by the secrets it judged, not by the policy and key items yielded before it", async () => {
+    await new OrganizationsClient(clientConfig(emulator(), "us-east-1")).send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));
+    await new IAMClient(clientConfig(emulator(), REGION)).send(new CreatePolicyCommand({ PolicyName: "read-prod", PolicyDocument: READ_PROD }));
+    await new SecretsManagerClient(clientConfig(emulator(), REGION)).send(new CreateSecretCommand({ Name: "prod/db", SecretString: "seed-not-a-real-value" }));
+    const items = await collectAll(secretsAccessPolicy, testContext(emulator(), { region: REGION }));
+    const operations = (type: string) => items.filter((item) => item.resource.type === type).map((item) => item.source.operations);
+    expect(operations("AWS::IAM::Policy")).toHaveLength(1);
+    for (const names of [...operations("AWS::IAM::Policy"), ...operations("AWS::KMS::Key")]) expect(names).not.toContain("DescribeOrganization");
+    expect(operations("AWS::SecretsManager::Secret")).toEqual([expect.arrayContaining(["DescribeOrganization", "ListAccounts", "GetResourcePolicy"])]);
   }, 60_000);
 });
