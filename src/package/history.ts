@@ -3,13 +3,13 @@ import { RunError } from "../core/errors.js";
 import { SNAPSHOT_RECORD, snapshotMonthPrefix } from "../core/store-layout.js";
 import type { BoundCollector, RegisteredCollector } from "../core/collector.js";
 import { ownerKey, resourceKey, useKey } from "../core/resource-key.js";
-import { createInterface } from "node:readline";
 import { ENUMERATION_ERROR } from "../core/evidence.js";
 import { daysOf } from "../core/period.js";
 import type { EvidenceItem, Period, StoredFile } from "../core/model.js";
 import type { Store } from "../store/store.js";
 import type { SnapshotRecord } from "../core/package-model.js";
 import { HistorySpool, type GarbageLimit } from "./history-spool.js";
+import { readLines } from "./read-lines.js";
 
 export interface ResourceState {
   /** The newest snapshot's item, as its line in the history's spool (PeriodHistory.item parses it). */
@@ -142,8 +142,7 @@ export async function readHistory(
         enumerationErrors.set(owner, standing.filter((error) => !cleared.includes(error)));
       }
       for (const file of new Set(snapshot.collectors.map((use) => use.file))) {
-        const lines = createInterface({ input: await store.read(file), crlfDelay: Infinity });
-        for await (const line of lines) {
+        for await (const line of readLines(await store.read(file))) {
           if (line.trim() === "") continue;
           const item = JSON.parse(line) as EvidenceItem;
           absorb(resources, spool, line, item, snapshot, index, dayIndex.size, bound.get(useKey(item.collector, item.controlIds)));
