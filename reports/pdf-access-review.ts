@@ -103,6 +103,9 @@ const largestFirst = (groups: Map<string, Group>): Group[] =>
  */
 function gatherOpenActions(items: Iterable<EvidenceItem>) {
   const shared = new SharedNotes();
+  const matrices: Matrix[] = [];
+  let heldRows = 0;
+  let allHeld = true;
   const first: Pair[] = [];
   const others: Pair[] = [];
   const revokes = new Map<string, Group>();
@@ -111,8 +114,14 @@ function gatherOpenActions(items: Iterable<EvidenceItem>) {
   let revokeCount = 0;
   let otherCount = 0;
   for (const item of items) {
-    shared.add(item);
-    for (const pair of pairsOf(item, reviewRowsOf(item).filter((row) => row.action))) {
+    const rows = reviewRowsOf(item);
+    const matrix = allHeld ? matrixOf(item, rows) : undefined;
+    if (matrix && heldRows + matrix.rows.length <= MATRIX_ROWS_HELD) {
+      matrices.push(matrix);
+      heldRows += matrix.rows.length;
+    } else allHeld = false;
+    shared.add(matrix ?? notesOf(item));
+    for (const pair of pairsOf(item, rows.filter((row) => row.action))) {
       total += 1;
       secrets.add(pair.secret);
       if (first.length <= ACTION_ROWS) first.push(pair);
@@ -125,7 +134,7 @@ function gatherOpenActions(items: Iterable<EvidenceItem>) {
       }
     }
   }
-  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount, shared };
+  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount, shared, matrices: { held: matrices, all: allHeld } };
 }
 
 const notReadOf = (item: EvidenceItem): string[] => (Array.isArray(item.observed.notRead) ? (item.observed.notRead as string[]) : []);
@@ -138,10 +147,8 @@ class SharedNotes {
   private notRead: string[] | undefined;
   private reads: string | undefined;
 
-  add(item: EvidenceItem): void {
-    const notRead = notReadOf(item);
+  add({ notRead, reads }: Notes): void {
     this.notRead = this.notRead?.filter((note) => notRead.includes(note)) ?? notRead;
-    const reads = readSourcesText(item);
     this.reads = this.reads === undefined || this.reads === reads ? reads : "";
   }
 
@@ -152,18 +159,17 @@ class SharedNotes {
   }
 
   /** The notes of one secret that not every secret has. */
-  own(item: EvidenceItem): string {
-    const notRead = notReadOf(item).filter((note) => !this.notRead?.includes(note));
-    const reads = readSourcesText(item);
-    return [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", reads === this.reads ? "" : reads].filter(Boolean).join(" ");
+  own(matrix: Notes): string {
+    const notRead = matrix.notRead.filter((note) => !this.notRead?.includes(note));
+    return [notRead.length ? `Could not read: ${notRead.join("; ")}.` : "", matrix.reads === this.reads ? "" : matrix.reads].filter(Boolean).join(" ");
   }
 }
 
 const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
 
-/** The open actions; returns the notes every secret shares, gathered on the same walk. */
-function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): SharedNotes {
-  const { first, others, groups, secrets, total, revokeCount, otherCount, shared } = gatherOpenActions(items);
+/** The open actions; returns the notes every secret shares and the matrices, made on the same walk. */
+function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): { shared: SharedNotes; matrices: { held: Matrix[]; all: boolean } } {
+  const { first, others, groups, secrets, total, revokeCount, otherCount, shared, matrices } = gatherOpenActions(items);
   const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
   if (total <= ACTION_ROWS) {
     titledTable(
@@ -173,7 +179,7 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): SharedNo
       first.map((pair) => actionRow(pair)),
       { size: 7.5, caption: "Open actions" },
     );
-    return shared;
+    return { shared, matrices };
   }
   titledTable(
     writer,
@@ -199,7 +205,7 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): SharedNo
     others.map((pair) => actionRow(pair)),
     { size: 7.5, caption: "Reads to investigate" },
   );
-  return shared;
+  return { shared, matrices };
 }
 
 /**
@@ -255,6 +261,37 @@ function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[], keyArn: stri
   return { rows: [...shown.map((row) => matrixRow(row, keyArn)), ...grouped], note };
 }
 
+/** Matrices' rows held from the open actions' walk; past them, the matrices walk the items a second time. */
+const MATRIX_ROWS_HELD = 20_000;
+
+/** The notes a secret's matrix may share with every other: what could not be read, where its reads come from. */
+interface Notes {
+  notRead: string[];
+  reads: string;
+}
+
+/** One secret's matrix as the PDF draws it. */
+interface Matrix extends Notes {
+  heading: string;
+  caption: string;
+  keyArn: string | undefined;
+  rows: (string | Cell)[][];
+  note: string;
+}
+
+const notesOf = (item: EvidenceItem): Notes => ({ notRead: notReadOf(item), reads: readSourcesText(item) });
+
+function matrixOf(item: EvidenceItem, rows: readonly ReviewRow[]): Matrix {
+  const keyArn = typeof item.observed.keyArn === "string" ? item.observed.keyArn : undefined;
+  return {
+    heading: `${item.resource.name} (${item.account}, ${item.region})`,
+    caption: item.resource.name,
+    keyArn,
+    ...notesOf(item),
+    ...matrixRows(item, rows, keyArn),
+  };
+}
+
 export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): void {
   const items = reviewItems(pkg.items);
   if (items[Symbol.iterator]().next().done) return;
@@ -264,29 +301,30 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
     "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events within its 90-day event history, and for earlier days of the period what earlier snapshots recorded). The reviewer marks keep or revoke in access-review.csv and signs it.",
     style("Helvetica", 9),
   );
-  const shared = openActions(writer, items);
+  const { shared, matrices } = openActions(writer, items);
   writer.heading("Matrix per secret", 2);
   const common = shared.text();
   writer.paragraph(
     `${common ? `For every secret below: ${common} ` : ""}A secret with more than ${MATRIX_ROWS} pairs shows each reader and each read to investigate (up to ${MATRIX_ROWS}), then those who can read and did not, grouped by the statements that grant them. Every pair is in ${ACCESS_REVIEW_FILE}.`,
     style("Helvetica-Oblique", 7.5, MUTED),
   );
-  for (const item of items) {
-    const keyArn = typeof item.observed.keyArn === "string" ? item.observed.keyArn : undefined;
-    const matrix = matrixRows(item, reviewRowsOf(item), keyArn);
+  const draw = (matrix: Matrix) =>
     titledTable(
       writer,
       {
-        text: `${item.resource.name} (${item.account}, ${item.region})`,
+        text: matrix.heading,
         level: 3,
-        note: [keyArn ? `Key ${short(keyArn)}.` : "", shared.own(item), matrix.note].filter(Boolean).join(" "),
+        note: [matrix.keyArn ? `Key ${short(matrix.keyArn)}.` : "", shared.own(matrix), matrix.note].filter(Boolean).join(" "),
         empty: "Nobody can read it and nobody did.",
         emptyStyle: style("Helvetica", 8.5),
       },
       // The statements are the widest cell: at 0.26 of the width each grouped row took four lines.
       columns(["Principal", 0.2], ["Type", 0.14], ["Can", 0.05], ["Did", 0.05], ["Reads", 0.06, "right"], ["Last read", 0.09], ["Granted by", 0.41]),
       matrix.rows,
-      { size: 7, caption: item.resource.name },
+      { size: 7, caption: matrix.caption },
     );
-  }
+  for (const matrix of matrices.held) draw(matrix);
+  if (matrices.all) return;
+  let seen = 0;
+  for (const item of items) if (seen++ >= matrices.held.length) draw(matrixOf(item, reviewRowsOf(item)));
 }

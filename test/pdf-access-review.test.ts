@@ -116,4 +116,22 @@ describe("report.pdf access review", () => {
     expect(matrix).not.toContain("role/admin7");
     expect(matrix.match(/role\/reader/g)).toHaveLength(3);
   });
+
+  it("draws every matrix once when there are more rows than it holds from the first walk (20,000): the rest from a second", async () => {
+    const pkg = syntheticPackage({ items: 4 });
+    const base = pkg.items[0];
+    if (!base) throw new Error("the synthetic package has items");
+    // 1,001 secrets of 20 pairs each: 20,020 rows, so the last secret's matrix comes from the second walk.
+    for (let secret = 0; secret < 1001; secret += 1) {
+      const rows = Array.from({ length: 20 }, (_, reader) => row(`role/s${secret}-r${reader}`, { didRead: true, reads: 1, lastRead: "2026-08-10T10:00:00Z" }));
+      pkg.items.push({ ...base, ...reviewItem(`app/s${secret}`, rows) });
+    }
+    const section = squash((await pdfText(await renderPdf(pkg))).split("6 Access review of secrets").at(-1) ?? "");
+    const matrix = section.slice(section.indexOf("Matrixpersecret"));
+    for (const secret of [0, 999, 1000]) {
+      expect(matrix.match(new RegExp(`app/s${secret}\\(111111111111`, "g")), `app/s${secret}`).toHaveLength(1);
+      expect(matrix).toContain(`role/s${secret}-r19role`);
+    }
+    expect(matrix.match(/\(111111111111,us-east-1\)/g)).toHaveLength(1001);
+  }, 120_000);
 });
