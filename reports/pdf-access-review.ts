@@ -98,10 +98,11 @@ const largestFirst = (groups: Map<string, Group>): Group[] =>
   [...groups.values()].sort((left, right) => right.pairs - left.pairs || left.grantedBy.localeCompare(right.grantedBy));
 
 /**
- * The open actions of every review item, gathered as the items are read so none is kept: the first pairs (all of
- * them when there are few), the unused grants as groups, the first reads to investigate, and the counts.
+ * One walk over the review items, keeping none of them: the open actions (the first pairs, all of them when there are
+ * few; the unused grants as groups; the first reads to investigate; the counts), the notes every secret shares, and
+ * the secrets' matrices up to MATRIX_ROWS_HELD rows.
  */
-function gatherOpenActions(items: Iterable<EvidenceItem>) {
+function gatherReview(items: Iterable<EvidenceItem>) {
   const shared = new SharedNotes();
   const matrices: Matrix[] = [];
   let heldRows = 0;
@@ -134,8 +135,14 @@ function gatherOpenActions(items: Iterable<EvidenceItem>) {
       }
     }
   }
-  return { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount, shared, matrices: { held: matrices, all: allHeld } };
+  return {
+    actions: { first, others, groups: largestFirst(revokes), secrets: secrets.size, total, revokeCount, otherCount },
+    shared,
+    matrices: { held: matrices, all: allHeld },
+  };
 }
+
+type OpenActions = ReturnType<typeof gatherReview>["actions"];
 
 const notReadOf = (item: EvidenceItem): string[] => (Array.isArray(item.observed.notRead) ? (item.observed.notRead as string[]) : []);
 
@@ -167,9 +174,7 @@ class SharedNotes {
 
 const actionRow = ({ row, name, exception }: Pair): (string | Cell)[] => [name, short(row.principal), { text: row.action, bold: true }, exception || "none"];
 
-/** The open actions; returns the notes every secret shares and the matrices, made on the same walk. */
-function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): { shared: SharedNotes; matrices: { held: Matrix[]; all: boolean } } {
-  const { first, others, groups, secrets, total, revokeCount, otherCount, shared, matrices } = gatherOpenActions(items);
+function openActions(writer: PdfWriter, { first, others, groups, secrets, total, revokeCount, otherCount }: OpenActions): void {
   const heading = { text: "Open actions", level: 2 as const, empty: "None: every grant was used and every read was granted.", emptyStyle: style("Helvetica", 9) };
   if (total <= ACTION_ROWS) {
     titledTable(
@@ -179,7 +184,7 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): { shared
       first.map((pair) => actionRow(pair)),
       { size: 7.5, caption: "Open actions" },
     );
-    return { shared, matrices };
+    return;
   }
   titledTable(
     writer,
@@ -205,7 +210,6 @@ function openActions(writer: PdfWriter, items: Iterable<EvidenceItem>): { shared
     others.map((pair) => actionRow(pair)),
     { size: 7.5, caption: "Reads to investigate" },
   );
-  return { shared, matrices };
 }
 
 /**
@@ -301,7 +305,8 @@ export function accessReviewSection(writer: PdfWriter, pkg: EvidencePackage): vo
     "Who can read each secret (secretsmanager:GetSecretValue and kms:Decrypt on its key both allowed, after identity policies, permission boundaries, the resource and key policies, and SCPs where readable) against who did (CloudTrail GetSecretValue events within its 90-day event history, and for earlier days of the period what earlier snapshots recorded). The reviewer marks keep or revoke in access-review.csv and signs it.",
     style("Helvetica", 9),
   );
-  const { shared, matrices } = openActions(writer, items);
+  const { actions, shared, matrices } = gatherReview(items);
+  openActions(writer, actions);
   writer.heading("Matrix per secret", 2);
   const common = shared.text();
   writer.paragraph(
