@@ -265,7 +265,11 @@ function matrixRows(item: EvidenceItem, rows: readonly ReviewRow[], keyArn: stri
   return { rows: [...shown.map((row) => matrixRow(row, keyArn)), ...grouped], note };
 }
 
-/** Matrices' rows held from the open actions' walk; past them, the matrices walk the items a second time. */
+/**
+ * Matrices' rows held from the first walk; past them, the matrices walk the items a second time. 20,000 rows of seven
+ * cells, every string distinct, took 8.6 MB of heap (measured with --expose-gc); a walk of the bench's review items
+ * parses 97 MB.
+ */
 const MATRIX_ROWS_HELD = 20_000;
 
 /** The notes a secret's matrix may share with every other: what could not be read, where its reads come from. */
