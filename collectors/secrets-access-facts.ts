@@ -32,7 +32,7 @@ export const ACCESS_FACTS_PERMISSIONS = [
  * for a second beyond the first second's burst. moto answering one 5,000-role GetAccountAuthorizationDetails holds
  * every call for 1.3 to 2 s (call logs of `npm run bench:access-review -- --keep`); the GetResourcePolicy stream
  * ended 1.36 s later than its quota allows with 8 slots that also waited on the key, 0.56 to 1.05 s with 50 that did
- * not, and 0.32 s with 100 (one run each but for the middle one).
+ * not (three runs), and 0.32 and 0.25 s with 100 (two runs).
  */
 const RESOURCE_POLICY_CONCURRENCY = 100;
 
