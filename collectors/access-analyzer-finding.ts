@@ -1,9 +1,12 @@
 // One Access Analyzer finding as evidence: its listed facts, its details where needed, and the archive rule behind it.
-import { paginateGetFindingV2, type AccessAnalyzerClient, type ArchiveRuleSummary, type FindingDetails, type FindingSummary, type FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
+import type { AccessAnalyzerClient, ArchiveRuleSummary, FindingDetails, FindingSummary, FindingSummaryV2 } from "@aws-sdk/client-accessanalyzer";
 import type { CallTrace } from "../src/core/trace.js";
 import { errorItem } from "../src/core/evidence.js";
 import type { ItemDraft } from "../src/core/model.js";
 import { archiveFacts, externalAccessFacts, judgeFinding, listedFacts, rulesNeedDetails, type AnalyzerFacts } from "./access-analyzer-findings.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateGetFindingV2 } = sdk("@aws-sdk/client-accessanalyzer");
 
 /** Neither the model nor the API reference gives a maximum page size; 100 is a judgement. */
 export const PAGE_SIZE = 100;

@@ -1,10 +1,13 @@
 // Passes a region with an ACTIVE external-access analyzer, and each active finding neither public nor open too long.
-import { paginateListAnalyzers, paginateListArchiveRules, paginateListFindings, type AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
+import type { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import { analyzerFacts, EXTERNAL_ACCESS_TYPES, isEvidence, isExternalAccess, judgeAnalyzer, judgeCoverage, resolvedWindow, type AnalyzerFacts } from "./access-analyzer-findings.judge.js";
 import { drain, findingItem, listedFinding, PAGE_SIZE, type FindingScope } from "./access-analyzer-finding.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateListAnalyzers, paginateListArchiveRules, paginateListFindings } = sdk("@aws-sdk/client-accessanalyzer");
 
 // Minimum calls for F evidence findings under Z analyzers in a region (all on one assumed 5 RPS bucket):
 // ceil(Z / 100) ListAnalyzers pages; per external-access analyzer one ListArchiveRules page (100 rules) and

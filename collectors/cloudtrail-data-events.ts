@@ -5,7 +5,7 @@
 // ceil(E / 50) LookupEvents pages for each of GetSecretValue, RotationSucceeded and RotateSecret (one event name a
 // request), each the region's shared read (event-records.ts) made once in a run: GetSecretValue's (the period's part of
 // the 90 days) with secrets-access-review, RotationSucceeded's (all 90 days, E counted over them) with secrets-rotation.
-import { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand, type Trail } from "@aws-sdk/client-cloudtrail";
+import type { Trail } from "@aws-sdk/client-cloudtrail";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent, runConcurrent } from "../src/core/concurrency.js";
@@ -13,6 +13,9 @@ import { errorItem } from "../src/core/evidence.js";
 import type { ItemDraft } from "../src/core/model.js";
 import * as judge from "./cloudtrail-data-events.judge.js";
 import { secretActivity } from "./cloudtrail-secret-activity.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeTrailsCommand, GetEventSelectorsCommand, GetTrailStatusCommand } = sdk("@aws-sdk/client-cloudtrail");
 
 const CONCURRENCY = 4;
 

@@ -5,7 +5,7 @@
 // injects a Secrets Manager secret through a role, ceil(N / 1000) GetAccountAuthorizationDetails pages for the account
 // (N roles, users, groups and policies), read once per run and shared with secrets-access-policy and -review
 // (src/core/shared-reads.ts), to evaluate which role may read each secret.
-import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type TaskDefinition, paginateListClusters, paginateListServices, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
+import type { TaskDefinition } from "@aws-sdk/client-ecs";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import { errorItem } from "../src/core/evidence.js";
@@ -15,6 +15,9 @@ import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-ru
 import { needsRoles, roleGrantsOf, roleIndex, type RoleGrants, type RoleIndex } from "./ecs-task-roles.js";
 import { sharedAuthorizationDetails } from "./iam-authorization-details.js";
 import { judgeTaskDefinition, judgeTaskDefinitionPeriod, observedTaskDefinition, plaintextDates, taskDefinitionFacts } from "./ecs-task-secrets.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeServicesCommand, DescribeTaskDefinitionCommand, paginateListClusters, paginateListServices, paginateListTaskDefinitionFamilies } = sdk("@aws-sdk/client-ecs");
 
 const PER_DEFINITION_CONCURRENCY = 8;
 const TASK_DEFINITION = "AWS::ECS::TaskDefinition";

@@ -1,13 +1,16 @@
 // Passes an ALB/NLB listener that speaks TLS with no protocol below the minimum, or that only redirects HTTP to HTTPS.
 // Minimum calls for L load balancers in a region: ceil(L / 400) DescribeLoadBalancers pages, DescribeListeners pages
 // per ALB/NLB, and DescribeSSLPolicies once for every policy in use together (not one per listener).
-import { DescribeSSLPoliciesCommand, paginateDescribeListeners, paginateDescribeLoadBalancers, type ElasticLoadBalancingV2Client, type Listener, type LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { ElasticLoadBalancingV2Client, Listener, LoadBalancer } from "@aws-sdk/client-elastic-load-balancing-v2";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import type { ItemDraft } from "../src/core/model.js";
 import { isTlsListener, judgeListener, listenerFacts, MIN_TLS_VERSIONS } from "./elb-listener-tls.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeSSLPoliciesCommand, paginateDescribeListeners, paginateDescribeLoadBalancers } = sdk("@aws-sdk/client-elastic-load-balancing-v2");
 
 const PER_LOAD_BALANCER_CONCURRENCY = 8;
 const JUDGED_TYPES = new Set(["application", "network"]);

@@ -1,6 +1,9 @@
 // CloudTrail event history (LookupEvents): one event name at a time, paged at 50, within the 90 days it keeps.
-import { paginateLookupEvents, type CloudTrailClient, type Event, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import type { CloudTrailClient, Event, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import type { CallTrace } from "../src/core/trace.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateLookupEvents } = sdk("@aws-sdk/client-cloudtrail");
 
 /** LookupEvents reaches back 90 days and no further. */
 export const EVENT_HISTORY_DAYS = 90;

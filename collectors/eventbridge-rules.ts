@@ -1,7 +1,10 @@
 // EventBridge rules of one region with their targets: ListRules and ListTargetsByRule, paged (the SDK has no paginator).
-import { ListRulesCommand, ListTargetsByRuleCommand, type Rule, type Target } from "@aws-sdk/client-eventbridge";
+import type { Rule, Target } from "@aws-sdk/client-eventbridge";
 import type { CollectContext } from "../src/core/collector.js";
 import type { CallTrace } from "../src/core/trace.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { ListRulesCommand, ListTargetsByRuleCommand } = sdk("@aws-sdk/client-eventbridge");
 
 /** The IAM actions `rulesWithTargets` sends: every collector that calls it declares them. */
 export const EVENTBRIDGE_RULE_PERMISSIONS = ["events:ListRules", "events:ListTargetsByRule"] as const;

@@ -2,11 +2,14 @@
 // once per run and shared by the collectors that evaluate identity policies: secrets-access-policy, secrets-access-review
 // and ecs-task-secrets (src/core/shared-reads.ts). It sends that one call only, so a collector importing this module
 // (and not secrets-access-facts.ts) declares iam:GetAccountAuthorizationDetails alone.
-import { paginateGetAccountAuthorizationDetails, type ManagedPolicyDetail } from "@aws-sdk/client-iam";
+import type { ManagedPolicyDetail } from "@aws-sdk/client-iam";
 import type { CollectContext } from "../src/core/collector.js";
 import { sharedRead } from "../src/core/shared-reads.js";
 import type { CallTrace } from "../src/core/trace.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateGetAccountAuthorizationDetails } = sdk("@aws-sdk/client-iam");
 
 export interface IamPrincipal {
   arn: string;

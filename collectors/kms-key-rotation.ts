@@ -6,13 +6,16 @@
 // judges; nothing else lists them). Any other key (AWS managed, disabled, pending deletion, asymmetric, HMAC,
 // imported or custom-store material) costs DescribeKey only.
 // Source: https://docs.aws.amazon.com/kms/latest/APIReference/API_ListKeyRotations.html
-import { DescribeKeyCommand, GetKeyRotationStatusCommand, paginateListAliases, paginateListKeyRotations, paginateListKeys, type KeyMetadata } from "@aws-sdk/client-kms";
+import type { KeyMetadata } from "@aws-sdk/client-kms";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
 import type { ItemDraft } from "../src/core/model.js";
 import { judgeKey, judgeKeyPeriod, keyFacts, type KeyFacts } from "./kms-key-rotation.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeKeyCommand, GetKeyRotationStatusCommand, paginateListAliases, paginateListKeyRotations, paginateListKeys } = sdk("@aws-sdk/client-kms");
 
 const PER_KEY_CONCURRENCY = 16;
 

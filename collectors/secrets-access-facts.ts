@@ -1,8 +1,7 @@
 // What both secrets-access collectors read: IAM authorization details (iam-authorization-details.ts, re-exported), the
 // secrets with their resource policies, and the policies of the keys that encrypt them. Reads only; the judging is in
 // the *.judge.ts modules.
-import { DescribeKeyCommand, GetKeyPolicyCommand } from "@aws-sdk/client-kms";
-import { GetResourcePolicyCommand, paginateListSecrets, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsErrorCode, type CallTrace } from "../src/core/trace.js";
 import type { CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
@@ -10,6 +9,10 @@ import { Replay } from "../src/core/replay.js";
 import { sharedRead } from "../src/core/shared-reads.js";
 import { parsePolicyDocument } from "./iam-evaluation.js";
 import { tagsOf } from "./iam-authorization-details.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeKeyCommand, GetKeyPolicyCommand } = sdk("@aws-sdk/client-kms");
+const { GetResourcePolicyCommand, paginateListSecrets } = sdk("@aws-sdk/client-secrets-manager");
 
 export { authorizationDetails, sharedAuthorizationDetails, type AuthorizationDetails, type IamPrincipal } from "./iam-authorization-details.js";
 

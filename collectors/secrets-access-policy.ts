@@ -5,12 +5,14 @@
 // secret (ListSecrets does not say whether a secret has a policy, so each needs its own call), one DescribeKey and one
 // GetKeyPolicy per distinct key in use (the default key included), and DescribeOrganization (+ ListAccounts pages in an
 // organization). secrets-access-review needs the same facts: they are read once per run for both (shared-reads.ts).
-import { DescribeOrganizationCommand, paginateListAccounts } from "@aws-sdk/client-organizations";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft, SourceRecord } from "../src/core/model.js";
 import { ACCESS_FACTS_PERMISSIONS, sharedAuthorizationDetails, sharedSecretsFeed, sourceWith } from "./secrets-access-facts.js";
 import { judgeIdentityPolicy, judgeKey, judgeSecretPolicy, type PolicyVerdict, type Trust } from "./secrets-access-policy.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeOrganizationCommand, paginateListAccounts } = sdk("@aws-sdk/client-organizations");
 
 const params = {
   trustedAccounts: {

@@ -6,13 +6,6 @@
 // level up to the root), per region ListTaskDefinitionFamilies pages plus one DescribeTaskDefinition per family (its
 // roles), and per region ceil(E / 50) LookupEvents pages for E GetSecretValue events in the period's part of the 90 days:
 // the region's shared read (event-records.ts), made once in a run for this collector and cloudtrail-data-events.
-import { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } from "@aws-sdk/client-ecs";
-import {
-  DescribeOrganizationCommand,
-  DescribePolicyCommand,
-  ListParentsCommand,
-  paginateListPoliciesForTarget,
-} from "@aws-sdk/client-organizations";
 import { ACCESS_REVIEW_COLLECTOR, type DayRead, type ReadTally } from "../src/core/access-review.js";
 import { CallTrace, awsErrorCode } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
@@ -34,6 +27,10 @@ import {
 } from "./secrets-access-review.judge.js";
 import { judgeReviewPeriod, reviewReadDates } from "./secrets-access-review.period.js";
 import { tallySecretRead, type SecretRead } from "./secret-reads.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeTaskDefinitionCommand, paginateListTaskDefinitionFamilies } = sdk("@aws-sdk/client-ecs");
+const { DescribeOrganizationCommand, DescribePolicyCommand, ListParentsCommand, paginateListPoliciesForTarget } = sdk("@aws-sdk/client-organizations");
 
 const params = {
   expectedRegions: {

@@ -2,12 +2,16 @@
 // Minimum calls for M secrets in a region encrypted under C distinct customer-managed keys: ceil(M / 100)
 // ListSecrets pages (KmsKeyId is listed) and per distinct key one DescribeKey and one GetKeyRotationStatus, read once
 // however many secrets use it. A secret under the default aws/secretsmanager key costs no KMS call.
-import { DescribeKeyCommand, GetKeyRotationStatusCommand, type KeyMetadata } from "@aws-sdk/client-kms";
-import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import type { KeyMetadata } from "@aws-sdk/client-kms";
+import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { isAwsManagedReference, judgeSecretEncryption, keyFacts, type KeyFacts } from "./secrets-encryption.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { DescribeKeyCommand, GetKeyRotationStatusCommand } = sdk("@aws-sdk/client-kms");
+const { paginateListSecrets } = sdk("@aws-sdk/client-secrets-manager");
 
 const SECRET = "AWS::SecretsManager::Secret";
 

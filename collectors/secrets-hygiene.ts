@@ -2,13 +2,16 @@
 // Minimum calls for M secrets in a region: ceil(M / 100) ListSecrets pages (name, LastAccessedDate, DeletedDate,
 // rotation and tags are listed) and ceil(D / 50) LookupEvents pages for D DeleteSecret events in the period's part of
 // the 90 days: the region's shared read (event-records.ts), made once in a run. No call per secret.
-import { paginateListSecrets, type SecretListEntry } from "@aws-sdk/client-secrets-manager";
+import type { SecretListEntry } from "@aws-sdk/client-secrets-manager";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import type { ItemDraft } from "../src/core/model.js";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { coveredSpan, EVENT_HISTORY_DAYS, EVENT_HISTORY_MS, eventsWithin, recordPages } from "./event-history.js";
 import { sharedEvents } from "./event-records.js";
 import { compilePattern, judgeDatabaseRotation, judgeDeletion, judgeName, judgeUnused, ruleArn, type HygieneParams } from "./secrets-hygiene.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateListSecrets } = sdk("@aws-sdk/client-secrets-manager");
 
 const SECRET = "AWS::SecretsManager::Secret";
 

@@ -7,12 +7,14 @@
 // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html).
 // A rule that forwards them to a bus in another account (often a central security account's) counts as alerting, and
 // the evidence says that bus's rules are not seen.
-import { ListEventBusesCommand } from "@aws-sdk/client-eventbridge";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { errorItem } from "../src/core/evidence.js";
 import { CallTrace } from "../src/core/trace.js";
 import { EVENTBRIDGE_RULE_PERMISSIONS, rulesWithTargets } from "./eventbridge-rules.js";
 import { accessObserved, judgeAccessAlerting, judgeRotationRedeploy, ruleCandidate, type RuleCandidate } from "./secrets-monitoring.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { ListEventBusesCommand } = sdk("@aws-sdk/client-eventbridge");
 
 const BUS = "AWS::Events::EventBus";
 

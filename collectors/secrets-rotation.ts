@@ -1,10 +1,12 @@
 // Passes a secret whose rotation is on, scheduled at least every maxIntervalDays, and last succeeded on time.
-import { paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import { coveredSpan, EVENT_HISTORY_MS, eventsWithin } from "./event-history.js";
 import { sharedEvents } from "./event-records.js";
 import { awsErrorCode, CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { judgeSecret, judgeSecretPeriod, observedFacts, rotationDates, secretFacts, withEvents, type RotationEvents, type SecretFacts } from "./secrets-rotation.judge.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { paginateListSecrets } = sdk("@aws-sdk/client-secrets-manager");
 
 // Minimum calls for M secrets in a region: ceil(M / 100) ListSecrets pages, plus one paged LookupEvents
 // (ceil(E / 50) pages for E RotationSucceeded events in CloudTrail's 90 days): the region's shared read

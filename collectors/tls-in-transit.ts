@@ -2,7 +2,7 @@
 // Minimum calls for B buckets in an account: ListBuckets pages, one GetBucketPolicy per bucket (no list carries
 // policies), and GetBucketLocation only for a bucket ListBuckets gives no BucketRegion for (AWS gives it; moto does not).
 // The endpoint probes are TLS handshakes, not API calls.
-import { GetBucketLocationCommand, GetBucketPolicyCommand, paginateListBuckets, type Bucket, type S3Client } from "@aws-sdk/client-s3";
+import type { Bucket, S3Client } from "@aws-sdk/client-s3";
 import { CallTrace } from "../src/core/trace.js";
 import { defineCollector, type CollectContext } from "../src/core/collector.js";
 import { mapConcurrent } from "../src/core/concurrency.js";
@@ -11,6 +11,9 @@ import type { ItemDraft } from "../src/core/model.js";
 import type { ProbeOptions } from "../src/core/tls.js";
 import { judgeBucket, TLS_VERSIONS } from "./tls-in-transit.judge.js";
 import { probeEndpoint, probeTargets } from "./tls-endpoints.js";
+import { sdk } from "../src/core/sdk.js";
+
+const { GetBucketLocationCommand, GetBucketPolicyCommand, paginateListBuckets } = sdk("@aws-sdk/client-s3");
 
 export { probeTargets } from "./tls-endpoints.js";
 

@@ -19,17 +19,19 @@ const PREFIX_FOR: Record<string, string> = {
   iam: "iam",
 };
 
-/** The IAM actions a source file can call: every `new XCommand(` and `paginateX(` of each imported SDK client. */
+/** The IAM actions a source file can call: every `new XCommand(` and `paginateX(` of each SDK client it loads. */
 function actionsCalledIn(source: string): string[] {
   const actions = new Set<string>();
-  for (const [, names, client] of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*"@aws-sdk\/client-([a-z0-9-]+)"/g)) {
+  // A collector loads a client's values with `const { ... } = sdk("@aws-sdk/client-x")` (src/core/sdk.ts; lint allows
+  // only types by import).
+  for (const [, names, client] of source.matchAll(/const\s*\{([^}]*)\}\s*=\s*sdk\("@aws-sdk\/client-([a-z0-9-]+)"\)/g)) {
     const prefix = PREFIX_FOR[client as string];
     if (!prefix) continue;
     for (const raw of (names as string).split(",")) {
-      const name = raw.trim().replace(/^type\s+/, "");
+      const name = raw.trim();
       const match = /^(?:paginate(\w+)|(\w+)Command)$/.exec(name);
       const operation = match?.[1] ?? match?.[2];
-      if (!operation || !new RegExp(`\\b${name}\\(`).test(source.replace(/import[^;]*;/g, ""))) continue;
+      if (!operation || !new RegExp(`\\b${name}\\(`).test(source)) continue;
       actions.add(iamActionFor(prefix, operation));
     }
   }

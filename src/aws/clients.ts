@@ -1,18 +1,4 @@
 // One cached, configured SDK client per service x account x region; collectors never build their own.
-import { AccessAnalyzerClient } from "@aws-sdk/client-accessanalyzer";
-import { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import { ECSClient } from "@aws-sdk/client-ecs";
-import { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { IAMClient } from "@aws-sdk/client-iam";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { S3Client } from "@aws-sdk/client-s3";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain, fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import { getRetryAfterHint, isThrottlingError } from "@smithy/core/retry";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentityProvider } from "@smithy/types";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -20,6 +6,22 @@ import type { Clients } from "../core/clients.js";
 import { CallLedger } from "./ledger.js";
 import type { RateLimiter } from "./rate-limiter.js";
 import { PacedRetry, RunDeadlineError } from "./paced-retry.js";
+import { sdk } from "../core/sdk.js";
+
+const { AccessAnalyzerClient } = sdk("@aws-sdk/client-accessanalyzer");
+const { CloudTrailClient } = sdk("@aws-sdk/client-cloudtrail");
+const { ECSClient } = sdk("@aws-sdk/client-ecs");
+const { ElasticLoadBalancingV2Client } = sdk("@aws-sdk/client-elastic-load-balancing-v2");
+const { EventBridgeClient } = sdk("@aws-sdk/client-eventbridge");
+const { IAMClient } = sdk("@aws-sdk/client-iam");
+const { KMSClient } = sdk("@aws-sdk/client-kms");
+const { OrganizationsClient } = sdk("@aws-sdk/client-organizations");
+const { S3Client } = sdk("@aws-sdk/client-s3");
+const { SecretsManagerClient } = sdk("@aws-sdk/client-secrets-manager");
+const { STSClient } = sdk("@aws-sdk/client-sts");
+const { fromNodeProviderChain, fromTemporaryCredentials } = sdk("@aws-sdk/credential-providers");
+const { getRetryAfterHint, isThrottlingError } = sdk("@smithy/core/retry");
+const { NodeHttpHandler } = sdk("@smithy/node-http-handler");
 
 export interface ClientOptions {
   /** The account whose default credentials run the tool (from STS GetCallerIdentity). */

@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { defaultRegion } from "../aws/clients.js";
 import { UsageError } from "../core/errors.js";
+import { sdk } from "../core/sdk.js";
 import { createKmsClient } from "../integrity/sign.js";
 import { formatReport, LocalPackageSource, verifyPackage, type PackageSource } from "../integrity/verify.js";
 import { parse, phaseHold } from "./options.js";
@@ -38,7 +39,8 @@ async function followLatest(location: string): Promise<string> {
 }
 
 async function s3Text(url: string): Promise<string | undefined> {
-  const [{ GetObjectCommand }, { createS3Client }] = await Promise.all([import("@aws-sdk/client-s3"), import("../store/s3.js")]);
+  const { createS3Client } = await import("../store/s3.js");
+  const { GetObjectCommand } = sdk("@aws-sdk/client-s3");
   const [, , bucket, ...rest] = url.split("/");
   const client = createS3Client(defaultRegion());
   try {

@@ -1,10 +1,12 @@
 // Where controls.yaml comes from, first match wins: --config PATH or --config s3://bucket/key; else the
 // SOC2_EVIDENCE_CONFIG environment variable (the YAML itself, or an s3:// URL); else ./controls.yaml.
-import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { defaultRegion, emulatorEndpoint } from "../aws/clients.js";
 import { awsErrorCode } from "../core/trace.js";
 import { ConfigError, RunError } from "../core/errors.js";
 import { loadConfig, MAX_CONFIG_BYTES, parseConfig, type LoadedConfig } from "./load.js";
+import { sdk } from "../core/sdk.js";
+
+const { GetObjectCommand, S3Client } = sdk("@aws-sdk/client-s3");
 
 export const CONFIG_ENV = "SOC2_EVIDENCE_CONFIG";
 export const DEFAULT_CONFIG = "./controls.yaml";

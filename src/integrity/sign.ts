@@ -1,8 +1,11 @@
 // Manifest signatures: KMS signs the SHA-256 of the canonical manifest; anyone checks it offline with the public key.
-import { DescribeKeyCommand, GetPublicKeyCommand, KMSClient, SignCommand, VerifyCommand, type SigningAlgorithmSpec } from "@aws-sdk/client-kms";
+import type { KMSClient, SigningAlgorithmSpec } from "@aws-sdk/client-kms";
 import { constants, createHash, createPublicKey, verify } from "node:crypto";
 import { ConfigError, StoreError } from "../core/errors.js";
 import { canonicalJson, manifestDigest, type Manifest } from "./manifest.js";
+import { sdk } from "../core/sdk.js";
+
+const { DescribeKeyCommand, GetPublicKeyCommand, SignCommand, VerifyCommand } = sdk("@aws-sdk/client-kms");
 
 export const SIGNATURE_FILE = "manifest.sig.json";
 
@@ -38,7 +41,7 @@ const ALGORITHMS: Record<string, ManifestSignature["algorithm"]> = {
 };
 
 export const createKmsClient = (region: string) =>
-  new KMSClient({ region, retryMode: "standard", maxAttempts: 4 });
+  new (sdk("@aws-sdk/client-kms").KMSClient)({ region, retryMode: "standard", maxAttempts: 4 });
 
 /** The signer for `store.signingKey`: its KMS client in the key's own region when the key is an ARN. */
 export const manifestSignerFor = (signingKey: string, region: string): KmsManifestSigner =>

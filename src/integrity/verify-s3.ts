@@ -1,12 +1,15 @@
 // verify for a package in S3: each listed VersionId must still exist, be the current version, and hash as listed. Read-only.
 import { packagePrefix } from "../core/store-layout.js";
-import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import type { Readable } from "node:stream";
 import { StoreError, UsageError } from "../core/errors.js";
 import type { Manifest } from "./manifest.js";
 import { SIGNATURE_FILE } from "./sign.js";
 import { compareDigest, type Entry, type PackageSource, type Problem } from "./verify.js";
+import { sdk } from "../core/sdk.js";
+
+const { GetObjectCommand, ListObjectVersionsCommand } = sdk("@aws-sdk/client-s3");
 
 interface Version {
   versionId: string;

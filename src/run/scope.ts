@@ -1,13 +1,14 @@
 // Who is calling and which accounts are in scope: the caller's own, a list, or every active account of the Organization.
-import { paginateListAccounts } from "@aws-sdk/client-organizations";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AccountScope } from "../config/types.js";
 import { RunError } from "../core/errors.js";
 import type { AwsClients } from "../aws/clients.js";
 import { awsErrorCode, callFailureHint } from "../core/trace.js";
 import type { CallerIdentity } from "../core/model.js";
+import { sdk } from "../core/sdk.js";
 
+const { paginateListAccounts } = sdk("@aws-sdk/client-organizations");
+const { GetCallerIdentityCommand, STSClient } = sdk("@aws-sdk/client-sts");
+const { fromNodeProviderChain } = sdk("@aws-sdk/credential-providers");
 
 export async function callerIdentity(region: string): Promise<CallerIdentity> {
   const client = new STSClient({ region, credentials: fromNodeProviderChain(), maxAttempts: 6 });

@@ -1,8 +1,11 @@
 // Checks an evidence bucket before anything is written: versioning is required; lock, encryption, public access and TLS are recorded.
-import { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand, type ObjectLockConfiguration, type ObjectLockRetentionMode, type PublicAccessBlockConfiguration, type S3Client } from "@aws-sdk/client-s3";
+import type { ObjectLockConfiguration, ObjectLockRetentionMode, PublicAccessBlockConfiguration, S3Client } from "@aws-sdk/client-s3";
 import { StoreError } from "../core/errors.js";
 import { callFailureHint } from "../core/trace.js";
 import type { StoreFacts } from "../core/package-model.js";
+import { sdk } from "../core/sdk.js";
+
+const { GetBucketEncryptionCommand, GetBucketLocationCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetObjectLockConfigurationCommand, GetPublicAccessBlockCommand } = sdk("@aws-sdk/client-s3");
 
 export interface BucketInspection {
   facts: StoreFacts;

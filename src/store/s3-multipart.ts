@@ -1,7 +1,10 @@
 // Large evidence files as multipart uploads: every part carries its SHA-256, and completion is If-None-Match: *.
-import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type CompletedPart, type CompleteMultipartUploadOutput, type CreateMultipartUploadRequest, type S3Client } from "@aws-sdk/client-s3";
+import type { CompletedPart, CompleteMultipartUploadOutput, CreateMultipartUploadRequest, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { sdk } from "../core/sdk.js";
+
+const { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } = sdk("@aws-sdk/client-s3");
 
 export interface PartsUploaded {
   result: CompleteMultipartUploadOutput;

@@ -1,6 +1,5 @@
 // The S3 store: a versioned (ideally Object-Locked) bucket; every object written once, with a SHA-256 checksum S3 checks.
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, paginateListObjectsV2, type ObjectLockRetentionMode, type PutObjectOutput } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { ObjectLockRetentionMode, PutObjectOutput, S3Client } from "@aws-sdk/client-s3";
 import { readFile, stat } from "node:fs/promises";
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
@@ -14,6 +13,10 @@ import { inspectBucket, type BucketInspection } from "./preflight.js";
 import { partSizeFor, sha256, uploadInParts, type PartsUploaded } from "./s3-multipart.js";
 import type { Store } from "./store.js";
 import type { StoreFacts } from "../core/package-model.js";
+import { sdk } from "../core/sdk.js";
+
+const { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, paginateListObjectsV2 } = sdk("@aws-sdk/client-s3");
+const { NodeHttpHandler } = sdk("@smithy/node-http-handler");
 
 const MiB = 1024 * 1024;
 const DAY_MS = 86_400_000;
@@ -39,7 +42,7 @@ export interface S3StoreOptions {
 /** The S3 client the store and verify use: path-style and plain checksums against an emulator, region redirects followed. */
 export function createS3Client(region: string): S3Client {
   const emulated = Boolean(emulatorEndpoint());
-  return new S3Client({
+  return new (sdk("@aws-sdk/client-s3").S3Client)({
     region,
     retryMode: "standard",
     maxAttempts: 6,
