@@ -104,6 +104,26 @@ describe("ItemSpool", () => {
     expect(existsSync(dirname(file))).toBe(false);
     expect(() => [...spool]).toThrow(/disposed/);
   });
+
+  it("is read on another thread through share(): the same items, selections, heads and lines, read-only", () => {
+    const owner = spoolOf(items.slice(0, 200));
+    // Pushed after an earlier share and not yet written out: share() writes pending lines first.
+    owner.share();
+    for (const item of items.slice(200)) owner.push(item);
+    const reader = new ItemSpool(structuredClone(owner.share()));
+    try {
+      expect([...reader]).toEqual(items);
+      const filter = { controlId: "CC6.1", statuses: ["fail", "error"] as const };
+      expect([...reader.select(filter)]).toEqual([...owner.select(filter)]);
+      expect([...reader.heads(filter)]).toEqual([...owner.heads(filter)]);
+      expect([...reader.lines()]).toEqual(items.map((item) => JSON.stringify(item)));
+      expect(() => reader.push(items[0] as PackageItem)).toThrow(/read-only/);
+    } finally {
+      reader.dispose();
+    }
+    // The reader closes its descriptors only: the file is the owner's, still there and readable.
+    expect([...owner].length).toBe(items.length);
+  });
 });
 
 describe("rendering from a spool", () => {

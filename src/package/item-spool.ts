@@ -3,7 +3,7 @@
 // parses one item at a time.
 import { headOf, matchesFilter } from "../core/package-items.js";
 import type { HeadSequence, ItemFilter, ItemHead, ItemSequence, PackageItem, PackageItems } from "../core/package-model.js";
-import { LineSpool } from "./line-spool.js";
+import { LineSpool, type SharedLines } from "./line-spool.js";
 
 /** What the index keeps of each item (its line id is its position), to answer `select` without reading the file. */
 interface Entry {
@@ -12,17 +12,36 @@ interface Entry {
   status: PackageItem["status"];
 }
 
+/** An ItemSpool as another thread reads it (render-beside.ts): its two files and its index, as plain data. */
+export interface SharedItems {
+  items: SharedLines;
+  heads: SharedLines;
+  entries: Entry[];
+}
+
 export class ItemSpool implements PackageItems {
-  private readonly spool = new LineSpool();
+  private readonly spool: LineSpool;
   /** Each item's head (ItemHead), line for line: the PDF's control tables read these instead of whole items. */
-  private readonly headSpool = new LineSpool();
-  private readonly entries: Entry[] = [];
+  private readonly headSpool: LineSpool;
+  private readonly entries: Entry[];
   /** One copy of each controlIds list and collector id: the index would otherwise hold one per item. */
   private readonly controlLists = new Map<string, readonly string[]>();
   private readonly collectors = new Map<string, string>();
 
+  /** A new, empty spool; or, given another's `share()`, a read-only view of its items. */
+  constructor(shared?: SharedItems) {
+    this.spool = new LineSpool(shared?.items);
+    this.headSpool = new LineSpool(shared?.heads);
+    this.entries = shared?.entries ?? [];
+  }
+
   get length(): number {
     return this.entries.length;
+  }
+
+  /** Where the items are, for a reader on another thread (`new ItemSpool(shared)`); this spool still owns the files. */
+  share(): SharedItems {
+    return { items: this.spool.share(), heads: this.headSpool.share(), entries: this.entries };
   }
 
   /** Appends an item; the sink of buildPackage. */

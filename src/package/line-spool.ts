@@ -8,22 +8,47 @@ import { join } from "node:path";
 /** Bytes gathered before a write, and read at once when walking lines in file order. */
 const CHUNK = 1 << 20;
 
+/** A spool's file and where each line is in it: what a reader on another thread needs (plain data, cloneable). */
+export interface SharedLines {
+  file: string;
+  offsets: number[];
+  lengths: number[];
+}
+
 export class LineSpool {
-  private readonly folder: string;
+  /** The folder this spool made and deletes; a reader of another's file has none. */
+  private readonly folder: string | undefined;
   private readonly file: string;
   private readonly fd: number;
-  private readonly offsets: number[] = [];
-  private readonly lengths: number[] = [];
+  private readonly offsets: number[];
+  private readonly lengths: number[];
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private written = 0;
   private disposed = false;
 
-  constructor() {
+  constructor(shared?: SharedLines) {
+    if (shared) {
+      this.folder = undefined;
+      this.file = shared.file;
+      this.fd = openSync(shared.file, "r");
+      this.offsets = shared.offsets;
+      this.lengths = shared.lengths;
+      return;
+    }
     // mkdtemp makes the folder 0700 and the file is 0600: evidence items name resources and principals.
     this.folder = mkdtempSync(join(tmpdir(), "soc2-spool-"));
     this.file = join(this.folder, "lines.jsonl");
     this.fd = openSync(this.file, "w+", 0o600);
+    this.offsets = [];
+    this.lengths = [];
+  }
+
+  /** Writes out what is pending and says where every line is, for a reader (`new LineSpool(shared)`) elsewhere. */
+  share(): SharedLines {
+    if (this.disposed) throw new Error("a package spool was shared after it was disposed");
+    this.flush();
+    return { file: this.file, offsets: [...this.offsets], lengths: [...this.lengths] };
   }
 
   /** Bytes appended so far. */
@@ -38,6 +63,7 @@ export class LineSpool {
 
   /** Appends one line (without its newline) and returns its id. */
   append(line: string): number {
+    if (!this.folder) throw new Error("a shared spool is read-only: lines are appended by the spool that made it");
     const bytes = Buffer.from(`${line}\n`, "utf8");
     this.offsets.push(this.bytes);
     this.lengths.push(bytes.length - 1);
@@ -74,12 +100,12 @@ export class LineSpool {
     }
   }
 
-  /** Closes and deletes the file; reading it afterwards throws. */
+  /** Closes the file, and deletes it unless it is another spool's; reading it afterwards throws. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
     closeSync(this.fd);
-    rmSync(this.folder, { recursive: true, force: true });
+    if (this.folder) rmSync(this.folder, { recursive: true, force: true });
   }
 
   private locate(id: number): [offset: number, length: number] {
