@@ -1,25 +1,12 @@
 // The access review section of report.pdf, read back with poppler-utils: actions first, then the matrix.
 import { describe, expect, it } from "vitest";
 import { renderPdf } from "../reports/pdf.js";
-import type { EvidenceItem } from "../src/core/model.js";
+import { REVIEW_ACCOUNT, reviewItem, reviewRow } from "./fixtures/review-items.js";
 import { syntheticPackage } from "./fixtures/package.js";
 import { pdfText, squash } from "./support/pdf-text.js";
 
-const A = "111111111111";
-const reviewItem = (name: string, review: object[]): EvidenceItem => ({
-  collector: "secrets-access-review",
-  controlIds: ["CC6.2"],
-  account: A,
-  region: "us-east-1",
-  resource: { arn: `arn:aws:secretsmanager:us-east-1:${A}:secret:${name}-AbCdEf`, type: "AWS::SecretsManager::Secret", name },
-  status: "fail",
-  reason: "",
-  expected: {},
-  source: { service: "iam", operations: ["GetAccountAuthorizationDetails"], requestIds: [], collectedAt: "2026-08-15T06:00:00Z" },
-  observed: { notRead: ["service control policies (AWSOrganizationsNotInUseException): not applied, so access may be over-reported"], review },
-});
-
-const row = (principal: string, extra: object) => ({ secret: "s", principal: `arn:aws:iam::${A}:${principal}`, principalType: "role", canRead: true, didRead: false, reads: 0, grantedBy: [`arn:aws:iam::${A}:policy/read-prod#ReadProd`], sourceRegions: [], sourceIps: [], action: "", ...extra });
+const A = REVIEW_ACCOUNT;
+const row = reviewRow;
 
 describe("report.pdf access review", () => {
   it("lists the open actions before the per-secret matrix", async () => {

@@ -11,6 +11,8 @@ import type { EvidencePackage } from "../core/package-model.js";
 import type { Logger } from "../core/log.js";
 import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 import { stagingTarget } from "./staging-target.js";
+import { ItemSpool } from "./item-spool.js";
+import { BESIDE, renderBeside, type BesideRender } from "./render-beside.js";
 
 let renderers: Promise<typeof import("../../reports/index.js")> | undefined;
 
@@ -47,14 +49,27 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
   const staging = await mkdtemp(join(tmpdir(), "soc2-package-"));
   const uploads = new Uploads(store, prefix, staging, options);
   const target = stagingTarget(staging, (path) => uploads.add(path), (path) => uploads.has(path));
+  let beside: BesideRender | undefined;
+  const stopBeside = () => void beside?.stop(options.signal?.reason);
   try {
     const renderers = (await loadRenderers()).renderersFor(formats);
+    // With the items in a spool, the formats that only stream them render on a worker meanwhile (render-beside.ts).
+    const besideFormats = pkg.items instanceof ItemSpool ? renderers.map((renderer) => renderer.format).filter((format) => BESIDE.includes(format)) : [];
+    if (pkg.items instanceof ItemSpool && besideFormats.length > 0) {
+      stopIfAborted(options.signal);
+      const { items, ...head } = pkg;
+      beside = renderBeside({ pkg: head, items: items.share(), formats: besideFormats, staging }, (path) => uploads.add(path));
+      // Heard at once, so a failure while the main thread renders is never unhandled; rethrown when awaited below.
+      beside.finished.catch(() => undefined);
+      options.signal?.addEventListener("abort", stopBeside, { once: true });
+    }
     for (const [done, renderer] of renderers.entries()) {
       stopIfAborted(options.signal);
       uploads.check();
       options.progress?.(renderer.format, done, renderers.length);
-      await renderer.render(pkg, target);
+      if (!besideFormats.includes(renderer.format)) await renderer.render(pkg, target);
     }
+    await beside?.finished;
     const files = await uploads.all();
     const manifest: Manifest = {
       schemaVersion: 1,
@@ -88,6 +103,9 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
     options.signal?.removeEventListener("abort", finishing);
     return { prefix, manifestKey, manifest };
   } finally {
+    // A worker still writing into the staging folder is ended first (after a failure or a stop on this thread).
+    options.signal?.removeEventListener("abort", stopBeside);
+    await beside?.stop(new Error("the package was abandoned"));
     // An upload may still be reading its staged file: the staging folder goes once none is, and none queued starts.
     await uploads.abandon();
     await rm(staging, { recursive: true, force: true });
