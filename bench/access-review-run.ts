@@ -67,7 +67,11 @@ async function seed(emulator: Emulator, roles: number, secrets: number) {
   };
   const config = clientConfig(emulator, REGION, ACCOUNT);
   const kms = new KMSClient(config);
-  const iam = new IAMClient(config);
+  // moto's IAM backend is not thread-safe: under 16 CreateRole calls at once, a role lookup that walks every role
+  // meets another being added ("RuntimeError: dictionary changed size during iteration", an HTTP 500 from moto's own
+  // log), more often as the roles grow. The lookup runs before anything is added, so the SDK's retry is safe; 3
+  // attempts all failed in four runs in a row, so the seeding client has 10.
+  const iam = new IAMClient({ ...config, maxAttempts: 10 });
   const sm = new SecretsManagerClient(config);
   try {
     const keyIds = await timed("KMS keys (CreateKey)", ESTATE_KEYS, async () => {
