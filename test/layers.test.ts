@@ -5,8 +5,13 @@ import { describe, expect, it } from "vitest";
 const eslint = new ESLint();
 
 async function restricted(filePath: string, specifier: string): Promise<boolean> {
-  const [result] = await eslint.lintText(`import "${specifier}";\n`, { filePath });
-  return (result?.messages ?? []).some((message) => message.ruleId === "no-restricted-imports");
+  return refused(filePath, `import "${specifier}";\n`);
+}
+
+/** Whether lint refuses `source` as the file at `filePath` for an import rule (ESLint's, or typescript-eslint's). */
+async function refused(filePath: string, source: string): Promise<boolean> {
+  const [result] = await eslint.lintText(source, { filePath });
+  return (result?.messages ?? []).some((message) => message.ruleId === "no-restricted-imports" || message.ruleId === "@typescript-eslint/no-restricted-imports");
 }
 
 describe("layer walls", () => {
@@ -23,8 +28,20 @@ describe("layer walls", () => {
     ["reports/pdf.ts", "../collectors/index.js", true],
     ["reports/pdf.ts", "@aws-sdk/client-s3", true],
     ["reports/pdf.ts", "../src/core/package-model.js", false],
+    ["reports/pdf.ts", "../src/core/sdk.js", true],
+    ["collectors/kms-key-rotation.ts", "../src/core/sdk.js", false],
     ["src/store/preflight.ts", "../../collectors/tls-in-transit.judge.js", true],
   ])("%s importing %s is restricted: %s", async (file, specifier, expected) => {
     expect(await restricted(file, specifier)).toBe(expected);
+  });
+
+  // The SDK's values load through src/core/sdk.ts (require: it says why); its types import as usual.
+  it.each([
+    ["collectors/kms-key-rotation.ts", 'import { DescribeKeyCommand } from "@aws-sdk/client-kms";\nexport const x = DescribeKeyCommand;\n', true],
+    ["collectors/kms-key-rotation.ts", 'import type { KeyMetadata } from "@aws-sdk/client-kms";\nexport type X = KeyMetadata;\n', false],
+    ["src/aws/clients.ts", 'import { NodeHttpHandler } from "@smithy/node-http-handler";\nexport const x = NodeHttpHandler;\n', true],
+    ["src/store/s3.ts", 'import { type S3Client } from "@aws-sdk/client-s3";\nexport type X = S3Client;\n', false],
+  ])("%s: %s is refused: %s", async (file, source, expected) => {
+    expect(await refused(file, source)).toBe(expected);
   });
 });
