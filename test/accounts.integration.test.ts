@@ -1,15 +1,14 @@
 // Organization scope: every active member account entered through AssumeRole; one that cannot be entered is an error alone.
 import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/client-kms";
 import { CreateAccountCommand, CreateOrganizationCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { snapshotJob } from "../src/run/jobs.js";
 import { parseConfig } from "../src/config/load.js";
 import { silentLogger } from "../src/cli/log.js";
 import type { EvidenceItem } from "../src/core/model.js";
 import { LocalStore } from "../src/store/local.js";
+import { useEmulatorEnv } from "./support/emulator-env.js";
 import { clientConfig, DEFAULT_ACCOUNT, useEmulator } from "./support/emulator.js";
 import { readFile } from "node:fs/promises";
 
@@ -25,17 +24,7 @@ controls:
     collectors: [{ use: kms-key-rotation }]
 `;
 
-let folder: string;
-let saved: NodeJS.ProcessEnv;
-beforeEach(async () => {
-  folder = await mkdtemp(join(tmpdir(), "accounts-"));
-  saved = { ...process.env };
-  Object.assign(process.env, emulator().env);
-});
-afterEach(async () => {
-  process.env = saved;
-  await rm(folder, { recursive: true, force: true });
-});
+const scratch = useEmulatorEnv(emulator, "accounts-");
 
 async function seedOrganization(members: number): Promise<string[]> {
   const organizations = new OrganizationsClient(clientConfig(emulator()));
@@ -61,10 +50,10 @@ describe("organization scope", () => {
   it("collects from every member account through AssumeRole", async () => {
     const members = await seedOrganization(20);
     const { config } = parseConfig("controls.yaml", CONFIG, NOW);
-    const store = new LocalStore(folder);
+    const store = new LocalStore(scratch());
     const { snapshot } = await snapshotJob({ config, store, log: silentLogger, now: () => new Date() });
     expect(snapshot.scope.accounts).toEqual(expect.arrayContaining([...members, DEFAULT_ACCOUNT]));
-    const items = await itemsOf(folder, snapshot.collectors[0]?.file as string);
+    const items = await itemsOf(scratch(), snapshot.collectors[0]?.file as string);
     const withKeys = new Set(items.filter((item) => item.resource.type === "AWS::KMS::Key").map((item) => item.account));
     for (const member of members) expect(withKeys.has(member)).toBe(true);
     expect(items.filter((item) => item.status === "error")).toEqual([]);
@@ -76,8 +65,8 @@ describe("organization scope", () => {
     const members = await seedOrganization(5);
     emulator().proxy.inject({ service: "sts", operation: "AssumeRole", kind: "deny", times: 1 });
     const { config } = parseConfig("controls.yaml", CONFIG, NOW);
-    const { snapshot } = await snapshotJob({ config, store: new LocalStore(folder), log: silentLogger, now: () => new Date() });
-    const items = await itemsOf(folder, snapshot.collectors[0]?.file as string);
+    const { snapshot } = await snapshotJob({ config, store: new LocalStore(scratch()), log: silentLogger, now: () => new Date() });
+    const items = await itemsOf(scratch(), snapshot.collectors[0]?.file as string);
     const errors = items.filter((item) => item.status === "error");
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ resource: { type: "AWS::Account" }, observed: { errorCode: "AccessDenied" } });
