@@ -1,7 +1,6 @@
 // The renderers, one per output format; evidence.json and access-review.csv are always written.
-import { accessReviewCsvRenderer } from "./access-review-csv.js";
 import { drataRenderer } from "./drata.js";
-import { jsonRenderer } from "./json.js";
+import { ITEM_STREAMS } from "./item-streams.js";
 import { oscalRenderer } from "./oscal.js";
 import { pdfRenderer } from "./pdf.js";
 import { ALWAYS_WRITTEN, type Format, type Renderer } from "./renderer.js";
@@ -13,13 +12,14 @@ import { vantaRenderer } from "./vanta.js";
  * access-review.csv, comes last.
  */
 export const RENDERERS: readonly Renderer[] = [
-  jsonRenderer,
-  accessReviewCsvRenderer,
+  ...ITEM_STREAMS, // evidence.json, access-review.csv
   oscalRenderer,
   vantaRenderer,
   drataRenderer,
   pdfRenderer,
 ];
+
+export { ITEM_STREAMS };
 
 export function renderersFor(formats: readonly Format[]): Renderer[] {
   return RENDERERS.filter((renderer) => ALWAYS_WRITTEN.includes(renderer.format) || formats.includes(renderer.format));

@@ -3,9 +3,10 @@
 // files, share nothing else, and hold one item at a time.
 //
 // Packaging is one thread's work after the collection, when the emulator or AWS leaves the second core idle. For the
-// access review bench (188,010 review rows), the CSV alone took 1.7 to 2.4 s of it in the same thread as the PDF.
-// report.pdf stays on the main thread: its renderer loads pdfkit and its fonts, and on a worker those cost 70 to 80 MB
-// of peak memory (measured); these two need only the renderers' own modules.
+// access review bench (188,010 review rows), the CSV alone took 1.4 to 2.2 s of it in the same thread as the PDF (ten
+// packaging probe runs). report.pdf stays on the main thread: its renderer loads pdfkit and its fonts, and a worker
+// rendering it raised peak memory by 70 to 80 MB in an earlier attempt; these two need only their own modules
+// (reports/item-streams.ts).
 import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -20,9 +21,6 @@ import type { SharedItems } from "./item-spool.js";
  * slower a write phase (v8.getHeapStatistics() sampled every 20 ms in the worker).
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
-
-/** The formats a worker renders beside the main thread, when the items are in a spool it can read. */
-export const BESIDE: readonly Format[] = ["json", "access-review"];
 
 /** What the worker is handed: all plain data (structured clone). */
 export interface BesideJob {

@@ -1,14 +1,10 @@
 // The worker of render-beside.ts: renders its formats from the package's spool files into the staging folder and
 // says, file by file, when each is complete. A failure is thrown, and reaches the main thread as the worker's error.
 import { parentPort, workerData } from "node:worker_threads";
-import { accessReviewCsvRenderer } from "../../reports/access-review-csv.js";
-import { jsonRenderer } from "../../reports/json.js";
-import type { Format, Renderer } from "../../reports/renderer.js";
+import { ITEM_STREAMS } from "../../reports/item-streams.js";
 import { ItemSpool } from "./item-spool.js";
 import type { BesideJob, BesideMessage } from "./render-beside.js";
 import { stagingTarget } from "./staging-target.js";
-
-const RENDERERS: Partial<Record<Format, Renderer>> = { json: jsonRenderer, "access-review": accessReviewCsvRenderer };
 
 const job = workerData as BesideJob;
 const port = parentPort as NonNullable<typeof parentPort>;
@@ -27,7 +23,7 @@ try {
     (path) => completed.has(path),
   );
   for (const format of job.formats) {
-    const renderer = RENDERERS[format];
+    const renderer = ITEM_STREAMS.find((one) => one.format === format);
     if (!renderer) throw new Error(`no renderer for ${format} on the worker thread`);
     await renderer.render(pkg, target);
   }

@@ -12,7 +12,7 @@ import type { Logger } from "../core/log.js";
 import { stopIfAborted, type PhaseHook } from "../core/stop.js";
 import { stagingTarget } from "./staging-target.js";
 import { ItemSpool } from "./item-spool.js";
-import { BESIDE, renderBeside, type BesideRender } from "./render-beside.js";
+import { renderBeside, type BesideRender } from "./render-beside.js";
 
 let renderers: Promise<typeof import("../../reports/index.js")> | undefined;
 
@@ -52,13 +52,15 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
   let beside: BesideRender | undefined;
   const stopBeside = () => void beside?.stop(options.signal?.reason);
   try {
-    const renderers = (await loadRenderers()).renderersFor(formats);
+    const { renderersFor, ITEM_STREAMS } = await loadRenderers();
+    const renderers = renderersFor(formats);
     // With the items in a spool, the formats that only stream them render on a worker meanwhile (render-beside.ts).
-    const besideFormats = pkg.items instanceof ItemSpool ? renderers.map((renderer) => renderer.format).filter((format) => BESIDE.includes(format)) : [];
-    if (pkg.items instanceof ItemSpool && besideFormats.length > 0) {
+    const { items, ...head } = pkg;
+    const spool = items instanceof ItemSpool ? items : undefined;
+    const onWorker = spool ? renderers.filter((renderer) => ITEM_STREAMS.includes(renderer)) : [];
+    if (spool && onWorker.length > 0) {
       stopIfAborted(options.signal);
-      const { items, ...head } = pkg;
-      beside = renderBeside({ pkg: head, items: items.share(), formats: besideFormats, staging }, (path) => uploads.add(path));
+      beside = renderBeside({ pkg: head, items: spool.share(), formats: onWorker.map((renderer) => renderer.format), staging }, (path) => uploads.add(path));
       // Heard at once, so a failure while the main thread renders is never unhandled; rethrown when awaited below.
       beside.finished.catch(() => undefined);
       options.signal?.addEventListener("abort", stopBeside, { once: true });
@@ -67,7 +69,7 @@ export async function writePackage(pkg: EvidencePackage, store: Store, formats: 
       stopIfAborted(options.signal);
       uploads.check();
       options.progress?.(renderer.format, done, renderers.length);
-      if (!besideFormats.includes(renderer.format)) await renderer.render(pkg, target);
+      if (!onWorker.includes(renderer)) await renderer.render(pkg, target);
     }
     await beside?.finished;
     const files = await uploads.all();

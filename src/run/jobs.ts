@@ -65,12 +65,8 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
   const regions = options.regions ?? config.scope.regions;
   const home = regions[0] ?? "us-east-1";
   const caller = await callerIdentity(home);
-  let collecting = false;
-  const heard = () => {
-    if (!collecting) return;
-    collecting = false;
-    options.whenCollecting?.();
-  };
+  // Set once the caller's identity is recorded; the next call answered takes it.
+  let onFirstAnswer: (() => void) | undefined;
   const clients = new AwsClients({
     callerAccount: caller.account,
     partition: caller.partition,
@@ -78,13 +74,15 @@ export async function snapshotJob(options: JobOptions, period?: Period): Promise
     limiter: new AdaptiveLimiter(options.quotaShare ?? 1),
     ledger: new CallLedger((call) => {
       log.event("debug", "aws.call", { ...call, throttled: isThrottle(call.outcome) });
-      heard();
+      const first = onFirstAnswer;
+      onFirstAnswer = undefined;
+      first?.();
     }),
     ...(options.deadline !== undefined ? { deadline: options.deadline } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
   clients.ledger.record({ service: "sts", operation: "GetCallerIdentity", account: caller.account, region: home, outcome: "ok" });
-  collecting = true;
+  onFirstAnswer = options.whenCollecting;
   try {
     const scope = options.accounts
       ? { accounts: options.accounts, skipped: [] }
