@@ -93,7 +93,7 @@ describe("the formats rendered beside report.pdf", () => {
     expect(await staged()).toEqual([]);
   });
 
-  it("stops the worker on a stop, and writes no manifest", async () => {
+  it("writes no manifest and leaves no staging folder after a stop while the worker renders", async () => {
     const { spooled } = packages();
     const controller = new AbortController();
     const stopping = writePackage(spooled, new LocalStore(folder), ["json", "pdf"], {
