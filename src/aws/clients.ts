@@ -80,9 +80,11 @@ export class AwsClients implements Clients {
   private readonly credentialsByAccount = new Map<string, AwsCredentialIdentityProvider>();
   private readonly baseCredentials: AwsCredentialIdentityProvider;
   private readonly requestHandler: RequestHandler;
+  private readonly inFlight: InFlightCalls | undefined;
 
   constructor(private readonly options: ClientOptions) {
     this.ledger = options.ledger ?? new CallLedger();
+    this.inFlight = options.signal ? new InFlightCalls(options.signal) : undefined;
     this.baseCredentials = options.credentials ?? fromNodeProviderChain();
     // Node pools sockets per host: this is per AWS endpoint (all of them for one emulator).
     const maxSockets = options.maxSockets ?? 128;
@@ -147,6 +149,7 @@ export class AwsClients implements Clients {
     for (const client of this.cache.values()) client.destroy();
     this.cache.clear();
     this.requestHandler.destroy?.();
+    this.inFlight?.dispose();
   }
 
   private client<C extends Sendable>(Client: Constructor<C>, service: string, account: string, region: string): C {
@@ -185,6 +188,7 @@ export class AwsClients implements Clients {
   private instrument(client: Sendable, service: string, account: string, region: string): void {
     const { limiter, signal, deadline } = this.options;
     const ledger = this.ledger;
+    const inFlight = this.inFlight;
     const add = client.middlewareStack.add as unknown as (
       middleware: unknown,
       options: { step: string; name: string; priority?: string },
@@ -202,7 +206,7 @@ export class AwsClients implements Clients {
         const report = limiter ? await limiter.take(call) : undefined;
         signal?.throwIfAborted();
         try {
-          const result = await (signal ? unlessAborted(next(args), signal) : next(args));
+          const result = await (inFlight ? inFlight.unlessAborted(next(args)) : next(args));
           report?.({ throttled: false });
           ledger.record({ ...call, outcome: "ok" });
           return result;
@@ -221,14 +225,33 @@ export class AwsClients implements Clients {
 }
 
 /**
- * A call in flight that a SIGTERM gives up on: its answer is no longer waited for (a hung connection would otherwise
- * hold the run past its grace period); destroying the clients when the run unwinds closes its socket.
+ * Calls in flight that a SIGTERM gives up on: their answers are no longer waited for (a hung connection would otherwise
+ * hold the run past its grace period); destroying the clients when the run unwinds closes their sockets. One listener
+ * on the signal serves every call: a listener per call in flight made Node warn of a leak ("11 abort listeners added
+ * to [AbortSignal]") in every run's log once 11 calls were out at once, which a run does within its first second.
  */
-function unlessAborted<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const abort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", abort, { once: true });
-    call.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
+export class InFlightCalls {
+  private readonly pending = new Set<(reason: Error) => void>();
+  private readonly giveUp = () => {
+    for (const reject of this.pending) reject(this.signal.reason as Error);
+    this.pending.clear();
+  };
+
+  constructor(private readonly signal: AbortSignal) {
+    signal.addEventListener("abort", this.giveUp, { once: true });
+  }
+
+  /** Leaves the signal, which may outlive the clients. */
+  dispose(): void {
+    this.signal.removeEventListener("abort", this.giveUp);
+  }
+
+  /** The call's answer, or the stop's reason as soon as the run is stopped. */
+  unlessAborted<T>(call: Promise<T>): Promise<T> {
+    if (this.signal.aborted) return Promise.reject(this.signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.add(reject);
+      call.then(resolve, reject).finally(() => this.pending.delete(reject));
+    });
+  }
 }
