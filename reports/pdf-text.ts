@@ -19,10 +19,20 @@ export interface TextStyle {
 interface EmbeddedFont {
   id: string;
   ascender: number;
+  /** 1000 / the font's units per em. */
+  scale: number;
+  /** The glyphs this document embeds; includeGlyph returns a glyph's id in the subset. */
+  subset: { includeGlyph(id: number): number };
+  /** Advance widths (1000 units per em) and code points by subset glyph id: the font's /W array and ToUnicode CMap. */
+  widths: number[];
+  unicode: number[][];
   ref(): unknown;
   widthOfString(text: string, size: number): number;
   encode(text: string): [string[], unknown];
-  font: { hasGlyphForCodePoint(code: number): boolean };
+  font: {
+    hasGlyphForCodePoint(code: number): boolean;
+    glyphForCodePoint(code: number): { id: number; advanceWidth: number; codePoints: number[] };
+  };
 }
 
 type Document = InstanceType<typeof PDFDocument>;
@@ -36,10 +46,31 @@ export const FONT_FILES: Record<FontName, string> = {
 };
 const FONTS = Object.keys(FONT_FILES) as FontName[];
 const BREAK_AFTER = new Set([":", "/", "-", "_", ".", ",", "=", "&", "?", "|", "@"]);
+/**
+ * Characters that fontkit's layout hides (it draws them as a space of no advance): Unicode's default-ignorable code
+ * points, which it takes from the same table. Every other character of Arimo's three faces lays out alone as the
+ * glyph and advance its cmap gives (test/pdf-text.test.ts checks all 3,011 of each face), so those skip layout, which
+ * costs about 40 ms per face and document on first use (fontkit reads its GSUB and GPOS tables); the cmap costs
+ * microseconds.
+ */
+const SHAPED_ALONE = /\p{Default_Ignorable_Code_Point}/u;
+
+/** Whether one character's glyph is its cmap glyph, without fontkit's layout. */
+export const glyphFromCmap = (char: string): boolean => !SHAPED_ALONE.test(char);
 
 interface Glyph {
   hex: string;
   width: number;
+}
+
+/** What pdfkit's encode() does for one glyph: include it in the subset and record its width and code points. */
+function fromCmap(font: EmbeddedFont, code: number): Glyph {
+  const glyph = font.font.glyphForCodePoint(code);
+  const id = font.subset.includeGlyph(glyph.id);
+  const width = glyph.advanceWidth * font.scale;
+  font.widths[id] ??= width;
+  font.unicode[id] ??= glyph.codePoints;
+  return { hex: id.toString(16).padStart(4, "0"), width: width / 1000 };
 }
 
 export class Typesetter {
@@ -75,7 +106,12 @@ export class Typesetter {
       const font = this.fonts.get(name) as EmbeddedFont;
       const code = char.codePointAt(0) ?? 63;
       const shown = code < 0x20 ? " " : code === 0x200b ? "" : font.font.hasGlyphForCodePoint(code) ? char : "?";
-      glyph = shown === "" ? { hex: "", width: 0 } : { hex: font.encode(shown)[0].join(""), width: font.widthOfString(shown, 1) };
+      glyph =
+        shown === ""
+          ? { hex: "", width: 0 }
+          : glyphFromCmap(shown)
+            ? fromCmap(font, shown.codePointAt(0) as number)
+            : { hex: font.encode(shown)[0].join(""), width: font.widthOfString(shown, 1) };
       cache.set(char, glyph);
     }
     return glyph;
@@ -103,14 +139,14 @@ export class Typesetter {
   wrap(text: string, maxWidth: number, font: FontName, size: number): string[] {
     const lines: string[] = [];
     const space = this.width(" ", font, size);
-    for (const paragraph of text.split(/\r?\n/)) {
+    for (const paragraph of text.includes("\n") ? text.split(/\r?\n/) : [text]) {
       let line = "";
       let lineWidth = 0;
       for (const word of paragraph.split(" ")) {
-        const pieces =
-          this.width(word, font, size) > maxWidth ? this.pieces(word, maxWidth, font, size) : [word];
-        pieces.forEach((piece, index) => {
-          const pieceWidth = this.width(piece, font, size);
+        const wordWidth = this.width(word, font, size);
+        const pieces = wordWidth > maxWidth ? this.pieces(word, maxWidth, font, size) : [word];
+        for (const [index, piece] of pieces.entries()) {
+          const pieceWidth = pieces.length === 1 ? wordWidth : this.width(piece, font, size);
           const gap = line === "" || index > 0 ? 0 : space;
           if (lineWidth + gap + pieceWidth <= maxWidth || line === "") {
             line += (gap > 0 ? " " : "") + piece;
@@ -120,7 +156,7 @@ export class Typesetter {
             line = piece;
             lineWidth = pieceWidth;
           }
-        });
+        }
       }
       lines.push(line);
     }
