@@ -28,7 +28,7 @@ import { accessReviewEstate, ESTATE_KEYS } from "./access-review-estate.js";
 import { byOperation, lowerBound, minimumCalls, type LowerBound, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
 import { BURST_SECONDS, configureProxy, iamPages, LATENCY, MEAN_LATENCY_S } from "./profile.js";
-import { mark, n, operationTable, s, type OperationRow } from "./report.js";
+import { cpuRow, mark, n, operationTable, s, type OperationRow } from "./report.js";
 
 const ACCOUNT = DEFAULT_ACCOUNT;
 const REGION = "us-east-1";
@@ -237,7 +237,7 @@ function pdfPages(file: string): number | undefined {
 }
 
 async function toolRun(emulator: Emulator, config: string, out: string, seededSecrets: number, keep: boolean) {
-  const { code, wallS, time, sampled, motoCpuS, calls, stdout, stderr, events } = await measure.timedCli(
+  const { code, wallS, time, sampled, whileCollecting, motoCpuS, calls, stdout, stderr, events } = await measure.timedCli(
     emulator,
     cliArgs(config, out),
     keep ? `${out}-calls.jsonl` : undefined,
@@ -249,6 +249,7 @@ async function toolRun(emulator: Emulator, config: string, out: string, seededSe
     ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
     ...(sampled ? { sampledRssMb: sampled } : {}),
     cpuS: { ...(time.cpuS === undefined ? {} : { tool: time.cpuS }), moto: motoCpuS },
+    ...(whileCollecting ? { whileCollecting } : {}),
     operations,
     attempts: calls.length,
     throttled: operations.reduce((total, row) => total + row.throttled, 0),
@@ -413,7 +414,7 @@ function render(result: Result): string {
     `| soc2-evidence wall | ${s(tool.wallS)} whole command, exit ${tool.exit}${EXIT_MEANING[String(tool.exit)] ? ` (${EXIT_MEANING[String(tool.exit)]})` : ""}${full ? ` (collection ${s(full.collectS)}, packaging and PDF ${s(full.packageS)})` : ""} |`,
     `| Wall / achievable | ${(tool.wallS / achievable).toFixed(2)} whole command${full?.collectS === undefined ? "" : `, ${(full.collectS / achievable).toFixed(2)} collection only`} |`,
     `| Peak RSS | ${tool.peakRssMb === undefined ? "not measured" : `${tool.peakRssMb.toFixed(0)} MB (bar < 300 MB: ${mark(tool.peakRssMb < 300)})`}${tool.sampledRssMb ? `; sampled every 250 ms: ${tool.sampledRssMb.collecting.toFixed(0)} MB at most while collecting, ${tool.sampledRssMb.packaging.toFixed(0)} MB while packaging and rendering the PDF` : ""} |`,
-    `| CPU | tool ${s(tool.cpuS.tool)}, moto ${s(tool.cpuS.moto)} |`,
+    cpuRow(tool.cpuS, tool.whileCollecting),
     `| Calls | ${n(tool.attempts)} attempts seen by the proxy (minimum ${n(result.minimum.reduce((total, one) => total + one.calls, 0))}) |`,
     `| Throttled responses | ${n(tool.throttled)} |`,
     `| Failed calls | ${n(tool.failed)} non-throttling errors (DescribeOrganization's AWSOrganizationsNotInUse is an answer, not counted) |`,

@@ -125,29 +125,56 @@ export function parseTimeV(text: string): { peakRssMb?: number; cpuS?: number } 
   };
 }
 
-/** Samples the resident set of `pid` (or of its only child, when it runs under /usr/bin/time). */
-export function sampleRss(pid: number | undefined, everyMs = 250) {
-  const samples: { at: number; mb: number }[] = [];
+/** Idle and total clock ticks of the whole machine, from the first line of /proc/stat (idle counts iowait too). */
+function machineTicks(): { idle: number; total: number } {
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  return { idle: (fields[3] ?? 0) + (fields[4] ?? 0), total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/** What moto and the machine did while the tool collected: moto's share of one core, and the cores left idle. */
+export interface WhileCollecting {
+  motoBusy: number;
+  idleCores: number;
+  cores: number;
+}
+
+/**
+ * Samples the resident set of `pid` (or of its only child, when it runs under /usr/bin/time), moto's CPU and the
+ * machine's idle ticks. Idle cores beside a moto that is not busy say whether moto was short of CPU or of requests.
+ */
+export function sampleRun(pid: number | undefined, motoPid: number | undefined, everyMs = 250) {
+  const samples: { at: number; mb?: number; moto: number; idle: number; total: number }[] = [];
   const rssOf = (target: string) => {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : undefined;
   };
   const timer = setInterval(() => {
+    let mb: number | undefined;
     try {
       const child = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
-      const mb = rssOf(child || String(pid));
-      if (mb !== undefined) samples.push({ at: Date.now(), mb });
+      mb = rssOf(child || String(pid));
     } catch {
       // the process has exited
     }
+    samples.push({ at: Date.now(), ...(mb === undefined ? {} : { mb }), moto: cpuSecondsOf(motoPid), ...machineTicks() });
   }, everyMs);
   return {
-    /** The largest sample before `split` (epoch ms) and from it on. */
-    stop(split: number | undefined) {
+    /** The largest RSS sample before `done` (epoch ms) and from it on; moto and the machine from `start` to `done`. */
+    stop(start: number | undefined, done: number | undefined) {
       clearInterval(timer);
-      const most = (list: typeof samples) => Math.max(0, ...list.map((sample) => sample.mb));
-      if (split === undefined) return undefined;
-      return { collecting: most(samples.filter((one) => one.at < split)), packaging: most(samples.filter((one) => one.at >= split)) };
+      if (done === undefined) return undefined;
+      const most = (list: typeof samples) => Math.max(0, ...list.flatMap((sample) => (sample.mb === undefined ? [] : [sample.mb])));
+      const rss = { collecting: most(samples.filter((one) => one.at < done)), packaging: most(samples.filter((one) => one.at >= done)) };
+      const during = samples.filter((one) => start !== undefined && one.at >= start && one.at <= done);
+      const [first, last] = [during[0], during.at(-1)];
+      if (!first || !last || last.total <= first.total) return { rss };
+      const cores = cpus().length;
+      const whileCollecting: WhileCollecting = {
+        motoBusy: (last.moto - first.moto) / ((last.at - first.at) / 1000),
+        idleCores: ((last.idle - first.idle) / (last.total - first.total)) * cores,
+        cores,
+      };
+      return { rss, whileCollecting };
     },
   };
 }
@@ -161,6 +188,8 @@ export interface TimedCli {
   time: { peakRssMb?: number; cpuS?: number };
   /** Peak RSS sampled before and after the run's snapshot.done event. */
   sampled: { collecting: number; packaging: number } | undefined;
+  /** moto and the machine between the run's snapshot.start and snapshot.done events. */
+  whileCollecting: WhileCollecting | undefined;
   motoCpuS: number;
   /** What the proxy saw during the run. */
   calls: RecordedCall[];
@@ -190,7 +219,7 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   const spawnedAt = new Date().toISOString();
   const [file, ...args] = withTime ? [TIME, "-v", "-o", timeFile, ...argv] : argv;
   const child = spawn(file as string, args, { env: { ...process.env, ...emulator.env }, stdio: ["ignore", "pipe", "pipe"] });
-  const rss = sampleRss(child.pid);
+  const sampler = sampleRun(child.pid, emulator.moto.pid);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -206,7 +235,10 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   const time = withTime ? parseTimeV(await readFile(timeFile, "utf8").catch(() => "")) : {};
   await rm(dir, { recursive: true, force: true });
   const events = logEvents(stderr);
-  const doneEvent = events.find((event) => event.event === "snapshot.done");
-  const sampled = rss.stop(doneEvent ? Date.parse(doneEvent.time) : undefined);
-  return { code, wallS, time, sampled, motoCpuS, calls, stdout, stderr, events };
+  const at = (name: string) => {
+    const event = events.find((one) => one.event === name);
+    return event ? Date.parse(event.time) : undefined;
+  };
+  const sampled = sampler.stop(at("snapshot.start"), at("snapshot.done"));
+  return { code, wallS, time, sampled: sampled?.rss, whileCollecting: sampled?.whileCollecting, motoCpuS, calls, stdout, stderr, events };
 }

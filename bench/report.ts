@@ -1,6 +1,7 @@
 // The benchmark's findings as Markdown: per profile the tool against achievable = max(bound, floor) and against the
 // unpaced 16-way baseline, with the bars of issue 14; then calls by operation next to the documented minimum.
 import type { LowerBound } from "./lower-bound.js";
+import type { WhileCollecting } from "./measure.js";
 import type { EstateSpec, SeedTiming } from "./seed.js";
 
 export interface OperationRow {
@@ -30,6 +31,7 @@ export interface ToolRun {
   peakRssMb?: number;
   sampledRssMb?: { collecting: number; packaging: number };
   cpuS: { tool?: number; moto: number };
+  whileCollecting?: WhileCollecting;
   operations: OperationRow[];
   throttled: number;
   retries: number;
@@ -118,10 +120,22 @@ function profileRows(result: BenchResult, profile: ProfileResult): string[] {
     `| Error items | ${n(tool.errorItems)}, ${n(tool.errorItemsByThrottling)} caused by throttling (bar 0: ${mark(tool.errorItemsByThrottling === 0)})${tool.errorReasons.length ? `; reasons: ${tool.errorReasons.map((reason) => `"${reason.slice(0, 160)}"`).join("; ")}` : ""} |`,
     `| Estate in the package | ${tool.presence.map((one) => `${one.kind} ${n(one.found)}/${n(one.expected)}`).join("; ")} (${mark(missing.length === 0)}) |`,
     `| Peak RSS | ${tool.peakRssMb === undefined ? "not measured" : `${tool.peakRssMb.toFixed(0)} MB (bar < 300 MB: ${mark(tool.peakRssMb < 300)})`}${tool.sampledRssMb ? `; sampled every 250 ms: ${tool.sampledRssMb.collecting.toFixed(0)} MB at most while collecting, ${tool.sampledRssMb.packaging.toFixed(0)} MB while packaging and rendering the PDF` : ""} |`,
-    `| CPU | tool ${s(tool.cpuS.tool)}, moto ${s(tool.cpuS.moto)}${tool.collectS ? ` (moto busy ${((100 * tool.cpuS.moto) / tool.collectS).toFixed(0)}% of the collection's wall: under load it gets less than a core)` : ""} |`,
+    cpuRow(tool.cpuS, tool.whileCollecting),
     `| evidence.json | ${tool.evidenceMb.toFixed(1)} MB |`,
   );
   return rows;
+}
+
+/**
+ * The tool's and moto's CPU over the run, and, sampled every 250 ms between snapshot.start and snapshot.done, moto's
+ * share of one core beside the cores the machine left idle. A moto short of one core while cores sat idle was not
+ * short of CPU: it had too few requests, or its server could not take them faster.
+ */
+export function cpuRow(cpuS: { tool?: number; moto: number }, during: WhileCollecting | undefined): string {
+  const sampled = during
+    ? `; while collecting, moto busy ${(100 * during.motoBusy).toFixed(0)}% of one core and ${during.idleCores.toFixed(2)} of the machine's ${during.cores} cores idle on average${during.idleCores >= 0.25 ? " (moto was not short of CPU)" : " (the machine was saturated: moto competed for CPU)"}`
+    : "";
+  return `| CPU | tool ${s(cpuS.tool)}, moto ${s(cpuS.moto)}${sampled} |`;
 }
 
 /** The tool's attempts by operation next to the documented minimum. */

@@ -42,13 +42,13 @@ const cliArgs = (out: string, large: boolean) => [
 /** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
 async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }, keep: boolean): Promise<ToolRun> {
   const { findings: expectedFindings, keys: estateKeys } = expected;
-  const { code, wallS, time, sampled, motoCpuS, stdout, stderr } = await measure.timedCli(emulator, cliArgs(out, spec === LARGE), keep ? `${out}-calls.jsonl` : undefined);
+  const { code, wallS, time, sampled, whileCollecting, motoCpuS, stdout, stderr } = await measure.timedCli(emulator, cliArgs(out, spec === LARGE), keep ? `${out}-calls.jsonl` : undefined);
   const line = stdout.split("\n").find((one) => one.includes('"package"'));
   if (!line) throw new Error(`collect wrote no package (exit ${code}):\n${stderr.slice(-3000)}`);
   const evidenceFile = join((JSON.parse(line) as { package: string }).package, "evidence.json");
   const evidenceMb = (await stat(evidenceFile)).size / 2 ** 20;
   // A string in V8 holds at most about 512 MB: a larger evidence.json is measured, not read.
-  if (evidenceMb > MAX_READ_MB) return unread(wallS, time, sampled, motoCpuS, [...emulator.proxy.calls], evidenceMb);
+  if (evidenceMb > MAX_READ_MB) return unread(wallS, time, { sampled, whileCollecting }, motoCpuS, [...emulator.proxy.calls], evidenceMb);
   const pkg = JSON.parse(await readFile(evidenceFile, "utf8")) as EvidenceDocument;
   const { collectS, packageS } = measure.phases(measure.logEvents(stderr), pkg.populations);
   const calls = [...emulator.proxy.calls];
@@ -65,7 +65,7 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
     { kind: "findings that are evidence for the period (access-analyzer-findings)", expected: expectedFindings, found: pkg.items.filter((item) => item.collector === "access-analyzer-findings" && item.resource.type !== "AWS::AccessAnalyzer::Analyzer").length },
   ];
   return {
-    ...outside(wallS, time, sampled, motoCpuS, calls, evidenceMb),
+    ...outside(wallS, time, { sampled, whileCollecting }, motoCpuS, calls, evidenceMb),
     ...(collectS === undefined ? {} : { collectS }),
     ...(packageS === undefined ? {} : { packageS }),
     items: { ...pkg.summary.items },
@@ -78,8 +78,12 @@ async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expect
 
 const MAX_READ_MB = 400;
 
+/** What timedCli sampled while the tool ran. */
+type Sampled = Pick<measure.TimedCli, "sampled" | "whileCollecting">;
+
 /** What is measured from outside the package: time, memory, the proxy's calls, the size of evidence.json. */
-function outside(wallS: number, time: { peakRssMb?: number; cpuS?: number }, sampled: ToolRun["sampledRssMb"], motoCpuS: number, calls: RecordedCall[], evidenceMb: number) {
+function outside(wallS: number, time: { peakRssMb?: number; cpuS?: number }, samples: Sampled, motoCpuS: number, calls: RecordedCall[], evidenceMb: number) {
+  const { sampled, whileCollecting } = samples;
   const operations = measure.operationRows(calls);
   return {
     wallS,
@@ -87,6 +91,7 @@ function outside(wallS: number, time: { peakRssMb?: number; cpuS?: number }, sam
     ...(time.peakRssMb === undefined ? {} : { peakRssMb: time.peakRssMb }),
     ...(sampled ? { sampledRssMb: sampled } : {}),
     cpuS: { ...(time.cpuS === undefined ? {} : { tool: time.cpuS }), moto: motoCpuS },
+    ...(whileCollecting ? { whileCollecting } : {}),
     operations,
     throttled: operations.reduce((total, row) => total + row.throttled, 0),
     retries: calls.length - countLogical(calls),
