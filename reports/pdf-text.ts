@@ -48,7 +48,8 @@ const FONTS = Object.keys(FONT_FILES) as FontName[];
 const BREAK_AFTER = new Set([":", "/", "-", "_", ".", ",", "=", "&", "?", "|", "@"]);
 /**
  * Characters that fontkit's layout hides (it draws them as a space of no advance): Unicode's default-ignorable code
- * points, which it takes from the same table. Every other character of Arimo's three faces lays out alone as the
+ * points. fontkit's table is Unicode's less four Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), which Arimo lacks and
+ * which here would only take the slower path through layout. Every other character of Arimo's three faces lays out alone as the
  * glyph and advance its cmap gives (test/pdf-text.test.ts checks all 3,011 of each face), so those skip layout, which
  * costs about 40 ms per face and document on first use (fontkit reads its GSUB and GPOS tables); the cmap costs
  * microseconds.
