@@ -84,12 +84,15 @@ export function logEvents(stderr: string): LogEvent[] {
     });
 }
 
+/** When the run's log first had `name` (epoch ms). */
+function eventTime(events: readonly LogEvent[], name: string): number | undefined {
+  const found = events.find((event) => event.event === name);
+  return found ? Date.parse(found.time) : undefined;
+}
+
 /** Collection and packaging times from the run's log, and when each task ran (seconds from snapshot.start). */
 export function phases(events: LogEvent[], populations: Population[]) {
-  const at = (name: string) => {
-    const found = events.find((event) => event.event === name);
-    return found ? Date.parse(found.time) : undefined;
-  };
+  const at = (name: string) => eventTime(events, name);
   const start = at("snapshot.start");
   const done = at("snapshot.done");
   const packaged = at("package.done");
@@ -235,10 +238,6 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   const time = withTime ? parseTimeV(await readFile(timeFile, "utf8").catch(() => "")) : {};
   await rm(dir, { recursive: true, force: true });
   const events = logEvents(stderr);
-  const at = (name: string) => {
-    const event = events.find((one) => one.event === name);
-    return event ? Date.parse(event.time) : undefined;
-  };
-  const sampled = sampler.stop(at("snapshot.start"), at("snapshot.done"));
+  const sampled = sampler.stop(eventTime(events, "snapshot.start"), eventTime(events, "snapshot.done"));
   return { code, wallS, time, sampled: sampled?.rss, whileCollecting: sampled?.whileCollecting, motoCpuS, calls, stdout, stderr, events };
 }

@@ -127,13 +127,20 @@ function profileRows(result: BenchResult, profile: ProfileResult): string[] {
 }
 
 /**
+ * Idle cores, on average over the collection, from which the machine counts as not saturated. /proc/stat counts in
+ * 10 ms ticks and the medium collection lasts 20 s or more, so a quarter of a core idle is over 5 s of idle CPU: no
+ * rounding of the samples comes near it.
+ */
+const NOT_SATURATED_IDLE_CORES = 0.25;
+
+/**
  * The tool's and moto's CPU over the run, and, sampled every 250 ms between snapshot.start and snapshot.done, moto's
  * share of one core beside the cores the machine left idle. A moto short of one core while cores sat idle was not
  * short of CPU: it had too few requests, or its server could not take them faster.
  */
 export function cpuRow(cpuS: { tool?: number; moto: number }, during: WhileCollecting | undefined): string {
   const sampled = during
-    ? `; while collecting, moto busy ${(100 * during.motoBusy).toFixed(0)}% of one core and ${during.idleCores.toFixed(2)} of the machine's ${during.cores} cores idle on average${during.idleCores >= 0.25 ? " (moto was not short of CPU)" : " (the machine was saturated: moto competed for CPU)"}`
+    ? `; while collecting, moto busy ${(100 * during.motoBusy).toFixed(0)}% of one core and ${during.idleCores.toFixed(2)} of the machine's ${during.cores} cores idle on average${during.idleCores >= NOT_SATURATED_IDLE_CORES ? " (moto was not short of CPU)" : " (the machine was saturated: moto competed for CPU)"}`
     : "";
   return `| CPU | tool ${s(cpuS.tool)}, moto ${s(cpuS.moto)}${sampled} |`;
 }
