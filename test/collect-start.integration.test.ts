@@ -1,10 +1,11 @@
-// What waits for the package (loading the renderers) starts once the snapshot's first calls are out, not before them.
+// What waits for the package (loading the renderers, reading the earlier days back) starts once the snapshot's first
+// calls are out, not before them.
 import { CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import http from "node:http";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { silentLogger } from "../src/cli/log.js";
 import { parseConfig } from "../src/config/load.js";
-import { snapshotJob } from "../src/run/jobs.js";
+import { collectJob, snapshotJob } from "../src/run/jobs.js";
 import { LocalStore } from "../src/store/local.js";
 import { useEmulatorEnv } from "./support/emulator-env.js";
 import { clientConfig, useEmulator } from "./support/emulator.js";
@@ -61,4 +62,30 @@ describe("a snapshot's start", () => {
     for (const region of ["us-east-1", "us-east-2"]) expect(atStart.some((sent) => sent.startsWith("TrentService.") && sent.endsWith(region)), region).toBe(true);
     expect(atStart.length).toBeLessThan(sends.sent.length);
   });
+});
+
+describe("a collect run late in a period", () => {
+  it("reads the earlier days' snapshots back while its own snapshot is being taken", async () => {
+    await new KMSClient(clientConfig(emulator(), "us-east-1")).send(new CreateKeyCommand({}));
+    const { config } = parseConfig("controls.yaml", CONFIG, new Date());
+    const store = new LocalStore(scratch());
+    const reads: string[] = [];
+    const read = store.read.bind(store);
+    store.read = (key: string) => {
+      reads.push(key);
+      return read(key);
+    };
+    const at = (day: string) => ({ config, store, log: silentLogger, now: () => new Date(`${day}T06:00:00Z`), regions: ["us-east-1"] });
+    for (const day of ["2026-07-01", "2026-07-02"]) await snapshotJob(at(day));
+    const period = { label: "2026-07-01..2026-07-03", start: "2026-07-01", end: "2026-07-03" };
+    const earlier = () => reads.filter((key) => /snapshots\/2026\/07\/0[12]\//.test(key)).length;
+    // Held before its snapshot.json is written: the earlier days must be read by then, or the wait times out.
+    const hooks = async (phase: string) => {
+      if (phase === "snapshot.writing") await vi.waitFor(() => expect(earlier()).toBe(2), { timeout: 20_000 });
+    };
+    const { pkg } = await collectJob({ ...at("2026-07-03"), hooks }, period, ["json"]);
+    expect(earlier()).toBe(2);
+    expect(pkg.coverage.covered).toBe(3);
+    expect(pkg.snapshots.map((snapshot) => snapshot.day)).toEqual(["2026-07-01", "2026-07-02", "2026-07-03"]);
+  }, 60_000);
 });

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsClients } from "../src/aws/clients.js";
 import { defineCollector, type Collector, type ParamSchema } from "../src/core/collector.js";
 import type { ControlsConfig } from "../src/config/types.js";
@@ -10,7 +10,7 @@ import { ExceptionBook } from "../src/config/exceptions.js";
 import { silentLogger } from "../src/cli/log.js";
 import type { ItemDraft, ItemStatus, StoredFile } from "../src/core/model.js";
 import { buildPackage } from "../src/package/build.js";
-import { readHistory } from "../src/package/history.js";
+import { readHistory, readHistoryAhead } from "../src/package/history.js";
 import { HistorySpool } from "../src/package/history-spool.js";
 import { writePackage } from "../src/package/write.js";
 import { fileDigest } from "../src/core/file-digest.js";
@@ -353,5 +353,105 @@ describe("HistorySpool", () => {
     } finally {
       spool.dispose();
     }
+  });
+});
+
+describe("the history read ahead while today's snapshot is taken", () => {
+  const collector = () => scripted({ steady: () => "pass", flaky: (day) => (day === "2026-07-03" ? "fail" : "pass") });
+  const options = { collector: (id: string) => (id === "scripted-check" ? defineCollector(scripted({})) : undefined) };
+  /** The local store, counting which snapshot files were read. */
+  const counted = () => {
+    const reads: string[] = [];
+    const read = store.read.bind(store);
+    store.read = (key: string) => {
+      reads.push(key);
+      return read(key);
+    };
+    return reads;
+  };
+  const itemsFileReads = (reads: string[], day: string) => reads.filter((key) => key.includes(`/${day.replaceAll("-", "/")}/`)).length;
+  const packageOf = (history: Awaited<ReturnType<typeof readHistory>>, through: string) => {
+    try {
+      return buildPackage({ config: config(), period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
+    } finally {
+      history.dispose();
+    }
+  };
+
+  it("reads the earlier days once, adds today's snapshot after them, and builds the package readHistory builds", async () => {
+    for (const day of ["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04"]) await snapshotOn(day, collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-05", "2026-07-05", options);
+    await snapshotOn("2026-07-05", collector());
+    const pkg = packageOf(await ahead.finish("2026-07-05"), "2026-07-05");
+    for (const day of ["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04", "2026-07-05"]) expect(itemsFileReads(reads, day)).toBe(1);
+    const expected = await packageThrough("2026-07-05");
+    expect(pkg.coverage).toEqual(expected.coverage);
+    expect(pkg.snapshots).toEqual(expected.snapshots);
+    expect([...pkg.items]).toEqual([...expected.items]);
+    expect([...pkg.items].find((item) => item.resource.name === "flaky")?.period?.status).toBe("fail");
+    expect(pkg.coverage.days.filter((day) => day.covered).map((day) => day.day)).toEqual(["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04", "2026-07-05"]);
+  });
+
+  it("reads the whole history again when an earlier day's snapshot was finished after the reading began", async () => {
+    for (const day of ["2026-07-01", "2026-07-02"]) await snapshotOn(day, collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-04", "2026-07-04", options);
+    await vi.waitFor(() => expect(itemsFileReads(reads, "2026-07-02")).toBe(1));
+    // A run of 07-03 that finishes late: the store now lists a snapshot the reading ahead did not see.
+    await snapshotOn("2026-07-03", collector());
+    await snapshotOn("2026-07-04", collector());
+    const pkg = packageOf(await ahead.finish("2026-07-04"), "2026-07-04");
+    expect(itemsFileReads(reads, "2026-07-01")).toBe(2);
+    expect(pkg.coverage.days.find((day) => day.day === "2026-07-03")?.covered).toBe(true);
+    expect([...pkg.items].find((item) => item.resource.name === "flaky")?.period?.status).toBe("fail");
+    const expected = await packageThrough("2026-07-04");
+    expect([...pkg.items]).toEqual([...expected.items]);
+  });
+
+  it("reads the whole history again when an earlier day's snapshot was removed after the reading began", async () => {
+    for (const day of ["2026-07-01", "2026-07-02", "2026-07-03"]) await snapshotOn(day, collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-04", "2026-07-04", options);
+    await vi.waitFor(() => expect(itemsFileReads(reads, "2026-07-03")).toBe(1));
+    await rm(join(folder, "snapshots/2026/07/03"), { recursive: true });
+    await snapshotOn("2026-07-04", collector());
+    const pkg = packageOf(await ahead.finish("2026-07-04"), "2026-07-04");
+    expect(itemsFileReads(reads, "2026-07-01")).toBe(2);
+    expect(pkg.coverage.missing).toEqual(["2026-07-03"]);
+    expect([...pkg.items].find((item) => item.resource.name === "flaky")?.period?.status).toBe("pass");
+  });
+
+  it("reads the whole history again for another last day than the one it read for", async () => {
+    for (const day of ["2026-07-01", "2026-07-02"]) await snapshotOn(day, collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-03", "2026-07-03", options);
+    await snapshotOn("2026-07-03", collector());
+    await snapshotOn("2026-07-04", collector());
+    const pkg = packageOf(await ahead.finish("2026-07-04"), "2026-07-04");
+    expect(itemsFileReads(reads, "2026-07-01")).toBe(2);
+    expect(pkg.period.through).toBe("2026-07-04");
+    expect(pkg.coverage.covered).toBe(4);
+  });
+
+  it("reports a store's problem when packaging, as readHistory does, not while the snapshot is taken", async () => {
+    await snapshotOn("2026-07-01", collector());
+    const [file] = await readdir(join(folder, "snapshots/2026/07/01"));
+    const record = join(folder, "snapshots/2026/07/01", String(file), "snapshot.json");
+    const parsed = JSON.parse(await readFile(record, "utf8")) as { day: string };
+    await writeFile(record, JSON.stringify({ ...parsed, day: "2026-07-02" }));
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-03", "2026-07-03", options);
+    await expect(ahead.finish("2026-07-03")).rejects.toThrow(/filed under 2026-07-01 and records day 2026-07-02/);
+  });
+
+  it("stops reading once given up, and takes nothing from the store after", async () => {
+    for (const day of ["2026-07-01", "2026-07-02", "2026-07-03"]) await snapshotOn(day, collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-04", "2026-07-04", options);
+    await ahead.dispose();
+    const after = reads.length;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(reads.length).toBe(after);
+    expect(after).toBeLessThanOrEqual(1);
   });
 });

@@ -10,7 +10,7 @@ import { ExceptionBook } from "../config/exceptions.js";
 import type { Logger } from "../core/log.js";
 import type { ControlStatus, ItemStatus, Period } from "../core/model.js";
 import { buildPackage } from "../package/build.js";
-import { readHistory } from "../package/history.js";
+import { readHistory, readHistoryAhead, type HistoryAhead, type HistoryOptions } from "../package/history.js";
 import type { EvidencePackage } from "../core/package-model.js";
 import { loadRenderers, writePackage, type WrittenPackage } from "../package/write.js";
 import { ItemSpool } from "../package/item-spool.js";
@@ -141,9 +141,33 @@ export async function collectJob(options: JobOptions, period: Period, formats: r
   // (pdfkit, its fonts) held the first collector call back: against moto, three alternating runs each, it went out
   // 795-866 ms after the process started on Node 22 and 675-1,317 ms on Node 20 that way, 493-738 ms and 638-750 ms
   // this way. A failure to load is met again, and reported, when the package is written.
-  const result = await snapshotJob({ ...options, whenCollecting: () => void loadRenderers().catch(() => undefined) }, period);
-  return { ...result, ...(await packageJob(options, period, formats, result)) };
+  //
+  // The period's earlier days are read back from the store meanwhile too (readHistoryAhead): the snapshot waits on AWS
+  // far more than it computes, and a daily run late in a quarter reads every earlier day's snapshot to package it.
+  const today = isoDay(options.now());
+  let ahead: HistoryAhead | undefined;
+  const whenCollecting = () => {
+    void loadRenderers().catch(() => undefined);
+    ahead = readHistoryAhead(options.store, period, throughOf(period, today), today, historyOptions(options));
+  };
+  try {
+    const result = await snapshotJob({ ...options, whenCollecting }, period);
+    // A snapshot that began after midnight is another day's: its history is read as usual.
+    const early = result.snapshot.day === today ? ahead : undefined;
+    return { ...result, ...(await packageJob(options, period, formats, result, early)) };
+  } finally {
+    await ahead?.dispose();
+  }
 }
+
+/** The package covers the period up to the snapshot's day, even when packaging finishes after midnight. */
+const throughOf = (period: Period, today: string): string => (today < period.end ? today : period.end);
+
+/** Progress is heard only while packaging: reading ahead reports none while the snapshot's own progress is shown. */
+const historyOptions = (options: JobOptions): HistoryOptions => ({
+  collector: findCollector,
+  progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
+});
 
 /** Packages a run whose shards were collected by other processes, once every part has finished. */
 export async function assembleJob(options: JobOptions, period: Period, formats: readonly Format[], runId: string, shards: number) {
@@ -154,11 +178,10 @@ export async function assembleJob(options: JobOptions, period: Period, formats: 
   return { ...base, ...(await packageJob(options, period, formats, base)) };
 }
 
-async function packageJob(options: JobOptions, period: Period, formats: readonly Format[], base: SnapshotResult) {
+async function packageJob(options: JobOptions, period: Period, formats: readonly Format[], base: SnapshotResult, ahead?: HistoryAhead) {
   const now = options.now();
-  // The package covers the period up to the snapshot's day, even when packaging finishes after midnight.
   const today = base.snapshot.day;
-  const through = today < period.end ? today : period.end;
+  const through = throughOf(period, today);
   const notes: string[] = [];
   if (period.end > today) notes.push(`The period runs to ${period.end}; this package covers it to date (${through}).`);
   // Neither the history nor the package holds its items in memory: the history parks them in a spool file until the
@@ -166,7 +189,7 @@ async function packageJob(options: JobOptions, period: Period, formats: readonly
   // items as objects: 101 MB of heap after the history, 148 MB after the build, against 27 MB at start).
   const spool = new ItemSpool();
   try {
-    const pkg = await packageFromHistory(options, period, base, spool, { through, now, notes });
+    const pkg = await packageFromHistory(options, period, base, spool, { through, now, notes, ahead });
     stopIfAborted(options.signal);
     const written = await writePackage(pkg, options.store, formats, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -188,12 +211,9 @@ async function packageFromHistory(
   period: Period,
   base: SnapshotResult,
   spool: ItemSpool,
-  { through, now, notes }: { through: string; now: Date; notes: string[] },
+  { through, now, notes, ahead }: { through: string; now: Date; notes: string[]; ahead?: HistoryAhead | undefined },
 ) {
-  const history = await readHistory(options.store, period, through, {
-    collector: findCollector,
-    progress: (done, total) => options.log.event("debug", "package.read", { done, total }),
-  });
+  const history = ahead ? await ahead.finish(through) : await readHistory(options.store, period, through, historyOptions(options));
   try {
     return buildPackage(
       {
