@@ -207,6 +207,12 @@ export interface TimedCli {
  */
 export const toolNodeArgs: readonly string[] = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
+/** The command line of the tool's `collect --period current` run, as a process with this Node and BENCH_NODE_ARGS. */
+export const collectArgv = (out: string, run: { config: string; accounts: readonly string[]; regions: readonly string[]; formats: string }) => [
+  process.execPath, ...toolNodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", run.config,
+  "--accounts", run.accounts.join(","), "--regions", run.regions.join(","), "--out", out, "--format", run.formats, "--json",
+];
+
 /**
  * Runs the CLI once against the emulator under `/usr/bin/time -v`, sampling its memory, and reads what the proxy
  * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy,

@@ -15,18 +15,16 @@ import { QUOTAS } from "../src/aws/quotas.js";
 import { parseConfig } from "../src/config/load.js";
 import type { EvidenceDocument } from "../src/core/package-model.js";
 import { parsePeriod } from "../src/core/period.js";
-import { clientConfig, DEFAULT_ACCOUNT, startEmulator, type Emulator } from "../test/support/emulator.js";
+import { clientConfig, startEmulator, type Emulator } from "../test/support/emulator.js";
 import type { RecordedCall } from "../test/support/proxy.js";
 import { byOperation, lowerBound, minimumCalls, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
 import { BURST_SECONDS, configureProxy, iamPages, LATENCY, MEAN_LATENCY_S } from "./profile.js";
 import { renderResults, type BenchResult, type FloorRun, type Presence, type ProfileResult, type ToolRun } from "./report.js";
 import { scanMinimum } from "./scanner.js";
-import { cellsOf, evidenceFindings, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
+import { cellsOf, evidenceFindings, MEDIUM, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
 
-const ACCOUNTS = [DEFAULT_ACCOUNT, "210987654321"];
-const REGIONS = ["us-east-1", "us-east-2"];
-const MEDIUM: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 1005, secrets: 1000, trails: 20, findings: 400, buckets: 45 };
+const { accounts: ACCOUNTS, regions: REGIONS } = MEDIUM;
 const LARGE: EstateSpec = { accounts: ACCOUNTS, regions: REGIONS, keys: 5000, secrets: 5000, trails: 50, findings: 2000, buckets: 45 };
 const BASELINE_CONCURRENCY = 16;
 const CONFIG = "controls.yaml";
@@ -34,10 +32,7 @@ const CONFIG = "controls.yaml";
 // The medium run times collection and the report an auditor reads first (json,pdf). The large run is the memory bar:
 // it renders every format, as `collect` does by default (Vanta's, Drata's and OSCAL's per-resource arrays included).
 const formatsFor = (large: boolean) => (large ? "pdf,json,oscal,vanta,drata" : "json,pdf");
-const cliArgs = (out: string, large: boolean) => [
-  process.execPath, ...measure.toolNodeArgs, "dist/src/cli.js", "collect", "--period", "current", "--config", CONFIG,
-  "--accounts", ACCOUNTS.join(","), "--regions", REGIONS.join(","), "--out", out, "--format", formatsFor(large), "--json",
-];
+const cliArgs = (out: string, large: boolean) => measure.collectArgv(out, { config: CONFIG, accounts: ACCOUNTS, regions: REGIONS, formats: formatsFor(large) });
 
 /** Runs the CLI under `/usr/bin/time -v` (peak RSS, CPU) and reads what the proxy saw and what the package holds. */
 async function toolRun(emulator: Emulator, out: string, spec: EstateSpec, expected: { findings: number; keys: number }, keep: boolean): Promise<ToolRun> {

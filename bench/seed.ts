@@ -7,7 +7,7 @@ import { CreateKeyCommand, EnableKeyRotationCommand, KMSClient } from "@aws-sdk/
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateSecretCommand, RotateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { runConcurrent } from "../src/core/concurrency.js";
-import { clientConfig, type Emulator } from "../test/support/emulator.js";
+import { clientConfig, DEFAULT_ACCOUNT, type Emulator } from "../test/support/emulator.js";
 import type { AccountEstate, CellEstate, MinimumEstate } from "./lower-bound.js";
 import type { SeedFinding } from "../test/support/served-access-analyzer.js";
 import type { SeedEvent } from "../test/support/served-lookup-events.js";
@@ -23,6 +23,17 @@ export interface EstateSpec {
   /** S3 buckets over the accounts (each account's trail-log bucket among them), in the first region. */
   buckets: number;
 }
+
+/** The medium estate of issue 14: what `npm run bench` measures, and `npm run bench:daily` packages day after day. */
+export const MEDIUM: EstateSpec = {
+  accounts: [DEFAULT_ACCOUNT, "210987654321"],
+  regions: ["us-east-1", "us-east-2"],
+  keys: 1005,
+  secrets: 1000,
+  trails: 20,
+  findings: 400,
+  buckets: 45,
+};
 
 export interface Cell {
   account: string;
