@@ -367,9 +367,15 @@ describe("the history read ahead while today's snapshot is taken", () => {
       reads.push(key);
       return read(key);
     };
+    const getFile = store.getFile.bind(store);
+    store.getFile = (key: string) => {
+      reads.push(key);
+      return getFile(key);
+    };
     return reads;
   };
-  const itemsFileReads = (reads: string[], day: string) => reads.filter((key) => key.includes(`/${day.replaceAll("-", "/")}/`)).length;
+  const recordReads = (reads: string[]) => reads.filter((key) => key.endsWith("/snapshot.json")).length;
+  const itemsFileReads = (reads: string[], day: string) => reads.filter((key) => key.includes(`/${day.replaceAll("-", "/")}/`) && key.endsWith(".jsonl")).length;
   const packageOf = (history: Awaited<ReturnType<typeof readHistory>>, through: string) => {
     try {
       return buildPackage({ config: config(), period: PERIOD, through, history, runId: "run-1", now: new Date(`${through}T07:00:00Z`), caller: CALLER, store: { kind: "local", location: folder, warnings: [] }, calls: [] });
@@ -385,12 +391,28 @@ describe("the history read ahead while today's snapshot is taken", () => {
     await snapshotOn("2026-07-05", collector());
     const pkg = packageOf(await ahead.finish("2026-07-05"), "2026-07-05");
     for (const day of ["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04", "2026-07-05"]) expect(itemsFileReads(reads, day)).toBe(1);
+    // Each record read once: the earlier ones ahead, today's after its snapshot; the earlier ones only listed again.
+    expect(recordReads(reads)).toBe(5);
     const expected = await packageThrough("2026-07-05");
     expect(pkg.coverage).toEqual(expected.coverage);
     expect(pkg.snapshots).toEqual(expected.snapshots);
     expect([...pkg.items]).toEqual([...expected.items]);
     expect([...pkg.items].find((item) => item.resource.name === "flaky")?.period?.status).toBe("fail");
     expect(pkg.coverage.days.filter((day) => day.covered).map((day) => day.day)).toEqual(["2026-07-01", "2026-07-02", "2026-07-03", "2026-07-04", "2026-07-05"]);
+  });
+
+  it("leaves an earlier run of today to after the snapshot, and reads nothing twice", async () => {
+    for (const day of ["2026-07-01", "2026-07-02"]) await snapshotOn(day, collector());
+    await snapshotOn("2026-07-03", collector());
+    const reads = counted();
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-03", "2026-07-03", options);
+    await vi.waitFor(() => expect(itemsFileReads(reads, "2026-07-02")).toBe(1));
+    expect(itemsFileReads(reads, "2026-07-03")).toBe(0);
+    await snapshotOn("2026-07-03", collector());
+    const pkg = packageOf(await ahead.finish("2026-07-03"), "2026-07-03");
+    for (const day of ["2026-07-01", "2026-07-02"]) expect(itemsFileReads(reads, day)).toBe(1);
+    expect(itemsFileReads(reads, "2026-07-03")).toBe(2); // both of today's runs, once each
+    expect(pkg.coverage.days.find((day) => day.day === "2026-07-03")?.runIds).toHaveLength(2);
   });
 
   it("reads the whole history again when an earlier day's snapshot was finished after the reading began", async () => {
@@ -449,9 +471,10 @@ describe("the history read ahead while today's snapshot is taken", () => {
     const reads = counted();
     const ahead = readHistoryAhead(store, PERIOD, "2026-07-04", "2026-07-04", options);
     await ahead.dispose();
+    const itemFiles = () => reads.filter((key) => key.endsWith(".jsonl")).length;
     const after = reads.length;
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(reads.length).toBe(after);
-    expect(after).toBeLessThanOrEqual(1);
+    expect(itemFiles()).toBeLessThanOrEqual(1);
   });
 });

@@ -55,23 +55,43 @@ export interface PeriodHistory {
 
 
 /** Every complete snapshot (snapshot.json present) whose day falls in the period up to `through`. */
-export async function listSnapshots(
-  store: Store,
-  period: Period,
-  through: string,
-): Promise<{ record: SnapshotRecord; file: StoredFile }[]> {
+export async function listSnapshots(store: Store, period: Period, through: string): Promise<ListedSnapshot[]> {
+  return readRecords(store, await recordKeys(store, period, through), period, through);
+}
+
+export interface ListedSnapshot {
+  record: SnapshotRecord;
+  file: StoredFile;
+}
+
+/** The key of every snapshot.json in the months of the period up to `through`: a listing, nothing read. */
+async function recordKeys(store: Store, period: Period, through: string): Promise<string[]> {
   const months = new Set(daysOf(period, through).map((day) => day.slice(0, 7)));
-  const found: { record: SnapshotRecord; file: StoredFile }[] = [];
+  const keys: string[] = [];
   for (const month of months) {
-    for await (const key of store.list(snapshotMonthPrefix(month))) {
-      if (!key.endsWith(`/${SNAPSHOT_RECORD}`)) continue;
-      const { body, file } = await store.getFile(key);
-      const record = JSON.parse(body.toString("utf8")) as SnapshotRecord;
-      refuseMisdated(key, record);
-      if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
-    }
+    for await (const key of store.list(snapshotMonthPrefix(month))) if (key.endsWith(`/${SNAPSHOT_RECORD}`)) keys.push(key);
+  }
+  return keys;
+}
+
+/** The complete snapshots among these records whose day falls in the period up to `through`, oldest first. */
+async function readRecords(store: Store, keys: readonly string[], period: Period, through: string): Promise<ListedSnapshot[]> {
+  const found: ListedSnapshot[] = [];
+  for (const key of keys) {
+    const { body, file } = await store.getFile(key);
+    const record = JSON.parse(body.toString("utf8")) as SnapshotRecord;
+    refuseMisdated(key, record);
+    if (record.complete && record.day >= period.start && record.day <= through) found.push({ record, file });
   }
   return found.sort((a, b) => a.record.startedAt.localeCompare(b.record.startedAt));
+}
+
+const FILED_DAY = /^(?:.*\/)?snapshots\/(\d{4})\/(\d{2})\/(\d{2})\//;
+
+/** The day a record's folder files it under (refuseMisdated holds its own day and start to it). */
+function filedDay(key: string): string | undefined {
+  const folder = FILED_DAY.exec(key);
+  return folder ? `${folder[1]}-${folder[2]}-${folder[3]}` : undefined;
 }
 
 /**
@@ -79,8 +99,7 @@ export async function listSnapshots(
  * One that does not (a backdated or moved snapshot) is refused: packaging stops rather than count a day it cannot prove.
  */
 export function refuseMisdated(key: string, record: SnapshotRecord): void {
-  const folder = /^(?:.*\/)?snapshots\/(\d{4})\/(\d{2})\/(\d{2})\//.exec(key);
-  const folderDay = folder ? `${folder[1]}-${folder[2]}-${folder[3]}` : undefined;
+  const folderDay = filedDay(key);
   const startedDay = typeof record.startedAt === "string" ? record.startedAt.slice(0, 10) : undefined;
   if (record.day === startedDay && (folderDay === undefined || folderDay === record.day)) return;
   throw new RunError(
@@ -105,7 +124,7 @@ export async function readHistory(
   options: HistoryOptions,
 ): Promise<PeriodHistory> {
   const builder = new HistoryBuilder(daysOf(period, through), options);
-  return builder.absorbAll(store, () => listSnapshots(store, period, through), 0);
+  return builder.absorbAll(store, () => listSnapshots(store, period, through));
 }
 
 /** A period's history as it is built: complete snapshots absorbed one at a time, oldest first. */
@@ -172,27 +191,23 @@ class HistoryBuilder {
   }
 
   /**
-   * Absorbs the listed snapshots from `from` on (those before it are in already), reporting progress, and returns the
+   * Absorbs the listed snapshots, reporting progress as if `before` had been absorbed ahead of them, and returns the
    * history; on a failure the spool is deleted and the failure thrown.
    */
-  async absorbAll(store: Store, list: () => Promise<ListedSnapshot[]>, from: number): Promise<PeriodHistory> {
+  async absorbAll(store: Store, list: () => Promise<ListedSnapshot[]>, before = 0): Promise<PeriodHistory> {
     try {
       const listed = await list();
-      for (let read = from; read < listed.length; read += 1) {
-        this.options.progress?.(read, listed.length);
-        await this.absorb(store, listed[read] as ListedSnapshot);
+      const total = before + listed.length;
+      for (const [read, snapshot] of listed.entries()) {
+        this.options.progress?.(before + read, total);
+        await this.absorb(store, snapshot);
       }
-      this.options.progress?.(listed.length, listed.length);
+      this.options.progress?.(total, total);
     } catch (error) {
       this.dispose();
       throw error;
     }
     return this.history();
-  }
-
-  /** The snapshot.json read for a run, as stored. */
-  recordFile(runId: string): StoredFile | undefined {
-    return this.records.get(runId);
   }
 
   history(): PeriodHistory {
@@ -205,8 +220,6 @@ class HistoryBuilder {
   }
 }
 
-type ListedSnapshot = Awaited<ReturnType<typeof listSnapshots>>[number];
-
 /**
  * The history of the days before today, read while today's snapshot is being taken: a daily run packages the period
  * to date, and each earlier day's snapshot is read back whole (on the medium bench's estate, 31 days took 4.2 s to
@@ -215,8 +228,8 @@ type ListedSnapshot = Awaited<ReturnType<typeof listSnapshots>>[number];
 export interface HistoryAhead {
   /**
    * The period's history through `through`: today's snapshots (those of `today` and later) absorbed after the days
-   * read ahead. When the store no longer lists exactly the earlier snapshots that were read (one finished after the
-   * reading began, or was removed), when `through` is not the one read for, or when the reading failed, the whole
+   * read ahead. When the store no longer lists exactly the earlier snapshot records that were read (one finished after
+   * the reading began, or was removed), when `through` is not the one read for, or when the reading failed, the whole
    * history is read again instead, so it is always what readHistory would return.
    */
   finish(through: string): Promise<PeriodHistory>;
@@ -226,14 +239,15 @@ export interface HistoryAhead {
 
 export function readHistoryAhead(store: Store, period: Period, through: string, today: string, options: HistoryOptions): HistoryAhead {
   const builder = new HistoryBuilder(daysOf(period, through), options);
+  const earlier = (key: string) => (filedDay(key) ?? today) < today;
   let stopped = false;
   const stop = () => {
     if (stopped) throw new Error("the history read ahead was given up");
   };
   const reading = (async () => {
-    const listed = await listSnapshots(store, period, through);
-    for (const snapshot of listed.filter(({ record }) => record.day < today)) await builder.absorb(store, snapshot, stop);
-    return builder;
+    const keys = (await recordKeys(store, period, through)).filter(earlier);
+    for (const snapshot of await readRecords(store, keys, period, through)) await builder.absorb(store, snapshot, stop);
+    return keys;
   })();
   // Met again by finish, which then reads the whole history and reports whatever the store's problem is.
   reading.catch(() => undefined);
@@ -242,18 +256,16 @@ export function readHistoryAhead(store: Store, period: Period, through: string, 
     async finish(finalThrough) {
       if (taken) throw new Error("the history read ahead was already taken");
       taken = true;
-      const ahead = await reading.catch(() => undefined);
-      const listed = ahead && finalThrough === through ? await listSnapshots(store, period, through) : undefined;
-      const earlier = listed?.filter(({ record }) => record.day < today) ?? [];
-      const unchanged =
-        ahead !== undefined &&
-        earlier.length === ahead.snapshots.length &&
-        earlier.every(({ record, file }, index) => record.runId === ahead.snapshots[index]?.runId && file.sha256 === ahead.recordFile(record.runId)?.sha256);
-      if (!listed || !unchanged) {
+      const readKeys = await reading.catch(() => undefined);
+      // Listed, not read again: snapshot records are written once, complete, and never replaced, so the same keys
+      // are the same snapshots; on S3 each record read is a request, and a quarter has about 90 of them.
+      const keys = readKeys && finalThrough === through ? await recordKeys(store, period, through) : undefined;
+      const unchanged = readKeys !== undefined && keys !== undefined && sameKeys(keys.filter(earlier), readKeys);
+      if (!keys || !unchanged) {
         builder.dispose();
         return readHistory(store, period, finalThrough, options);
       }
-      return builder.absorbAll(store, () => Promise.resolve(listed), earlier.length);
+      return builder.absorbAll(store, () => readRecords(store, keys.filter((key) => !earlier(key)), period, through), builder.snapshots.length);
     },
     async dispose() {
       stopped = true;
@@ -262,6 +274,11 @@ export function readHistoryAhead(store: Store, period: Period, through: string, 
     },
   };
 }
+
+const sameKeys = (left: readonly string[], right: readonly string[]): boolean => {
+  const sorted = [...right].sort();
+  return left.length === right.length && [...left].sort().every((key, index) => key === sorted[index]);
+};
 
 const ENUMERATION_TYPES = new Set<string>(Object.values(ENUMERATION_ERROR));
 
