@@ -139,6 +139,8 @@ export interface WhileCollecting {
   motoBusy: number;
   idleCores: number;
   cores: number;
+  /** CPU seconds each process used between snapshot.start and snapshot.done, and the window's length. */
+  cpuS?: { tool?: number; moto: number; proxy: number; windowS: number };
 }
 
 /**
@@ -146,22 +148,26 @@ export interface WhileCollecting {
  * machine's idle ticks. Idle cores beside a moto that is not busy say whether moto was short of CPU or of requests.
  */
 export function sampleRun(pid: number | undefined, motoPid: number | undefined, everyMs = 250) {
-  const samples: { at: number; mb?: number; moto: number; idle: number; total: number }[] = [];
+  const samples: { at: number; mb?: number; tool?: number; moto: number; proxy: number; idle: number; total: number }[] = [];
   const rssOf = (target: string) => {
     const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${target}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : undefined;
   };
   const timer = setInterval(() => {
     let mb: number | undefined;
+    let tool: number | undefined;
     try {
-      const child = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0];
-      mb = rssOf(child || String(pid));
+      const child = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(" ")[0] || String(pid);
+      mb = rssOf(child);
+      tool = cpuSecondsOf(Number(child));
     } catch {
       // the process has exited
     }
-    samples.push({ at: Date.now(), ...(mb === undefined ? {} : { mb }), moto: cpuSecondsOf(motoPid), ...machineTicks() });
+    const seen = { ...(mb === undefined ? {} : { mb }), ...(tool === undefined ? {} : { tool }) };
+    samples.push({ at: Date.now(), ...seen, moto: cpuSecondsOf(motoPid), proxy: ownCpuSeconds(), ...machineTicks() });
   }, everyMs);
   return {
+    samples,
     /** The largest RSS sample before `done` (epoch ms) and from it on; moto and the machine from `start` to `done`. */
     stop(start: number | undefined, done: number | undefined) {
       clearInterval(timer);
@@ -172,10 +178,13 @@ export function sampleRun(pid: number | undefined, motoPid: number | undefined, 
       const [first, last] = [during[0], during.at(-1)];
       if (!first || !last || last.total <= first.total) return { rss };
       const cores = cpus().length;
+      const windowS = (last.at - first.at) / 1000;
+      const tool = last.tool !== undefined && first.tool !== undefined ? { tool: last.tool - first.tool } : {};
       const whileCollecting: WhileCollecting = {
-        motoBusy: (last.moto - first.moto) / ((last.at - first.at) / 1000),
+        motoBusy: (last.moto - first.moto) / windowS,
         idleCores: ((last.idle - first.idle) / (last.total - first.total)) * cores,
         cores,
+        cpuS: { ...tool, moto: last.moto - first.moto, proxy: last.proxy - first.proxy, windowS },
       };
       return { rss, whileCollecting };
     },
@@ -216,7 +225,9 @@ export const collectArgv = (out: string, run: { config: string; accounts: readon
 /**
  * Runs the CLI once against the emulator under `/usr/bin/time -v`, sampling its memory, and reads what the proxy
  * saw and moto's CPU. `callsFile` (--keep) gets the proxy's call log, one line a call, to see when each bucket was busy,
- * and the tool's log beside it (`.log.jsonl` for `.jsonl`), to see when each phase began.
+ * the tool's log beside it (`.log.jsonl` for `.jsonl`), to see when each phase began, and the samples (`.samples.jsonl`:
+ * the tool's RSS, the CPU seconds of the tool, moto and this process (the proxy), the machine's ticks every 250 ms), to
+ * see when moto waited.
  */
 export async function timedCli(emulator: Emulator, argv: readonly string[], callsFile?: string): Promise<TimedCli> {
   emulator.proxy.clearCalls();
@@ -245,5 +256,6 @@ export async function timedCli(emulator: Emulator, argv: readonly string[], call
   await rm(dir, { recursive: true, force: true });
   const events = logEvents(stderr);
   const sampled = sampler.stop(eventTime(events, "snapshot.start"), eventTime(events, "snapshot.done"));
+  if (callsFile) await writeFile(callsFile.replace(/\.jsonl$/, ".samples.jsonl"), sampler.samples.map((one) => JSON.stringify(one)).join("\n"));
   return { code, wallS, time, sampled: sampled?.rss, whileCollecting: sampled?.whileCollecting, motoCpuS, calls, stdout, stderr, events };
 }

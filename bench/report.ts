@@ -64,7 +64,21 @@ export interface BenchResult {
   floor?: FloorRun;
   /** The floor again, right after the default-quota run: the machine's speed drifts (shared), so both are printed. */
   floorAfter?: FloorRun;
+  /** Absent from runs recorded before it was measured. */
+  concurrent?: ConcurrentRun;
   profiles: ProfileResult[];
+}
+
+/** The minimum calls `concurrency` at a time through the proxy with its latency and no quotas (an unpaced client). */
+export interface ConcurrentRun {
+  concurrency: number;
+  wallS: number;
+  calls: number;
+  errors: number;
+  motoCpuS: number;
+  /** The bench process's CPU meanwhile: the scanner's SDK calls and the proxy in front of moto. */
+  clientAndProxyCpuS: number;
+  load: { before: number; after: number };
 }
 
 export interface FloorRun {
@@ -139,11 +153,17 @@ const NOT_SATURATED_IDLE_CORES = 0.25;
  * short of CPU: it had too few requests, or its server could not take them faster.
  */
 export function cpuRow(cpuS: { tool?: number; moto: number }, during: WhileCollecting | undefined): string {
+  const used = during?.cpuS
+    ? `; CPU used while collecting (${s(during.cpuS.windowS)}): tool ${s(during.cpuS.tool)}, moto ${s(during.cpuS.moto)}, the proxy ${s(during.cpuS.proxy)}`
+    : "";
   const sampled = during
-    ? `; while collecting, moto busy ${(100 * during.motoBusy).toFixed(0)}% of one core and ${during.idleCores.toFixed(2)} of the machine's ${during.cores} cores idle on average${during.idleCores >= NOT_SATURATED_IDLE_CORES ? " (moto was not short of CPU)" : " (the machine was saturated: moto competed for CPU)"}`
+    ? `; while collecting, moto busy ${(100 * during.motoBusy).toFixed(0)}% of one core and ${during.idleCores.toFixed(2)} of the machine's ${during.cores} cores idle on average${during.idleCores >= NOT_SATURATED_IDLE_CORES ? " (moto was not short of CPU)" : " (the machine was saturated: moto competed for CPU)"}${used}`
     : "";
   return `| CPU | tool ${s(cpuS.tool)}, moto ${s(cpuS.moto)}${sampled} |`;
 }
+
+const concurrentRow = (run: ConcurrentRun) =>
+  `| Emulator, ${run.concurrency} at a time | the minimum calls through the proxy with its latency and no quotas, unpaced (${n(run.calls)} calls, ${run.errors} errors): wall ${s(run.wallS)}, moto's CPU ${s(run.motoCpuS)} (busy ${(100 * run.motoCpuS / run.wallS).toFixed(0)}% of one core), the scanner's and the proxy's ${s(run.clientAndProxyCpuS)}; 1-min load ${run.load.before.toFixed(2)} to ${run.load.after.toFixed(2)}. How busy moto can be kept through this proxy on this machine; not part of achievable |`;
 
 /** The tool's attempts by operation next to the documented minimum. */
 export function operationTable(minimumCalls: readonly { operation: string; calls: number }[], operations: readonly OperationRow[]): string[] {
@@ -177,6 +197,7 @@ export function renderResults(result: BenchResult): string {
     ...(result.floor
       ? [`| Emulator floor | moto's CPU for the ${n(result.floor.calls)} minimum calls sent one at a time straight to moto: ${floorRun(result.floor)} before the first run${result.floorAfter ? `; ${floorRun(result.floorAfter)} right after the default-quota run` : ""}. Access Analyzer and LookupEvents are served by the proxy, not moto, and add nothing to it. |`]
       : []),
+    ...(result.concurrent ? [concurrentRow(result.concurrent)] : []),
     "",
   ];
   for (const profile of result.profiles) {

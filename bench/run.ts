@@ -20,7 +20,7 @@ import type { RecordedCall } from "../test/support/proxy.js";
 import { byOperation, lowerBound, minimumCalls, type MinimumCall } from "./lower-bound.js";
 import * as measure from "./measure.js";
 import { BURST_SECONDS, configureProxy, iamPages, LATENCY, MEAN_LATENCY_S } from "./profile.js";
-import { renderResults, type BenchResult, type FloorRun, type Presence, type ProfileResult, type ToolRun } from "./report.js";
+import { renderResults, type BenchResult, type ConcurrentRun, type FloorRun, type Presence, type ProfileResult, type ToolRun } from "./report.js";
 import { scanMinimum } from "./scanner.js";
 import { cellsOf, evidenceFindings, MEDIUM, minimumEstate, seedEstate, type EstateSpec } from "./seed.js";
 
@@ -165,6 +165,25 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
       return { run, scan };
     };
     const { run: floor, scan } = await measureFloor("before");
+    // What an unpaced client reaches through the proxy when no quota is in its way: the same minimum calls, 16 at a
+    // time, with the proxy's latency and no buckets. Not part of achievable (issue 14 defines that): it shows how busy
+    // moto can be kept through this proxy on this machine, beside the tool's run, whose pacing and own CPU it lacks.
+    say("concurrent: the minimum calls 16 at a time through the proxy, latency and no quotas");
+    configureProxy(emulator.proxy, undefined);
+    emulator.proxy.clearCalls();
+    const concurrentBefore = { moto: measure.cpuSecondsOf(emulator.moto.pid), own: measure.ownCpuSeconds(), load: measure.load1() };
+    const concurrentScan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: BASELINE_CONCURRENCY, mode: "baseline", periodStart, now });
+    const concurrent: ConcurrentRun = {
+      concurrency: BASELINE_CONCURRENCY,
+      wallS: concurrentScan.wallS,
+      calls: concurrentScan.calls,
+      errors: concurrentScan.errors,
+      motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - concurrentBefore.moto,
+      clientAndProxyCpuS: measure.ownCpuSeconds() - concurrentBefore.own,
+      load: { before: concurrentBefore.load, after: measure.load1() },
+    };
+    emulator.proxy.clearCalls();
+    say(`concurrent: wall ${concurrent.wallS.toFixed(1)} s, moto CPU ${concurrent.motoCpuS.toFixed(1)} s`);
     let floorAfter: FloorRun | undefined;
     // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls. Moto may
     // answer a list in fewer pages than AWS's page size allows (ListKeys: all 1,250 keys of a cell in one page, where
@@ -210,6 +229,7 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
       minimum: [...byOperation(minimum)].map(([operation, calls]) => ({ operation, calls })),
       floor,
       ...(floorAfter ? { floorAfter } : {}),
+      concurrent,
       profiles,
     };
     const markdown = renderResults(result);
