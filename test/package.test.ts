@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsClients } from "../src/aws/clients.js";
 import { defineCollector, type Collector, type ParamSchema } from "../src/core/collector.js";
@@ -477,4 +479,32 @@ describe("the history read ahead while today's snapshot is taken", () => {
     expect(reads.length).toBe(after);
     expect(itemFiles()).toBeLessThanOrEqual(1);
   });
+
+  it("keeps nothing of the history once it has handed it over, though the caller holds on to it while rendering", async () => {
+    for (const day of ["2026-07-01", "2026-07-02"]) await snapshotOn(day, collector());
+    const ahead = readHistoryAhead(store, PERIOD, "2026-07-03", "2026-07-03", options);
+    await snapshotOn("2026-07-03", collector());
+    // Packaged inside a function, so no reference to the history outlives it but what readHistoryAhead kept.
+    const resources = await (async () => {
+      const history = await ahead.finish("2026-07-03");
+      expect(history.resources.size).toBeGreaterThan(0);
+      packageOf(history, "2026-07-03");
+      return new WeakRef(history.resources);
+    })();
+    await collectGarbage();
+    // `ahead` is still held here, as collectJob holds it until the package is written.
+    expect(resources.deref()).toBeUndefined();
+    await ahead.dispose();
+  });
 });
+
+/** A full garbage collection, from a test: V8's gc function, exposed for this context (no --expose-gc on the runner). */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  // A WeakRef's target is kept until the job that made or read it ends: let it end, then collect, twice over.
+  for (let round = 0; round < 2; round += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+  }
+}

@@ -238,39 +238,48 @@ export interface HistoryAhead {
 }
 
 export function readHistoryAhead(store: Store, period: Period, through: string, today: string, options: HistoryOptions): HistoryAhead {
-  const builder = new HistoryBuilder(daysOf(period, through), options);
+  // Let go of once finish hands the history over: the caller holds this object until the package is written, and the
+  // history's resources (a state per resource of the period) would otherwise stay in memory while every format renders.
+  let builder: HistoryBuilder | undefined = new HistoryBuilder(daysOf(period, through), options);
   const earlier = (key: string) => (filedDay(key) ?? today) < today;
   let stopped = false;
   const stop = () => {
     if (stopped) throw new Error("the history read ahead was given up");
   };
-  const reading = (async () => {
+  const reading = (async (target: HistoryBuilder) => {
     const keys = (await recordKeys(store, period, through)).filter(earlier);
-    for (const snapshot of await readRecords(store, keys, period, through)) await builder.absorb(store, snapshot, stop);
+    for (const snapshot of await readRecords(store, keys, period, through)) await target.absorb(store, snapshot, stop);
     return keys;
-  })();
+  })(builder);
   // Met again by finish, which then reads the whole history and reports whatever the store's problem is.
   reading.catch(() => undefined);
   let taken = false;
   return {
     async finish(finalThrough) {
-      if (taken) throw new Error("the history read ahead was already taken");
+      const held = builder;
+      if (taken || !held) throw new Error("the history read ahead was already taken or given up");
       taken = true;
-      const readKeys = await reading.catch(() => undefined);
-      // Listed, not read again: snapshot records are written once, complete, and never replaced, so the same keys
-      // are the same snapshots; on S3 each record read is a request, and a quarter has about 90 of them.
-      const keys = readKeys && finalThrough === through ? await recordKeys(store, period, through) : undefined;
-      const unchanged = readKeys !== undefined && keys !== undefined && sameKeys(keys.filter(earlier), readKeys);
-      if (!keys || !unchanged) {
-        builder.dispose();
-        return readHistory(store, period, finalThrough, options);
+      try {
+        const readKeys = await reading.catch(() => undefined);
+        // Listed, not read again: snapshot records are written once, complete, and never replaced, so the same keys
+        // are the same snapshots; on S3 each record read is a request, and a quarter has about 90 of them.
+        const keys = readKeys && finalThrough === through ? await recordKeys(store, period, through) : undefined;
+        const unchanged = readKeys !== undefined && keys !== undefined && sameKeys(keys.filter(earlier), readKeys);
+        if (!keys || !unchanged) {
+          held.dispose();
+          return await readHistory(store, period, finalThrough, options);
+        }
+        return await held.absorbAll(store, () => readRecords(store, keys.filter((key) => !earlier(key)), period, through), held.snapshots.length);
+      } finally {
+        // The history returned owns the spool from here (its dispose deletes it); a failed absorbAll deleted it.
+        builder = undefined;
       }
-      return builder.absorbAll(store, () => readRecords(store, keys.filter((key) => !earlier(key)), period, through), builder.snapshots.length);
     },
     async dispose() {
       stopped = true;
       await reading.catch(() => undefined);
-      builder.dispose();
+      builder?.dispose();
+      builder = undefined;
     },
   };
 }
