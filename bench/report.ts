@@ -70,15 +70,10 @@ export interface BenchResult {
 }
 
 /** The minimum calls `concurrency` at a time through the proxy with its latency and no quotas (an unpaced client). */
-export interface ConcurrentRun {
+export interface ConcurrentRun extends FloorRun {
   concurrency: number;
-  wallS: number;
-  calls: number;
-  errors: number;
-  motoCpuS: number;
   /** The bench process's CPU meanwhile: the scanner's SDK calls and the proxy in front of moto. */
   clientAndProxyCpuS: number;
-  load: { before: number; after: number };
 }
 
 export interface FloorRun {

@@ -154,13 +154,20 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     // achievable time without it would be one no client could reach on this machine.
     // Measured again right after the default-quota run (the machine is shared and its speed drifts by a tenth or more
     // within minutes): achievable takes the mean of the two, and both are printed.
+    // The minimum calls with no quota at the proxy: moto's CPU, this process's (the scanner and the proxy) and the load
+    // around them. Emptied of calls after, so the tool's run is recorded alone.
+    const scanWithoutQuotas = async (concurrency: number, mode: "floor" | "baseline") => {
+      configureProxy(emulator.proxy, undefined);
+      emulator.proxy.clearCalls();
+      const before = { moto: measure.cpuSecondsOf(emulator.moto.pid), own: measure.ownCpuSeconds(), load: measure.load1() };
+      const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency, mode, periodStart, now });
+      const run: FloorRun = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before.moto, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: before.load, after: measure.load1() } };
+      emulator.proxy.clearCalls();
+      return { scan, run, ownCpuS: measure.ownCpuSeconds() - before.own };
+    };
     const measureFloor = async (when: string) => {
       say(`floor (${when}): the minimum calls one at a time straight to moto`);
-      configureProxy(emulator.proxy, undefined);
-      const before = measure.cpuSecondsOf(emulator.moto.pid);
-      const load = measure.load1();
-      const scan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: 1, mode: "floor", periodStart, now });
-      const run: FloorRun = { motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - before, wallS: scan.wallS, calls: scan.calls, errors: scan.errors, load: { before: load, after: measure.load1() } };
+      const { run, scan } = await scanWithoutQuotas(1, "floor");
       say(`floor (${when}): moto CPU ${run.motoCpuS.toFixed(1)} s for ${scan.calls} calls (wall ${scan.wallS.toFixed(1)} s)`);
       return { run, scan };
     };
@@ -169,20 +176,8 @@ async function bench(large: boolean, keep: boolean): Promise<void> {
     // time, with the proxy's latency and no buckets. Not part of achievable (issue 14 defines that): it shows how busy
     // moto can be kept through this proxy on this machine, beside the tool's run, whose pacing and own CPU it lacks.
     say("concurrent: the minimum calls 16 at a time through the proxy, latency and no quotas");
-    configureProxy(emulator.proxy, undefined);
-    emulator.proxy.clearCalls();
-    const concurrentBefore = { moto: measure.cpuSecondsOf(emulator.moto.pid), own: measure.ownCpuSeconds(), load: measure.load1() };
-    const concurrentScan = await scanMinimum(emulator, { accounts: ACCOUNTS, regions: REGIONS, concurrency: BASELINE_CONCURRENCY, mode: "baseline", periodStart, now });
-    const concurrent: ConcurrentRun = {
-      concurrency: BASELINE_CONCURRENCY,
-      wallS: concurrentScan.wallS,
-      calls: concurrentScan.calls,
-      errors: concurrentScan.errors,
-      motoCpuS: measure.cpuSecondsOf(emulator.moto.pid) - concurrentBefore.moto,
-      clientAndProxyCpuS: measure.ownCpuSeconds() - concurrentBefore.own,
-      load: { before: concurrentBefore.load, after: measure.load1() },
-    };
-    emulator.proxy.clearCalls();
+    const unpaced = await scanWithoutQuotas(BASELINE_CONCURRENCY, "baseline");
+    const concurrent: ConcurrentRun = { ...unpaced.run, concurrency: BASELINE_CONCURRENCY, clientAndProxyCpuS: unpaced.ownCpuS };
     say(`concurrent: wall ${concurrent.wallS.toFixed(1)} s, moto CPU ${concurrent.motoCpuS.toFixed(1)} s`);
     let floorAfter: FloorRun | undefined;
     // The floor and the baseline stand for the minimum only while the scanner makes exactly those calls. Moto may
